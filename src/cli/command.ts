@@ -1,0 +1,69 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { UsageError } from '../errors';
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+export type Flags = Record<string, string | boolean | string[] | undefined>;
+
+/** What a command produces: one JSON-able object (printed alone with --json) and its human rendering. */
+export interface CommandResult {
+  readonly json: Record<string, unknown>;
+  readonly text: string;
+  /** Exit code; default 0. */
+  readonly exitCode?: number;
+}
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  /** Usage text shown by --help, after the generated option list. */
+  readonly help: string;
+  readonly options: OptionsConfig;
+  run(flags: Flags, positionals: string[]): Promise<CommandResult>;
+}
+
+/** Options every command accepts. */
+export const COMMON_OPTIONS: OptionsConfig = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+export function parseFlags(command: Command, argv: string[]): { flags: Flags; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+    return { flags: values as Flags, positionals };
+  } catch (err) {
+    throw new UsageError(`${command.name}: ${(err as Error).message}. See stocklab ${command.name} --help`);
+  }
+}
+
+export function helpText(command: Command): string {
+  const opts = Object.entries(command.options).map(([name, o]) => `  --${name}${o.type === 'string' ? ' <value>' : ''}${o.multiple ? ' (repeatable)' : ''}`);
+  return [`stocklab ${command.name}: ${command.summary}`, '', command.help.trim(), '', 'Options:', ...opts, '  --json              print exactly one JSON object on stdout', '  --help              this text'].join('\n');
+}
+
+export function stringFlag(flags: Flags, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A repeatable flag, also accepting comma-separated values. */
+export function listFlag(flags: Flags, name: string): string[] | undefined {
+  const v = flags[name];
+  if (v === undefined || typeof v === 'boolean') return undefined;
+  return (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+export function numberFlag(flags: Flags, name: string, check: (n: number) => boolean = Number.isFinite): number | undefined {
+  const s = stringFlag(flags, name);
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (s.trim() === '' || !check(n)) throw new UsageError(`--${name} "${s}" is not a valid value`);
+  return n;
+}
+
+export function oneOf<T extends string>(flags: Flags, name: string, allowed: readonly T[]): T | undefined {
+  const s = stringFlag(flags, name);
+  if (s === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(s)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got "${s}"`);
+  return s as T;
+}

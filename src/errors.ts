@@ -1,0 +1,59 @@
+/**
+ * Typed errors. Every error a user can cause by giving the kit bad input is a
+ * `StocklabError`, so the CLI can map it to an exit code and a notebook shows
+ * one readable line instead of a stack trace from deep inside a library.
+ */
+
+/** Base class; `exitCode` is what the CLI exits with (2 usage, 3 bad data). */
+export class StocklabError extends Error {
+  readonly exitCode: number = 1;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Wrong options, flags or config values. */
+export class UsageError extends StocklabError {
+  override readonly exitCode = 2;
+}
+
+/** One problem found in input data, located as precisely as the source allows. */
+export interface DataIssue {
+  /** Stable machine-readable code, e.g. `high_below_low`. */
+  readonly code: string;
+  /** Errors make data unusable unless repaired; warnings are reported and kept. */
+  readonly severity: 'error' | 'warning';
+  /** File (or source description) the row came from. */
+  readonly source: string;
+  /** 1-based line number in the file (header is line 1), or 0-based row index for in-memory sources. */
+  readonly row?: number;
+  readonly symbol?: string;
+  readonly field?: string;
+  readonly message: string;
+}
+
+export function formatIssue(issue: DataIssue): string {
+  const where = [issue.source];
+  if (issue.row !== undefined) where.push(`row ${issue.row}`);
+  if (issue.symbol) where.push(`symbol ${issue.symbol}`);
+  if (issue.field) where.push(`field "${issue.field}"`);
+  return `${where.join(', ')}: ${issue.message}`;
+}
+
+/** Input data that cannot be used as it is. Carries every issue found, not just the first. */
+export class DataError extends StocklabError {
+  override readonly exitCode = 3;
+  readonly issues: readonly DataIssue[];
+  constructor(issues: readonly DataIssue[], headline?: string) {
+    const shown = issues.slice(0, 10).map((i) => '  ' + formatIssue(i));
+    const more = issues.length > 10 ? [`  ... and ${issues.length - 10} more`] : [];
+    super([headline ?? `${issues.length} data problem(s) found:`, ...shown, ...more].join('\n'));
+    this.issues = issues;
+  }
+}
+
+/** A network source failed and nothing cached could stand in. */
+export class SourceUnavailableError extends StocklabError {
+  override readonly exitCode = 4;
+}

@@ -1,0 +1,18 @@
+/**
+ * stocklab: the public entry point. Notebooks, the CLI and user scripts import from here.
+ */
+export * from './errors';
+export * from './backend';
+export * from './util/random';
+export * from './util/env';
+export * from './util/fs';
+export * from './data/bars';
+export * from './data/interval';
+export * from './data/csv';
+export * from './data/validate';
+export * from './data/synthetic';
+export * from './data/yahoo';
+export * from './data/load';
+export * from './data/frame';
+export * from './data/summary';
+export * from './data/write';
