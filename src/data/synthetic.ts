@@ -143,7 +143,8 @@ export function syntheticMarket(options: SyntheticOptions = {}): SyntheticMarket
         const prevM = condMean[si * n + t - 1];
         const s = Math.sqrt(h) * innov;
         probSum += normalCdf(Math.abs(prevM) / s);
-        hits += Math.sign(prevM) === Math.sign(r) ? 1 : 0;
+        // With no information (m = 0) the oracle's guess is right half the time.
+        hits += prevM === 0 ? 0.5 : Math.sign(prevM) === Math.sign(r) ? 1 : 0;
         scored++;
       }
     }

@@ -84,8 +84,8 @@ export function validateBars(table: BarTable, options: ValidateOptions): { bars:
     const order = sortedOrder(table.timestamp, range.start, range.end);
     const isSorted = order.every((r, k) => r === range.start + k);
     if (!isSorted) {
-      const first = order.findIndex((r, k) => r !== range.start + k);
-      const r = range.start + first;
+      let r = range.start + 1;
+      while (!(table.timestamp[r] < table.timestamp[r - 1])) r++;
       issues.push({
         code: 'unsorted',
         severity: 'error',

@@ -90,7 +90,7 @@ export async function loadYahoo(options: YahooOptions): Promise<YahooResult> {
   }
   let entry: CacheEntry;
   try {
-    entry = await fetchChart(options.symbol, interval, period1, period2, options.fetch, now());
+    entry = await fetchChart(options.symbol, interval, period1, period2, options.fetch, now(), log);
   } catch (err) {
     const reason = (err as Error).message;
     if (cached) {
@@ -108,11 +108,22 @@ export async function loadYahoo(options: YahooOptions): Promise<YahooResult> {
   return toResult(entry, 'fetched', cacheFile, notes);
 }
 
-async function fetchChart(symbol: string, interval: Interval, period1: number, period2: number, fetchImpl: FetchLike | undefined, fetchedAt: number): Promise<CacheEntry> {
+async function fetchChart(
+  symbol: string,
+  interval: Interval,
+  period1: number,
+  period2: number,
+  fetchImpl: FetchLike | undefined,
+  fetchedAt: number,
+  log: (message: string) => void,
+): Promise<CacheEntry> {
   // Loaded on first use: the package is large and only this source needs it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const YahooFinance = require('yahoo-finance2').default;
-  const yf = new YahooFinance({ ...(fetchImpl ? { fetch: fetchImpl } : {}), suppressNotices: ['yahooSurvey', 'ripHistorical'] });
+  // The library's own messages go to our log (stderr by default), never stdout, so --json output stays one object.
+  const say = (...args: unknown[]) => log(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+  const logger = { info: say, warn: say, error: say, debug: () => undefined, dir: say };
+  const yf = new YahooFinance({ ...(fetchImpl ? { fetch: fetchImpl } : {}), logger, suppressNotices: ['yahooSurvey', 'ripHistorical'] });
   const res = await yf.chart(symbol, { period1: new Date(period1), period2: new Date(period2), interval, events: 'div|split' });
   const quotes: CachedQuote[] = (res.quotes as Array<Record<string, unknown>>).map((q) => ({
     t: (q.date as Date).getTime(),
