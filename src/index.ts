@@ -16,3 +16,4 @@ export * from './data/load';
 export * from './data/frame';
 export * from './data/summary';
 export * from './data/write';
+export * from './plot/index';

@@ -10,7 +10,7 @@ const BIN = resolve(__dirname, '..', '..', 'bin', 'stocklab.js');
 const dir = mkdtempSync(join(tmpdir(), 'stocklab-cli-'));
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, STOCKLAB_FAST: '1' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, STOCKLAB_FAST: '1', STOCKLAB_DATA_DIR: join(dir, 'data') } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -23,7 +23,8 @@ test('cli data --json on a real Yahoo CSV prints exactly one JSON summary and wr
   assert.equal(out.start, '1996-04-12');
   assert.equal(out.end, '2015-12-31');
   assert.equal(out.validation.errors, 0);
-  assert.ok(readFileSync(join(dir, out.out), 'utf8').startsWith('date,open,high,low,close,adj_close,volume\n1996-04-12,'));
+  assert.equal(out.out, join(dir, 'data', 'YHOO_1d.csv'));
+  assert.ok(readFileSync(out.out, 'utf8').startsWith('date,open,high,low,close,adj_close,volume\n1996-04-12,'));
 });
 
 test('cli data: a corrupt file exits 3 and names the row', () => {

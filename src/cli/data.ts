@@ -3,6 +3,7 @@ import { formatIssue } from '../errors';
 import { loadBars } from '../data/load';
 import { summarizeBars } from '../data/summary';
 import { writeBarsCsv } from '../data/write';
+import { dataDir } from '../util/env';
 import { type Command, stringFlag } from './command';
 import { SOURCE_HELP, SOURCE_OPTIONS, sourceFromFlags } from './source-flags';
 import { formatTable } from './table';
@@ -14,7 +15,8 @@ export const dataCommand: Command = {
 
 Loads bars, validates every row (exit 3 naming file, row and field when data is bad,
 unless --repair is given), prints a per-symbol summary and the validation findings,
-and writes the bars as CSV (default data/<symbols>_<interval>.csv).
+and writes the bars as CSV (default data/<symbols>_<interval>.csv in the project,
+or under STOCKLAB_DATA_DIR).
 
 ${SOURCE_HELP}
   --out PATH                     where to write the bars (CSV)`,
@@ -24,7 +26,7 @@ ${SOURCE_HELP}
     const loaded = await loadBars(spec, options);
     const { bars } = loaded;
     const names = bars.symbols.map((s) => s.symbol);
-    const out = stringFlag(flags, 'out') ?? join('data', `${names.join('-').replace(/[^A-Za-z0-9.^=-]/g, '_')}_${bars.interval}.csv`);
+    const out = stringFlag(flags, 'out') ?? join(dataDir(), `${names.join('-').replace(/[^A-Za-z0-9.^=-]/g, '_')}_${bars.interval}.csv`);
     writeBarsCsv(bars, out);
     const summaries = summarizeBars(bars);
     const issues = loaded.reports.flatMap((r) => r.issues);

@@ -1,3 +1,4 @@
+import type { ValidationReport } from './validate';
 import { type BarTable, formatTimestamp, isIntraday } from './bars';
 
 export interface SymbolSummary {
@@ -40,4 +41,29 @@ export function summarizeBars(table: BarTable): SymbolSummary[] {
       meanVolume: vol / (end - start),
     };
   });
+}
+
+/** A Markdown table of validation findings and repairs, for notebooks and reports. */
+export function validationMarkdown(reports: readonly ValidationReport[], maxRows = 20): string {
+  const issues = reports.flatMap((r) => r.issues);
+  const repairs = reports.flatMap((r) => r.repairs);
+  const lines = reports.map((r) => `- **${r.source}**: ${r.rowsIn} rows in, ${r.rowsOut} out, ${r.issues.filter((i) => i.severity === 'error').length} error(s), ${r.issues.filter((i) => i.severity === 'warning').length} warning(s), ${r.repairs.length} repair(s)`);
+  if (issues.length > 0) {
+    lines.push('', '| severity | code | row | field | message |', '|---|---|---|---|---|');
+    for (const i of issues.slice(0, maxRows)) lines.push(`| ${i.severity} | ${i.code} | ${i.row ?? ''} | ${i.field ?? ''} | ${i.message.replace(/\|/g, '\\|')} |`);
+    if (issues.length > maxRows) lines.push(`| ... | ${issues.length - maxRows} more | | | |`);
+  }
+  if (repairs.length > 0) {
+    lines.push('', '| repair | row | field | detail |', '|---|---|---|---|');
+    for (const r of repairs.slice(0, maxRows)) lines.push(`| ${r.action} | ${r.row ?? ''} | ${r.field ?? ''} | ${r.detail} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The per-symbol summary as a Markdown table (notebooks). */
+export function summaryMarkdown(table: BarTable): string {
+  const rows = summarizeBars(table).map((s) =>
+    `| ${s.symbol} | ${s.rows} | ${s.start} | ${s.end} | ${s.firstClose.toFixed(2)} | ${s.lastClose.toFixed(2)} | ${s.totalReturnPct.toFixed(1)} | ${s.annualVolatilityPct.toFixed(1)} | ${Math.round(s.meanVolume)} |`,
+  );
+  return ['| symbol | rows | start | end | first close | last close | return % | ann. vol % | mean volume |', '|---|---:|---|---|---:|---:|---:|---:|---:|', ...rows].join('\n');
 }

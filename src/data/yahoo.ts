@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SourceUnavailableError, UsageError } from '../errors';
+import { dataDir } from '../util/env';
 import { writeJsonAtomic } from '../util/fs';
 import { type BarTable, type Interval, isIntraday, makeBarTable } from './bars';
 
@@ -15,7 +16,7 @@ export interface YahooOptions {
   readonly end?: string;
   /** Default `1d`. */
   readonly interval?: Interval;
-  /** Cache folder. Default `data/cache/yahoo`. */
+  /** Cache folder. Default `<data dir>/cache/yahoo` (see `dataDir`). */
   readonly cacheDir?: string;
   /**
    * How long a cached response is used without asking Yahoo again, in ms. Default: forever
@@ -25,6 +26,8 @@ export interface YahooOptions {
   /** Ignore a fresh cache entry and ask Yahoo (the result is still cached). */
   readonly refresh?: boolean;
   readonly fetch?: FetchLike;
+  /** Abort a request after this many ms (a dead network may hang rather than fail). Default 20000. */
+  readonly timeoutMs?: number;
   /** Clock, for tests. */
   readonly now?: () => number;
   /** Where notes about cache use go. Default: stderr. */
@@ -78,7 +81,7 @@ export async function loadYahoo(options: YahooOptions): Promise<YahooResult> {
   const period1 = parseDate(options.start, 'start');
   const period2 = options.end === undefined ? now() : parseDate(options.end, 'end');
   if (!(period2 > period1)) throw new UsageError(`yahoo: end (${options.end}) must be after start (${options.start})`);
-  const cacheDir = options.cacheDir ?? join('data', 'cache', 'yahoo');
+  const cacheDir = options.cacheDir ?? join(dataDir(), 'cache', 'yahoo');
   const cacheFile = join(cacheDir, `${safeName(options.symbol)}_${interval}_${period1}_${options.end === undefined ? 'open' : period2}.json`);
   const cached = readCache(cacheFile);
   const historical = options.end !== undefined && period2 < now() - TWO_DAYS;
@@ -90,7 +93,10 @@ export async function loadYahoo(options: YahooOptions): Promise<YahooResult> {
   }
   let entry: CacheEntry;
   try {
-    entry = await fetchChart(options.symbol, interval, period1, period2, options.fetch, now(), log);
+    const base = options.fetch ?? fetch;
+    const timeoutMs = options.timeoutMs ?? 20_000;
+    const timed: FetchLike = (input, init) => base(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    entry = await fetchChart(options.symbol, interval, period1, period2, timed, now(), log);
   } catch (err) {
     const reason = (err as Error).message;
     if (cached) {
@@ -113,7 +119,7 @@ async function fetchChart(
   interval: Interval,
   period1: number,
   period2: number,
-  fetchImpl: FetchLike | undefined,
+  fetchImpl: FetchLike,
   fetchedAt: number,
   log: (message: string) => void,
 ): Promise<CacheEntry> {
@@ -123,7 +129,7 @@ async function fetchChart(
   // The library's own messages go to our log (stderr by default), never stdout, so --json output stays one object.
   const say = (...args: unknown[]) => log(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
   const logger = { info: say, warn: say, error: say, debug: () => undefined, dir: say };
-  const yf = new YahooFinance({ ...(fetchImpl ? { fetch: fetchImpl } : {}), logger, suppressNotices: ['yahooSurvey', 'ripHistorical'] });
+  const yf = new YahooFinance({ fetch: fetchImpl, logger, suppressNotices: ['yahooSurvey', 'ripHistorical'] });
   const res = await yf.chart(symbol, { period1: new Date(period1), period2: new Date(period2), interval, events: 'div|split' });
   const quotes: CachedQuote[] = (res.quotes as Array<Record<string, unknown>>).map((q) => ({
     t: (q.date as Date).getTime(),
