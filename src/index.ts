@@ -17,3 +17,4 @@ export * from './data/frame';
 export * from './data/summary';
 export * from './data/write';
 export * from './plot/index';
+export * from './report/index';
