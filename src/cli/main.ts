@@ -1,9 +1,11 @@
 import { StocklabError } from '../errors';
 import { type Command, helpText, parseFlags } from './command';
 import { dataCommand } from './data';
+import { featuresCommand } from './features';
+import { metricsCommand } from './metrics';
 import { runCommand } from './run';
 
-const COMMANDS: readonly Command[] = [runCommand, dataCommand];
+const COMMANDS: readonly Command[] = [runCommand, dataCommand, featuresCommand, metricsCommand];
 
 const USAGE = `stocklab: stock-price prediction experiments
 

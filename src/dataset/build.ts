@@ -1,0 +1,108 @@
+import { type BarTable, formatTimestamp } from '../data/bars';
+import { barsToFrame } from '../data/frame';
+import { loadBars } from '../data/load';
+import { buildFeatures, featureColumns } from '../features';
+import { type Labels, computeLabels } from '../labels';
+import type { SampleSet, Task } from '../models/model';
+import { type ScalerJSON, Scaler } from '../scale';
+import { type Split, describeSplit, makeSplit, segmentIndices, type SplitSegment } from '../split';
+import { type FeatureMatrix, type SampleRows, featureMatrix, sampleSpans, selectSampleRows, tabularSamples, windowSamples } from '../window';
+import { type ResolvedDatasetConfig, loadOptionsOf, parseDatasetConfig } from './config';
+
+/** Bars, features, labels, valid sample rows and the split: everything before fitting the scaler. */
+export interface PreparedDataset {
+  readonly config: ResolvedDatasetConfig;
+  readonly bars: BarTable;
+  readonly features: FeatureMatrix;
+  readonly labels: Labels;
+  /** Bar rows that are samples; the split's sample indices index this. */
+  readonly sampleRows: SampleRows;
+  readonly split: Split;
+}
+
+/** One fold's sample sets and the scaler fitted on its training samples. */
+export interface DatasetFold {
+  readonly index: number;
+  readonly train: SampleSet;
+  readonly validation?: SampleSet;
+  readonly test: SampleSet;
+  readonly scaler: Scaler;
+}
+
+/** What rebuilds a dataset (or applies it at prediction time): save it beside the model. */
+export interface DatasetRecord {
+  readonly config: ResolvedDatasetConfig;
+  readonly featureColumns: readonly string[];
+  readonly label: { readonly name: string; readonly task: Task; readonly classes?: readonly string[] };
+  readonly scaler: ScalerJSON;
+  readonly dataRange: { readonly symbols: readonly string[]; readonly first: string; readonly last: string; readonly bars: number };
+  readonly samples: { readonly train: number; readonly validation: number; readonly test: number; readonly excluded: SampleRows['excluded'] };
+  /** `describeSplit` output. */
+  readonly split: string;
+}
+
+export interface Dataset extends DatasetFold {
+  readonly prepared: PreparedDataset;
+  readonly record: DatasetRecord;
+}
+
+/** Load bars, build features (one polars query) and labels, pick valid sample rows and split them. */
+export async function prepareDataset(configJson: unknown, bars?: BarTable): Promise<PreparedDataset> {
+  const config = parseDatasetConfig(configJson);
+  const table = bars ?? (await loadBars(config.source, loadOptionsOf(config))).bars;
+  const columns = featureColumns(config.features);
+  const frame = buildFeatures(barsToFrame(table), config.features);
+  const features = featureMatrix(
+    columns,
+    columns.map((c) => frame.getColumn(c).toArray() as (number | null)[]),
+  );
+  const labels = computeLabels(table, config.label);
+  const sampleRows = selectSampleRows(table, features, labels, config.lookback);
+  const split = makeSplit(sampleSpans(table, labels, sampleRows.rows), config.split);
+  return { config, bars: table, features, labels, sampleRows, split };
+}
+
+/** Fit the scaler on fold `k`'s training samples (their bars only) and cut its sample sets. */
+export function datasetFold(prepared: PreparedDataset, k = 0): DatasetFold {
+  const { config, bars, features, labels, sampleRows, split } = prepared;
+  const fold = split.folds[k];
+  if (!fold) throw new RangeError(`dataset has ${split.folds.length} fold(s), asked for fold ${k}`);
+  const rowsOf = (seg: SplitSegment) => Array.from(segmentIndices(seg), (i) => sampleRows.rows[i]);
+  const trainRows = rowsOf(fold.train);
+  const scaler = new Scaler(config.scaler).fit(features.values, features.names.length, trainRows);
+  const cut = (rows: number[]): SampleSet =>
+    config.layout === 'tabular'
+      ? tabularSamples(bars, features, labels, rows, { lags: config.lookback - 1, scaler })
+      : windowSamples(bars, features, labels, rows, { lookback: config.lookback, scaler });
+  const train = cut(trainRows);
+  const test = cut(rowsOf(fold.test));
+  if (!fold.validation) return { index: k, train, test, scaler };
+  return { index: k, train, validation: cut(rowsOf(fold.validation)), test, scaler };
+}
+
+/**
+ * The whole chain from a JSON config: bars -> features -> labels -> split -> scaler (train only)
+ * -> samples, for the split's first fold (the only one of a chronological split), plus the
+ * record that rebuilds it. Pass `bars` to skip loading (the config's source is still recorded).
+ */
+export async function buildDataset(configJson: unknown, bars?: BarTable): Promise<Dataset> {
+  const prepared = await prepareDataset(configJson, bars);
+  const fold = datasetFold(prepared, 0);
+  const { config, bars: table, features, labels, sampleRows, split } = prepared;
+  const ts = table.timestamp;
+  const record: DatasetRecord = {
+    config,
+    featureColumns: features.names,
+    label: { name: labels.name, task: labels.task, ...(labels.classes ? { classes: labels.classes } : {}) },
+    scaler: fold.scaler.toJSON(),
+    dataRange: {
+      symbols: table.symbols.map((s) => s.symbol),
+      first: formatTimestamp(ts.reduce((a, b) => Math.min(a, b), Infinity), table.interval),
+      last: formatTimestamp(ts.reduce((a, b) => Math.max(a, b), -Infinity), table.interval),
+      bars: ts.length,
+    },
+    samples: { train: fold.train.shape[0], validation: fold.validation?.shape[0] ?? 0, test: fold.test.shape[0], excluded: sampleRows.excluded },
+    split: describeSplit(split, { interval: table.interval }),
+  };
+  return { ...fold, prepared, record };
+}

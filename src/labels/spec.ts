@@ -1,0 +1,147 @@
+import { UsageError } from '../errors';
+import type { Task } from '../models/model';
+
+/** How a price change is measured: `log` = ln(p1/p0), `simple` = p1/p0 - 1. */
+export type ReturnKind = 'log' | 'simple';
+
+/**
+ * Width of the FLAT band of a three-class label. `fixed`: |return| <= threshold is FLAT.
+ * `volatility`: |return| <= k * sigma_t, where sigma_t is the sample standard deviation
+ * of the `volWindow` one-bar returns ending at bar t (so it is known at t).
+ */
+export type FlatBand =
+  | { readonly kind: 'fixed'; readonly threshold: number }
+  | { readonly kind: 'volatility'; readonly k: number; readonly volWindow?: number };
+
+/**
+ * What a label says about the bars after bar t, as JSON. Every kind reads `close` only.
+ * `horizonBars` defaults to 1, `returns` to `log`, `volWindow` to 20.
+ *
+ * - `return`: the return from close_t to close_{t+h} (regression).
+ * - `updown`: 1 (`UP`) when close_{t+h} > close_t, else 0 (`DOWN`) (binary).
+ * - `updown-flat`: `DOWN`/`FLAT`/`UP` (0/1/2) by the return against a flat band (multiclass).
+ * - `triple-barrier` (Lopez de Prado, AFML ch. 3): from close_t, the first of bars t+1..t+h
+ *   whose cumulative return reaches +profitTaking * sigma_t (`UP`) or -stopLoss * sigma_t
+ *   (`DOWN`); if neither is reached by bar t+h the time barrier gives `FLAT`. sigma_t is the
+ *   volatility known at t (as in the `volatility` flat band). A multiple of 0 disables that
+ *   barrier. Barriers are checked on closes, so a bar touches at most one of them.
+ */
+export type LabelSpec =
+  | { readonly kind: 'return'; readonly horizonBars?: number; readonly returns?: ReturnKind }
+  | { readonly kind: 'updown'; readonly horizonBars?: number }
+  | { readonly kind: 'updown-flat'; readonly horizonBars?: number; readonly returns?: ReturnKind; readonly band: FlatBand }
+  | {
+      readonly kind: 'triple-barrier';
+      readonly horizonBars: number;
+      readonly profitTaking: number;
+      readonly stopLoss: number;
+      readonly volWindow?: number;
+      readonly returns?: ReturnKind;
+    };
+
+export type LabelKind = LabelSpec['kind'];
+export const LABEL_KINDS: readonly LabelKind[] = ['return', 'updown', 'updown-flat', 'triple-barrier'];
+
+export const DEFAULT_VOL_WINDOW = 20;
+
+export const UPDOWN_CLASSES: readonly string[] = ['DOWN', 'UP'];
+export const THREE_CLASSES: readonly string[] = ['DOWN', 'FLAT', 'UP'];
+
+/** The model task a label kind defines. */
+export function labelTask(spec: LabelSpec): Task {
+  if (spec.kind === 'return') return 'regression';
+  if (spec.kind === 'updown') return 'binary';
+  return 'multiclass';
+}
+
+/** Class names by index, for classification labels. */
+export function labelClasses(spec: LabelSpec): readonly string[] | undefined {
+  if (spec.kind === 'return') return undefined;
+  return spec.kind === 'updown' ? UPDOWN_CLASSES : THREE_CLASSES;
+}
+
+export function horizonOf(spec: LabelSpec): number {
+  return spec.horizonBars ?? 1;
+}
+
+/** Column name for the label, e.g. `label_logret_5`, `label_updown_1`, `label_tb_10_2_1`. */
+export function labelName(spec: LabelSpec): string {
+  const h = horizonOf(spec);
+  switch (spec.kind) {
+    case 'return':
+      return `label_${spec.returns === 'simple' ? 'ret' : 'logret'}_${h}`;
+    case 'updown':
+      return `label_updown_${h}`;
+    case 'updown-flat':
+      return spec.band.kind === 'fixed'
+        ? `label_updownflat_${h}_${spec.band.threshold}`
+        : `label_updownflat_${h}_${spec.band.k}sd${spec.band.volWindow ?? DEFAULT_VOL_WINDOW}`;
+    case 'triple-barrier':
+      return `label_tb_${h}_${spec.profitTaking}_${spec.stopLoss}`;
+  }
+}
+
+/** Check a label spec read from JSON; throws a `UsageError` naming the bad field. */
+export function parseLabelSpec(value: unknown, where = 'label'): LabelSpec {
+  const o = asObject(value, where);
+  const kind = o.kind;
+  if (typeof kind !== 'string' || !(LABEL_KINDS as readonly string[]).includes(kind)) {
+    throw new UsageError(`${where}.kind must be one of ${LABEL_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+  }
+  const horizonBars = optionalInt(o, 'horizonBars', where, 1);
+  const returns = optionalReturns(o, where);
+  switch (kind as LabelKind) {
+    case 'return':
+      return { kind: 'return', horizonBars, returns };
+    case 'updown':
+      return { kind: 'updown', horizonBars };
+    case 'updown-flat': {
+      const b = asObject(o.band, `${where}.band`);
+      if (b.kind === 'fixed') return { kind: 'updown-flat', horizonBars, returns, band: { kind: 'fixed', threshold: nonNegative(b, 'threshold', `${where}.band`) } };
+      if (b.kind === 'volatility') {
+        return {
+          kind: 'updown-flat',
+          horizonBars,
+          returns,
+          band: { kind: 'volatility', k: nonNegative(b, 'k', `${where}.band`), volWindow: optionalInt(b, 'volWindow', `${where}.band`, 2) },
+        };
+      }
+      throw new UsageError(`${where}.band.kind must be "fixed" or "volatility", got ${JSON.stringify(b.kind)}`);
+    }
+    case 'triple-barrier': {
+      if (horizonBars === undefined) throw new UsageError(`${where}.horizonBars is required for a triple-barrier label`);
+      return {
+        kind: 'triple-barrier',
+        horizonBars,
+        profitTaking: nonNegative(o, 'profitTaking', where),
+        stopLoss: nonNegative(o, 'stopLoss', where),
+        volWindow: optionalInt(o, 'volWindow', where, 2),
+        returns,
+      };
+    }
+  }
+}
+
+function asObject(value: unknown, where: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${where} must be an object`);
+  return value as Record<string, unknown>;
+}
+
+function optionalInt(o: Record<string, unknown>, key: string, where: string, min: number): number | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new UsageError(`${where}.${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function nonNegative(o: Record<string, unknown>, key: string, where: string): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new UsageError(`${where}.${key} must be a number >= 0, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function optionalReturns(o: Record<string, unknown>, where: string): ReturnKind | undefined {
+  const v = o.returns;
+  if (v === undefined || v === 'log' || v === 'simple') return v;
+  throw new UsageError(`${where}.returns must be "log" or "simple", got ${JSON.stringify(v)}`);
+}

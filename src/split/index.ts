@@ -1,0 +1,3 @@
+export * from './spec';
+export * from './split';
+export * from './describe';
