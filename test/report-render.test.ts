@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { syntheticMarket } from '../src/data/synthetic';
 import { formatTimestamp } from '../src/data/bars';
 import { priceChart } from '../src/plot/price';
-import { calibrationChart, confusionChart, equityChart, foldTimeline, importanceChart, signalChart, trainingCurves } from '../src/plot/charts';
+import { barChart, calibrationChart, confusionChart, correlationChart, equityChart, foldTimeline, importanceChart, signalChart, trainingCurves } from '../src/plot/charts';
 import { writeReport } from '../src/report/html';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -26,9 +26,11 @@ test('report: every plot renders offline in headless Chromium without a console 
     calibrationChart(Array.from({ length: 200 }, (_, i) => i / 200), Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? 1 : 0))),
     importanceChart({ rsi_14: 3, logret_1: 5, atr_14: 1 }),
     foldTimeline([
-      { fold: 'fold 1', role: 'train', start: '2015-01-02', end: '2016-01-04' },
-      { fold: 'fold 1', role: 'test', start: '2016-01-05', end: '2016-06-30' },
+      { fold: 0, segment: 'train', startTime: Date.UTC(2015, 0, 2), endTime: Date.UTC(2016, 0, 4), count: 250 },
+      { fold: 0, segment: 'test', startTime: Date.UTC(2016, 0, 5), endTime: Date.UTC(2016, 5, 30), count: 120 },
     ]),
+    barChart(['DOWN', 'UP'], { train: [40, 60], test: [12, 9] }, 'Label balance'),
+    correlationChart(['a', 'b'], [[1, 2, 3, NaN], [2, 4, 7, 1]]),
   ];
   const file = join(mkdtempSync(join(tmpdir(), 'stocklab-report-')), 'report.html');
   writeReport(file, 'Report <test>', [{ title: 'All charts', paragraphs: ['no significant edge'], tables: [{ header: ['a', 'b'], rows: [['x', 1.5]] }], figures }]);

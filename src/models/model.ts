@@ -83,3 +83,16 @@ export function classCount(task: Task, classes?: readonly string[]): number {
   if (!classes || classes.length < 2) throw new RangeError('multiclass task needs at least two class names');
   return classes.length;
 }
+
+/**
+ * One Float64Array per feature, taken at one time step of every sample (default the last, the
+ * bar the label is predicted at). Tabular sets have a single step.
+ */
+export function sampleColumns(s: SampleSet, step = -1): Float64Array[] {
+  const n = s.shape[0];
+  const f = s.shape[s.shape.length - 1];
+  const steps = s.shape.length === 3 ? s.shape[1] : 1;
+  const t = step < 0 ? steps + step : step;
+  if (t < 0 || t >= steps) throw new RangeError(`sampleColumns: step ${step} outside 0..${steps - 1}`);
+  return Array.from({ length: f }, (_, j) => Float64Array.from({ length: n }, (_, i) => s.x[(i * steps + t) * f + j]));
+}

@@ -1,3 +1,5 @@
+import { type Interval, formatTimestamp } from '../data/bars';
+import type { TimelineBar } from '../split/describe';
 import type { Figure } from './figure';
 
 /**
@@ -82,35 +84,70 @@ export function importanceChart(importance: Readonly<Record<string, number>>, ti
   };
 }
 
-/** One segment of a split timeline: a named role (train/validation/test/embargo) over a date range in a fold. */
-export interface TimelineSegment {
-  readonly fold: string;
-  readonly role: string;
-  readonly start: string;
-  readonly end: string;
-}
+const ROLE_COLORS: Record<string, string> = { train: '#1f77b4', validation: '#ff7f0e', test: '#2ca02c' };
 
-const ROLE_COLORS: Record<string, string> = { train: '#1f77b4', validation: '#ff7f0e', test: '#2ca02c', embargo: '#d62728', purged: '#7f7f7f' };
-
-/** Gantt-style timeline of folds: one row per fold, one bar per segment. */
-export function foldTimeline(segments: readonly TimelineSegment[], title = 'Folds'): Figure {
-  const roles = [...new Set(segments.map((s) => s.role))];
+/** Gantt-style timeline of a split (`splitTimeline(split)`): one row per fold, one bar per segment. */
+export function foldTimeline(timeline: readonly TimelineBar[], interval: Interval = '1d', title = 'Split timeline'): Figure {
+  const roles = [...new Set(timeline.map((s) => s.segment))];
   return {
     data: roles.map((role) => {
-      const segs = segments.filter((s) => s.role === role);
+      const segs = timeline.filter((s) => s.segment === role);
       return {
         type: 'bar',
         orientation: 'h',
         name: role,
-        y: segs.map((s) => s.fold),
-        base: segs.map((s) => s.start),
-        x: segs.map((s) => Date.parse(s.end) - Date.parse(s.start)),
+        y: segs.map((s) => `fold ${s.fold}`),
+        base: segs.map((s) => formatTimestamp(s.startTime, interval)),
+        x: segs.map((s) => Math.max(s.endTime - s.startTime, 86_400_000)),
         marker: { color: ROLE_COLORS[role] },
-        hovertemplate: segs.map((s) => `${role}: ${s.start} to ${s.end}<extra></extra>`),
+        hovertemplate: segs.map((s) => `${role}: ${formatTimestamp(s.startTime, interval)} to ${formatTimestamp(s.endTime, interval)}, ${s.count} samples<extra></extra>`),
       };
     }),
     layout: { title: { text: title }, barmode: 'overlay', xaxis: { type: 'date' }, yaxis: { autorange: 'reversed' }, margin: MARGIN },
   };
+}
+
+/** Grouped bars: one group per category, one bar per series (e.g. label counts per split segment). */
+export function barChart(categories: readonly string[], series: Readonly<Record<string, readonly number[]>>, title: string): Figure {
+  return {
+    data: Object.entries(series).map(([name, y]) => ({ type: 'bar', name, x: [...categories], y: [...y] })),
+    layout: { title: { text: title }, barmode: 'group', margin: MARGIN },
+  };
+}
+
+/** Heatmap of pairwise Pearson correlations between columns, each pair over rows where both are finite. */
+export function correlationChart(names: readonly string[], columns: readonly ArrayLike<number>[], title = 'Feature correlations'): Figure {
+  const z = columns.map((a) => columns.map((b) => pairwisePearson(a, b)));
+  return {
+    data: [{ type: 'heatmap', z, x: [...names], y: [...names], zmin: -1, zmax: 1, colorscale: 'RdBu', reversescale: true }],
+    layout: { title: { text: title }, yaxis: { autorange: 'reversed' }, margin: { ...MARGIN, l: 140, b: 120 }, height: Math.max(450, 22 * names.length + 160) },
+  };
+}
+
+function pairwisePearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let n = 0;
+  let sa = 0;
+  let sb = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isFinite(a[i]) && Number.isFinite(b[i])) {
+      n++;
+      sa += a[i];
+      sb += b[i];
+    }
+  }
+  const ma = sa / n;
+  const mb = sb / n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isFinite(a[i]) && Number.isFinite(b[i])) {
+      sab += (a[i] - ma) * (b[i] - mb);
+      saa += (a[i] - ma) ** 2;
+      sbb += (b[i] - mb) ** 2;
+    }
+  }
+  return sab / Math.sqrt(saa * sbb);
 }
 
 /** Candlesticks with long/short entry markers (signals at the bars where positions change). */
