@@ -22,7 +22,16 @@ let active: BackendInfo | undefined;
  * loads, else `wasm`, else `cpu`. `options.backend` or `STOCKLAB_BACKEND` forces one;
  * a forced backend that cannot load is an error, not a silent fallback.
  */
-export async function initBackend(options: { backend?: string } = {}): Promise<BackendInfo> {
+export function initBackend(options: { backend?: string } = {}): Promise<BackendInfo> {
+  // Concurrent callers share one initialisation: two interleaved setBackend calls could leave another backend active.
+  const next = pending.then(() => chooseBackend(options));
+  pending = next.catch(() => undefined);
+  return next;
+}
+
+let pending: Promise<unknown> = Promise.resolve();
+
+async function chooseBackend(options: { backend?: string }): Promise<BackendInfo> {
   const forced = options.backend ?? (process.env.STOCKLAB_BACKEND || undefined);
   if (forced !== undefined && !(BACKENDS as readonly string[]).includes(forced)) {
     throw new UsageError(`unknown backend "${forced}"; expected one of ${BACKENDS.join(', ')}`);

@@ -44,7 +44,7 @@ test('cli: usage errors exit 2, --help exits 0 on every command, synthetic is th
   assert.equal(cli('data', '--source', 'nowhere').code, 2);
   assert.equal(cli('nosuchcommand').code, 2);
   assert.equal(cli('data', '--source', 'yahoo').code, 2);
-  for (const c of ['data', 'run']) {
+  for (const c of ['data', 'features', 'run', 'evaluate', 'report', 'metrics', 'bench']) {
     const r = cli(c, '--help');
     assert.equal(r.code, 0);
     assert.match(r.stdout, new RegExp(`stocklab ${c}`));
@@ -54,12 +54,4 @@ test('cli: usage errors exit 2, --help exits 0 on every command, synthetic is th
   const out = JSON.parse(r.stdout);
   assert.equal(out.rows, 300);
   assert.ok(out.signal.bestAccuracy > 0.55);
-});
-
-test('cli run: the main job runs offline and reports its backend', () => {
-  const r = cli('run', '--json');
-  assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout);
-  assert.ok(['tensorflow', 'wasm', 'cpu'].includes(out.backend));
-  assert.equal(cli('run', '--json', '--backend', 'gpu').code, 2);
 });

@@ -3,9 +3,11 @@ import { type Command, helpText, parseFlags } from './command';
 import { dataCommand } from './data';
 import { featuresCommand } from './features';
 import { metricsCommand } from './metrics';
-import { runCommand } from './run';
+import { benchCommand } from './bench';
+import { predictCommand, trainCommand } from './train';
+import { evaluateCommand, reportCommand, runCommand } from './evaluate';
 
-const COMMANDS: readonly Command[] = [runCommand, dataCommand, featuresCommand, metricsCommand];
+const COMMANDS: readonly Command[] = [runCommand, dataCommand, featuresCommand, trainCommand, predictCommand, evaluateCommand, reportCommand, metricsCommand, benchCommand];
 
 const USAGE = `stocklab: stock-price prediction experiments
 

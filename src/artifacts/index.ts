@@ -1,0 +1,3 @@
+export * from './feature-check';
+export * from './layers-io';
+export * from './run';

@@ -1,0 +1,4 @@
+export * from './config';
+export * from './run';
+export * from './summary';
+export * from './defaults';

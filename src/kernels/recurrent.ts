@@ -1,0 +1,270 @@
+import { alignedBytes, type KernelHeap, kernelHeap } from './wasm';
+
+/**
+ * Fused recurrent layers over whole sequences, in tfjs/Keras layouts:
+ * x [batch, steps, inDim], kernel [inDim, G·units], recurrentKernel
+ * [units, G·units], bias [G·units], gates in Keras order (LSTM i, f, c, o:
+ * G = 4; GRU z, r, h: G = 3, tfjs's reset-before variant). The initial state
+ * is zero, as in a tfjs RNN layer called without `initialState`.
+ */
+export type RecurrentKind = 'lstm' | 'gru';
+
+/** The gate activation: tfjs 4.22 defaults to `hardSigmoid`; Keras and PyTorch use `sigmoid`. */
+export type GateActivation = 'hardSigmoid' | 'sigmoid';
+
+export interface RecurrentShape {
+  readonly kind: RecurrentKind;
+  readonly batch: number;
+  readonly steps: number;
+  readonly inDim: number;
+  readonly units: number;
+  readonly gateActivation: GateActivation;
+  /** true: output h at every step [batch, steps, units]; false: last step only [batch, units]. */
+  readonly returnSequences: boolean;
+}
+
+export interface RecurrentWeights {
+  readonly kernel: Float32Array;
+  readonly recurrentKernel: Float32Array;
+  /** Absent when the layer has `useBias: false`. */
+  readonly bias?: Float32Array;
+}
+
+/**
+ * What the backward pass needs from the forward pass: the activations, left
+ * in WASM memory. `recurrentBackward` releases them; `releaseTape` does for a
+ * tape that will never be differentiated, and garbage collection as a last resort.
+ */
+export interface RecurrentTape {
+  readonly shape: RecurrentShape;
+  /** Start of the tape's block in kernel memory; undefined once released. */
+  block: number | undefined;
+}
+
+export interface RecurrentGradients {
+  readonly dx: Float32Array;
+  readonly dKernel: Float32Array;
+  readonly dRecurrentKernel: Float32Array;
+  readonly dBias: Float32Array;
+}
+
+const GATES: Record<RecurrentKind, number> = { lstm: 4, gru: 3 };
+
+const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
+
+/**
+ * Byte offsets for one call. The kernels want time-major rows, units and
+ * input width padded to multiples of 4 (zero weights keep padded units at 0).
+ * Everything the backward pass reads lives in one block [0, bytes).
+ */
+interface Layout {
+  readonly up: number;
+  readonly inp: number;
+  readonly gw: number;
+  readonly rows: number;
+  readonly w: number;
+  readonly rk: number;
+  readonly x: number;
+  readonly gates: number;
+  readonly hs: number;
+  /** LSTM: cell states [T+1, B, u]; GRU: r⊙h_prev [T, B, u]. */
+  readonly aux: number;
+  /** LSTM only: tanh(c) [T, B, u]. */
+  readonly tc: number;
+  readonly bytes: number;
+}
+
+function layout(s: RecurrentShape, base: number): Layout {
+  const g = GATES[s.kind];
+  const up = roundUp4(s.units);
+  const inp = roundUp4(s.inDim);
+  const gw = g * up;
+  const rows = s.steps * s.batch;
+  const state = s.batch * up;
+  let at = base;
+  const next = (floats: number): number => {
+    const ptr = at;
+    at += alignedBytes(floats);
+    return ptr;
+  };
+  const w = next(inp * gw);
+  const rk = next(up * gw);
+  const x = next(rows * inp);
+  const gates = next(rows * gw);
+  const hs = next((s.steps + 1) * state);
+  const aux = next(s.kind === 'lstm' ? (s.steps + 1) * state : rows * up);
+  const tc = s.kind === 'lstm' ? next(rows * up) : aux;
+  return { up, inp, gw, rows, w, rk, x, gates, hs, aux, tc, bytes: at - base };
+}
+
+const unreleased = new FinalizationRegistry<number>((block) => kernelHeap().release(block));
+
+/** Free a tape's kernel memory now; the backward pass does this itself. */
+export function releaseTape(tape: RecurrentTape): void {
+  if (tape.block === undefined) return;
+  kernelHeap().release(tape.block);
+  unreleased.unregister(tape);
+  tape.block = undefined;
+}
+
+/** Copy [rows, g·units] into [rowsPadded, g·up] with each gate block padded; the rest is zero. */
+function padGates(src: Float32Array, rows: number, units: number, g: number, dst: Float32Array, up: number): void {
+  dst.fill(0);
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < g; k++) {
+      const from = r * g * units + k * units;
+      dst.set(src.subarray(from, from + units), r * g * up + k * up);
+    }
+  }
+}
+
+function unpadGates(src: Float32Array, rows: number, units: number, g: number, up: number): Float32Array {
+  const out = new Float32Array(rows * g * units);
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < g; k++) {
+      const from = r * g * up + k * up;
+      out.set(src.subarray(from, from + units), r * g * units + k * units);
+    }
+  }
+  return out;
+}
+
+/** Batch-major [B, T, width] <-> time-major padded [T, B, widthPadded]. */
+function toTimeMajor(src: Float32Array, s: RecurrentShape, width: number, dst: Float32Array, padded: number): void {
+  dst.fill(0);
+  for (let b = 0; b < s.batch; b++) {
+    for (let t = 0; t < s.steps; t++) {
+      const from = (b * s.steps + t) * width;
+      dst.set(src.subarray(from, from + width), (t * s.batch + b) * padded);
+    }
+  }
+}
+
+function fromTimeMajor(src: Float32Array, s: RecurrentShape, width: number, padded: number): Float32Array {
+  const out = new Float32Array(s.batch * s.steps * width);
+  for (let b = 0; b < s.batch; b++) {
+    for (let t = 0; t < s.steps; t++) {
+      const from = (t * s.batch + b) * padded;
+      out.set(src.subarray(from, from + width), (b * s.steps + t) * width);
+    }
+  }
+  return out;
+}
+
+/**
+ * Run the layer over the whole sequence. With `keepTape` the activations stay
+ * in kernel memory for `recurrentBackward`; without, they are freed at once.
+ */
+export function recurrentForward(s: RecurrentShape, x: Float32Array, weights: RecurrentWeights, keepTape = true): { output: Float32Array; tape?: RecurrentTape } {
+  const heap = kernelHeap();
+  const k = heap.kernels;
+  const g = GATES[s.kind];
+  const L = layout(s, heap.alloc(layout(s, 0).bytes));
+  padGates(weights.kernel, s.inDim, s.units, g, heap.view(L.w, L.inp * L.gw), L.up);
+  padGates(weights.recurrentKernel, s.units, s.units, g, heap.view(L.rk, L.up * L.gw), L.up);
+  toTimeMajor(x, s, s.inDim, heap.view(L.x, L.rows * L.inp), L.inp);
+  const gates = heap.view(L.gates, L.rows * L.gw);
+  if (weights.bias) {
+    padGates(weights.bias, 1, s.units, g, heap.view(L.gates, L.gw), L.up);
+    for (let r = 1; r < L.rows; r++) gates.copyWithin(r * L.gw, 0, L.gw);
+  } else {
+    gates.fill(0);
+  }
+  k.gemm(L.x, L.inp, L.w, L.gw, L.gates, L.gw, L.rows, L.inp, L.gw, true);
+  const state = s.batch * L.up;
+  heap.view(L.hs, state).fill(0);
+  const hard = s.gateActivation === 'hardSigmoid';
+  if (s.kind === 'lstm') {
+    heap.view(L.aux, state).fill(0);
+    k.lstmForward(L.gates, L.hs, L.aux, L.tc, L.rk, s.steps, s.batch, L.up, hard);
+  } else {
+    k.gruForward(L.gates, L.hs, L.aux, L.rk, s.steps, s.batch, L.up, hard);
+  }
+  const output = s.returnSequences
+    ? fromTimeMajor(heap.view(L.hs + state * 4, s.steps * state), s, s.units, L.up)
+    : unpadRows(heap.view(L.hs + s.steps * state * 4, state), s.batch, s.units, L.up);
+  if (!keepTape) {
+    heap.release(L.w);
+    return { output };
+  }
+  const tape: RecurrentTape = { shape: s, block: L.w };
+  unreleased.register(tape, L.w, tape);
+  return { output, tape };
+}
+
+function unpadRows(src: Float32Array, rows: number, width: number, padded: number): Float32Array {
+  const out = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) out.set(src.subarray(r * padded, r * padded + width), r * width);
+  return out;
+}
+
+/**
+ * Backward through time. `dy` is the loss gradient w.r.t. the output, in the
+ * output's shape. Gradients come back in the tfjs layouts of x and the weights.
+ */
+export function recurrentBackward(tape: RecurrentTape, dy: Float32Array): RecurrentGradients {
+  const s = tape.shape;
+  if (tape.block === undefined) throw new Error('recurrent tape already released: each forward pass can be differentiated once');
+  const heap = kernelHeap();
+  const k = heap.kernels;
+  const g = GATES[s.kind];
+  const L = layout(s, tape.block);
+  const state = s.batch * L.up;
+  const scratch = scratchLayout(L, state, heap);
+  const { wT, rkT, dyp, scratchA, scratchB, dW, dRk, dB, dX } = scratch;
+  k.transpose(L.w, L.inp, L.gw, wT);
+  k.transpose(L.rk, L.up, L.gw, rkT);
+  const dyView = heap.view(dyp, L.rows * L.up);
+  if (s.returnSequences) {
+    toTimeMajor(dy, s, s.units, dyView, L.up);
+  } else {
+    dyView.fill(0);
+    const last = (s.steps - 1) * state;
+    for (let b = 0; b < s.batch; b++) dyView.set(dy.subarray(b * s.units, (b + 1) * s.units), last + b * L.up);
+  }
+  const hard = s.gateActivation === 'hardSigmoid';
+  if (s.kind === 'lstm') {
+    k.lstmBackward(L.gates, L.aux, L.tc, dyp, rkT, scratchA, scratchB, s.steps, s.batch, L.up, hard);
+    k.gemmTN(L.hs, L.up, L.gates, L.gw, dRk, L.gw, L.up, L.rows, L.gw, false);
+  } else {
+    k.gruBackward(L.gates, L.hs, dyp, rkT, scratchA, scratchB, s.steps, s.batch, L.up, hard);
+    // z and r see h_prev through Uz, Ur; the candidate sees r⊙h_prev through Uh.
+    k.gemmTN(L.hs, L.up, L.gates, L.gw, dRk, L.gw, L.up, L.rows, 2 * L.up, false);
+    const hOff = 2 * L.up * 4;
+    k.gemmTN(L.aux, L.up, L.gates + hOff, L.gw, dRk + hOff, L.gw, L.up, L.rows, L.up, false);
+  }
+  k.gemmTN(L.x, L.inp, L.gates, L.gw, dW, L.gw, L.inp, L.rows, L.gw, false);
+  k.columnSums(L.gates, L.gw, L.rows, L.gw, dB, false);
+  k.gemm(L.gates, L.gw, wT, L.inp, dX, L.inp, L.rows, L.gw, L.inp, false);
+  const grads = {
+    dx: fromTimeMajor(heap.view(dX, L.rows * L.inp), s, s.inDim, L.inp),
+    dKernel: unpadGates(heap.view(dW, L.inp * L.gw), s.inDim, s.units, g, L.up),
+    dRecurrentKernel: unpadGates(heap.view(dRk, L.up * L.gw), s.units, s.units, g, L.up),
+    dBias: unpadGates(heap.view(dB, L.gw), 1, s.units, g, L.up),
+  };
+  heap.release(wT);
+  releaseTape(tape);
+  return grads;
+}
+
+/** The backward pass's temporaries, in one block starting at `wT`. */
+function scratchLayout(L: Layout, state: number, heap: KernelHeap) {
+  const sizes = {
+    wT: L.gw * L.inp,
+    rkT: L.gw * L.up,
+    dyp: L.rows * L.up,
+    scratchA: state,
+    scratchB: state,
+    dW: L.inp * L.gw,
+    dRk: L.up * L.gw,
+    dB: L.gw,
+    dX: L.rows * L.inp,
+  };
+  let at = heap.alloc(Object.values(sizes).reduce((sum, n) => sum + alignedBytes(n), 0));
+  const out = {} as Record<keyof typeof sizes, number>;
+  for (const [name, n] of Object.entries(sizes) as [keyof typeof sizes, number][]) {
+    out[name] = at;
+    at += alignedBytes(n);
+  }
+  return out;
+}

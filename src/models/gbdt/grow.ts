@@ -1,0 +1,385 @@
+import type { BinnedMatrix } from './binning';
+import type { Tree } from './tree';
+
+/** The per-tree parameters of split finding, with XGBoost's meanings. */
+export interface SplitParams {
+  readonly maxDepth: number;
+  readonly minChildWeight: number;
+  readonly gamma: number;
+  readonly alpha: number;
+  readonly lambda: number;
+  readonly learningRate: number;
+}
+
+/** XGBoost's `kRtEps`: a split must reduce the loss by more than this. */
+const MIN_GAIN = 1e-6;
+
+function thresholdL1(g: number, alpha: number): number {
+  return g > alpha ? g - alpha : g < -alpha ? g + alpha : 0;
+}
+
+/** Optimal leaf weight -T(G)/(H+lambda), 0 when the hessian sum is below minChildWeight. */
+export function leafWeight(g: number, h: number, p: SplitParams): number {
+  if (h < p.minChildWeight || h <= 0) return 0;
+  return -thresholdL1(g, p.alpha) / (h + p.lambda);
+}
+
+/** Loss reduction score T(G)^2/(H+lambda) of a node (XGBoost's CalcGain). */
+function nodeGain(g: number, h: number, p: SplitParams): number {
+  if (h < p.minChildWeight || h <= 0) return 0;
+  const t = thresholdL1(g, p.alpha);
+  return (t * t) / (h + p.lambda);
+}
+
+/** Gain of a split's side, whose hessian sum already passed the minChildWeight test. */
+function childGain(g: number, h: number, alpha: number, lambda: number): number {
+  if (h <= 0) return 0;
+  const t = alpha === 0 ? g : g > alpha ? g - alpha : g < -alpha ? g + alpha : 0;
+  return (t * t) / (h + lambda);
+}
+
+/** A tree with the bin of each split, which routes binned rows without touching raw values. */
+export interface GrownTree {
+  readonly tree: Tree;
+  /** Split node: rows with code <= splitBin go left (code = missing follows defaultLeft); -1 sends only missing left. */
+  readonly splitBin: Int32Array;
+}
+
+/**
+ * Grows depth-wise trees on a binned matrix. Gradient/hessian histograms are built for
+ * the smaller child only; the larger is the parent's histogram minus the smaller, computed
+ * in the parent's buffer. Row indices stay sorted inside each node (stable partition) so
+ * histogram building reads the code matrix forward. All buffers are reused across trees.
+ */
+export class TreeGrower {
+  private readonly rows: Uint32Array;
+  private readonly scratch: Uint32Array;
+  private readonly pool: Float64Array[] = [];
+  private readonly nodeBins: Int32Array;
+  private readonly hasMissingSlot: Uint8Array;
+  // Best split of the last findSplit call (fields, so the hot path allocates nothing).
+  private bestGain = 0;
+  private bestFeature = -1;
+  private bestBin = 0;
+  private bestDefaultLeft = false;
+  private bestGL = 0;
+  private bestHL = 0;
+  private bestGR = 0;
+  private bestHR = 0;
+
+  private readonly p: SplitParams;
+
+  constructor(
+    private readonly m: BinnedMatrix,
+    params: SplitParams,
+  ) {
+    // XGBoost holds these parameters as float32; rounding them here keeps gains identical.
+    const f = Math.fround;
+    this.p = { maxDepth: params.maxDepth, minChildWeight: f(params.minChildWeight), gamma: f(params.gamma), alpha: f(params.alpha), lambda: f(params.lambda), learningRate: f(params.learningRate) };
+    this.rows = new Uint32Array(m.rows);
+    this.scratch = new Uint32Array(m.rows);
+    this.nodeBins = new Int32Array(m.features);
+    this.hasMissingSlot = m.hasMissing;
+    for (let f = 0; f < m.features; f++) this.nodeBins[f] = m.cuts.ptr[f + 1] - m.cuts.ptr[f];
+  }
+
+  /**
+   * Grow one tree from gradient pairs `gh` (interleaved g, h per row) over the ascending row
+   * ids `sample[0..count)`, splitting only on `features`. Adds each sampled row's leaf value
+   * to `margin[row * stride + offset]`, in float32 like XGBoost's prediction cache.
+   */
+  grow(gh: Float64Array, sample: Uint32Array, count: number, features: Int32Array, margin: Float64Array, stride: number, offset: number): GrownTree {
+    const { m, p, rows } = this;
+    rows.set(sample.subarray(0, count));
+    let g0 = 0;
+    let h0 = 0;
+    for (let i = 0; i < count; i++) {
+      const r = rows[i];
+      g0 += gh[2 * r];
+      h0 += gh[2 * r + 1];
+    }
+    const t = new NodeList();
+    t.add(0, count, g0, h0, p);
+    const hists: (Float64Array | undefined)[] = [this.take()];
+    buildHistogram(hists[0]!, m.codes, m.features, features, gh, rows, 0, count);
+    let level = [0];
+    for (let depth = 0; depth < p.maxDepth && level.length > 0; depth++) {
+      const next: number[] = [];
+      const childrenSplit = depth + 1 < p.maxDepth;
+      for (const node of level) {
+        const hist = hists[node]!;
+        hists[node] = undefined;
+        if (!this.findSplit(hist, t.g[node], t.h[node], features)) {
+          this.pool.push(hist);
+          continue;
+        }
+        const begin = t.begin[node];
+        const end = t.end[node];
+        const f = this.bestFeature;
+        const mid = this.partition(begin, end, f, this.bestBin, this.bestDefaultLeft);
+        const left = t.add(begin, mid, this.bestGL, this.bestHL, p);
+        const right = t.add(mid, end, this.bestGR, this.bestHR, p);
+        const cutBase = m.cuts.ptr[f];
+        t.split(node, left, right, f, this.bestBin, this.bestBin < 0 ? m.cuts.minValues[f] : m.cuts.values[cutBase + this.bestBin], this.bestDefaultLeft, this.bestGain);
+        if (childrenSplit) {
+          // XGBoost builds the child with the smaller hessian sum (the left one on ties).
+          const leftSmaller = !(this.bestHR < this.bestHL);
+          const small = this.take();
+          if (leftSmaller) buildHistogram(small, m.codes, m.features, features, gh, rows, begin, mid);
+          else buildHistogram(small, m.codes, m.features, features, gh, rows, mid, end);
+          for (let s = 0; s < hist.length; s++) hist[s] -= small[s];
+          hists[left] = leftSmaller ? small : hist;
+          hists[right] = leftSmaller ? hist : small;
+          next.push(left, right);
+        } else {
+          this.pool.push(hist);
+        }
+      }
+      level = next;
+    }
+    for (const h of hists) if (h) this.pool.push(h);
+    for (let node = 0; node < t.size; node++) {
+      if (t.left[node] >= 0) continue;
+      const v = t.leafValue[node];
+      for (let i = t.begin[node]; i < t.end[node]; i++) {
+        const j = rows[i] * stride + offset;
+        margin[j] = Math.fround(margin[j] + v);
+      }
+    }
+    return t.finish();
+  }
+
+  private take(): Float64Array {
+    const h = this.pool.pop() ?? new Float64Array(2 * this.m.totalSlots);
+    h.fill(0);
+    return h;
+  }
+
+  /** Stable partition of rows[begin, end); returns the first right row. */
+  private partition(begin: number, end: number, feature: number, bin: number, defaultLeft: boolean): number {
+    const { rows, scratch } = this;
+    const { columns, rows: n } = this.m;
+    const missing = this.nodeBins[feature];
+    const offset = feature * n;
+    let l = begin;
+    let r = 0;
+    for (let i = begin; i < end; i++) {
+      const row = rows[i];
+      const c = columns[offset + row];
+      if (c === missing ? defaultLeft : c <= bin) rows[l++] = row;
+      else scratch[r++] = row;
+    }
+    rows.set(scratch.subarray(0, r), l);
+    return l;
+  }
+
+  /**
+   * XGBoost's split enumeration: per feature, a forward scan (missing values go right; its
+   * last candidate separates missing from present values), then, when the node has missing
+   * values for the feature, a backward scan (missing values go left). A candidate replaces the best only when strictly
+   * better, so ties keep the lower feature and the forward direction. Gains are rounded to
+   * float32 at the points where XGBoost rounds them, so near-ties resolve as in XGBoost.
+   */
+  private findSplit(hist: Float64Array, g: number, h: number, features: Int32Array): boolean {
+    const p = this.p;
+    const mcw = p.minChildWeight;
+    const f32 = Math.fround;
+    const parentGain = f32(nodeGain(g, h, p));
+    const { alpha, lambda } = p;
+    const slot = this.m.slotOffset;
+    let best = 0;
+    let bestF = -1;
+    let bestBin = 0;
+    let bestDL = false;
+    let bGL = 0;
+    let bHL = 0;
+    let bGR = 0;
+    let bHR = 0;
+    for (let k = 0; k < features.length; k++) {
+      const f = features[k];
+      const nb = this.nodeBins[f];
+      const base = 2 * slot[f];
+      let gl = 0;
+      let hl = 0;
+      for (let b = 0; b < nb; b++) {
+        const hb = hist[base + 2 * b + 1];
+        // An empty bin repeats the previous candidate, which a strict improvement never replaces.
+        if (hb === 0 && hist[base + 2 * b] === 0) continue;
+        gl += hist[base + 2 * b];
+        hl += hb;
+        const gr = g - gl;
+        const hr = h - hl;
+        if (hr < mcw) break;
+        if (hl >= mcw) {
+          const gain = f32(f32(f32(childGain(gl, hl, alpha, lambda)) + f32(childGain(gr, hr, alpha, lambda))) - parentGain);
+          if (gain > best) {
+            best = gain;
+            bestF = f;
+            bestBin = b;
+            bestDL = false;
+            bGL = gl;
+            bHL = hl;
+            bGR = gr;
+            bHR = hr;
+          }
+        }
+      }
+      if (this.hasMissingSlot[f] === 0 || hist[base + 2 * nb + 1] <= 0) continue;
+      let gr = 0;
+      let hr = 0;
+      for (let b = nb - 1; b >= 0; b--) {
+        const hb = hist[base + 2 * b + 1];
+        if (hb === 0 && hist[base + 2 * b] === 0) continue;
+        gr += hist[base + 2 * b];
+        hr += hb;
+        const gl2 = g - gr;
+        const hl2 = h - hr;
+        if (hl2 < mcw) break;
+        if (hr >= mcw) {
+          const gain = f32(f32(f32(childGain(gr, hr, alpha, lambda)) + f32(childGain(gl2, hl2, alpha, lambda))) - parentGain);
+          if (gain > best) {
+            best = gain;
+            bestF = f;
+            bestBin = b - 1;
+            bestDL = true;
+            bGL = gl2;
+            bHL = hl2;
+            bGR = gr;
+            bHR = hr;
+          }
+        }
+      }
+    }
+    if (bestF < 0 || best <= MIN_GAIN || best < p.gamma || bHL === 0 || bHR === 0) return false;
+    this.bestGain = best;
+    this.bestFeature = bestF;
+    this.bestBin = bestBin;
+    this.bestDefaultLeft = bestDL;
+    this.bestGL = bGL;
+    this.bestHL = bHL;
+    this.bestGR = bGR;
+    this.bestHR = bHR;
+    return true;
+  }
+}
+
+/** Sums gradient pairs of rows[begin, end) into per-(feature, bin) slots of `hist`. */
+function buildHistogram(
+  hist: Float64Array,
+  codes: Uint16Array | Uint32Array,
+  nFeatures: number,
+  features: Int32Array,
+  gh: Float64Array,
+  rows: Uint32Array,
+  begin: number,
+  end: number,
+): void {
+  const k = features.length;
+  if (k === nFeatures) {
+    for (let i = begin; i < end; i++) {
+      const r = rows[i];
+      const g = gh[2 * r];
+      const h = gh[2 * r + 1];
+      const base = r * nFeatures;
+      for (let f = 0; f < nFeatures; f++) {
+        const s = codes[base + f] << 1;
+        hist[s] += g;
+        hist[s + 1] += h;
+      }
+    }
+    return;
+  }
+  for (let i = begin; i < end; i++) {
+    const r = rows[i];
+    const g = gh[2 * r];
+    const h = gh[2 * r + 1];
+    const base = r * nFeatures;
+    for (let j = 0; j < k; j++) {
+      const s = codes[base + features[j]] << 1;
+      hist[s] += g;
+      hist[s + 1] += h;
+    }
+  }
+}
+
+/** Growing tree nodes in plain arrays; frozen into typed arrays by `finish`. */
+class NodeList {
+  size = 0;
+  readonly begin: number[] = [];
+  readonly end: number[] = [];
+  readonly g: number[] = [];
+  readonly h: number[] = [];
+  readonly left: number[] = [];
+  readonly right: number[] = [];
+  readonly feature: number[] = [];
+  readonly bin: number[] = [];
+  readonly threshold: number[] = [];
+  readonly defaultLeft: number[] = [];
+  readonly gain: number[] = [];
+  readonly weight: number[] = [];
+  readonly leafValue: number[] = [];
+
+  add(begin: number, end: number, g: number, h: number, p: SplitParams): number {
+    const w = Math.fround(leafWeight(g, h, p));
+    this.begin.push(begin);
+    this.end.push(end);
+    this.g.push(g);
+    this.h.push(h);
+    this.left.push(-1);
+    this.right.push(-1);
+    this.feature.push(0);
+    this.bin.push(0);
+    this.threshold.push(0);
+    this.defaultLeft.push(0);
+    this.gain.push(0);
+    this.weight.push(w);
+    this.leafValue.push(Math.fround(w * Math.fround(p.learningRate)));
+    return this.size++;
+  }
+
+  split(node: number, left: number, right: number, feature: number, bin: number, threshold: number, defaultLeft: boolean, gain: number): void {
+    this.left[node] = left;
+    this.right[node] = right;
+    this.feature[node] = feature;
+    this.bin[node] = bin;
+    this.threshold[node] = threshold;
+    this.defaultLeft[node] = defaultLeft ? 1 : 0;
+    this.gain[node] = gain;
+    this.leafValue[node] = 0;
+  }
+
+  finish(): GrownTree {
+    return {
+      tree: {
+        left: Int32Array.from(this.left),
+        right: Int32Array.from(this.right),
+        feature: Int32Array.from(this.feature),
+        threshold: Float32Array.from(this.threshold),
+        defaultLeft: Uint8Array.from(this.defaultLeft),
+        leafValue: Float32Array.from(this.leafValue),
+        baseWeight: Float32Array.from(this.weight),
+        gain: Float32Array.from(this.gain),
+        cover: Float32Array.from(this.h),
+      },
+      splitBin: Int32Array.from(this.bin),
+    };
+  }
+}
+
+/** Adds the leaf value of each listed row, routing it by bin codes. */
+export function addBinnedOutput(grown: GrownTree, m: BinnedMatrix, rowIds: Uint32Array, count: number, margin: Float64Array, stride: number, offset: number): void {
+  const { tree, splitBin } = grown;
+  const { codes, features, cuts, slotOffset } = m;
+  for (let i = 0; i < count; i++) {
+    const r = rowIds[i];
+    let node = 0;
+    while (tree.left[node] >= 0) {
+      const f = tree.feature[node];
+      const c = codes[r * features + f] - slotOffset[f];
+      const missing = cuts.ptr[f + 1] - cuts.ptr[f];
+      node = (c === missing ? tree.defaultLeft[node] === 1 : c <= splitBin[node]) ? tree.left[node] : tree.right[node];
+    }
+    const j = r * stride + offset;
+    margin[j] = Math.fround(margin[j] + tree.leafValue[node]);
+  }
+}

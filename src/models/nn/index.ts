@@ -1,0 +1,6 @@
+import './register';
+
+export * from './config';
+export * from './layers';
+export * from './architecture';
+export * from './neural-model';

@@ -1,0 +1,158 @@
+import * as tf from '@tensorflow/tfjs';
+import { UsageError } from '../errors';
+import type { FitResult, SampleSet } from '../models/model';
+import type { LearningRateSchedule } from '../models/nn/config';
+import { Rng } from '../util/random';
+import { runNetwork } from './forward';
+import { type LossSpec, batchLoss, metricName, metricSum, sampleLosses } from './losses';
+import { type OptimizerSpec, clipByGlobalNorm, disposeOptimizer, makeOptimizer, setLearningRate } from './optimizer';
+import { ProgressBar } from './progress';
+import { LearningRateScheduler } from './schedule';
+
+export interface TrainLoopOptions extends OptimizerSpec, LossSpec {
+  /** Seeds the shuffling of training samples each epoch. */
+  readonly seed: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly schedule: LearningRateSchedule;
+  /** Global gradient-norm bound; 0 disables clipping. */
+  readonly clipNorm: number;
+  /** 0 disables early stopping. Needs a validation set; best weights are restored. */
+  readonly earlyStoppingPatience: number;
+  /** Per-class loss weights (classification), by class index. */
+  readonly classWeights?: readonly number[];
+  readonly verbose?: boolean;
+  readonly onEpochEnd?: (epoch: number, logs: Readonly<Record<string, number>>) => void;
+}
+
+/**
+ * Train a network with a custom loop: seeded shuffling, per-batch gradient computation with
+ * `tf.variableGrads`, global-norm clipping, `optimizer.applyGradients`, a learning rate set per
+ * epoch, and early stopping on validation loss that restores the best epoch's weights.
+ * Everything allocated per batch or epoch is released, so `tf.memory().numTensors` is the same
+ * at the end of every epoch.
+ */
+export async function trainNetwork(net: tf.LayersModel, train: SampleSet, validation: SampleSet | undefined, o: TrainLoopOptions): Promise<FitResult> {
+  const started = performance.now();
+  const n = train.shape[0];
+  if (n === 0) throw new UsageError('training set is empty');
+  const weights = o.classWeights ? sampleWeights(train.y, o.classWeights) : undefined;
+  const variables = net.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = makeOptimizer(o);
+  const scheduler = new LearningRateScheduler(o.schedule, o.learningRate, o.epochs);
+  const rng = new Rng(o.seed);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const batches = Math.ceil(n / o.batchSize);
+  const progress = o.verbose ? new ProgressBar(o.epochs, batches) : undefined;
+  const metric = metricName(o.task);
+  const history: Record<string, number[]> = {};
+  const earlyStopping = o.earlyStoppingPatience > 0 && validation !== undefined && validation.shape[0] > 0;
+  let best: { loss: number; epoch: number; weights: tf.Tensor[] } | undefined;
+  let epoch = 0;
+  try {
+    for (; epoch < o.epochs; epoch++) {
+      const epochStart = performance.now();
+      const lr = scheduler.rate(epoch);
+      setLearningRate(optimizer, lr);
+      rng.shuffle(order);
+      let lossSum = 0;
+      let metricTotal = 0;
+      for (let b = 0; b < batches; b++) {
+        const idx = order.subarray(b * o.batchSize, Math.min(n, (b + 1) * o.batchSize));
+        const [loss, m] = tf.tidy(() => {
+          const { x, y, w } = batchTensors(train, idx, weights);
+          let batchMetric = 0;
+          const { value, grads } = tf.variableGrads(() => {
+            const output = runNetwork(net, x, true);
+            // The forward pass runs in its own tidy scope: read the metric before it closes.
+            batchMetric = metricSum(o.task, output, y).dataSync()[0];
+            return batchLoss(o, output, y, w);
+          }, variables);
+          optimizer.applyGradients(o.clipNorm > 0 ? clipByGlobalNorm(grads, o.clipNorm) : grads);
+          return [value.dataSync()[0], batchMetric];
+        });
+        if (!Number.isFinite(loss)) throw new UsageError(`training diverged: loss is ${loss} at epoch ${epoch + 1}, batch ${b + 1}; lower learningRate or set clipNorm`);
+        lossSum += loss * idx.length;
+        metricTotal += m;
+        progress?.batch(epoch, b, lossSum / Math.min(n, (b + 1) * o.batchSize));
+      }
+      const logs: Record<string, number> = { loss: lossSum / n, [metric]: metricTotal / n };
+      if (validation && validation.shape[0] > 0) {
+        const v = evaluateNetwork(net, validation, o, o.batchSize);
+        logs.val_loss = v.loss;
+        logs[`val_${metric}`] = v.metric;
+      }
+      logs.lr = lr;
+      for (const [k, v] of Object.entries(logs)) (history[k] ??= []).push(v);
+      const monitored = logs.val_loss ?? logs.loss;
+      scheduler.observe(monitored);
+      if (earlyStopping && (!best || monitored < best.loss)) {
+        best?.weights.forEach((t) => t.dispose());
+        best = { loss: monitored, epoch, weights: net.weights.map((w) => tf.keep(w.read().clone())) };
+      }
+      progress?.epochEnd(epoch, logs, (performance.now() - epochStart) / 1000);
+      o.onEpochEnd?.(epoch, logs);
+      if (best && epoch - best.epoch >= o.earlyStoppingPatience) {
+        epoch++;
+        break;
+      }
+    }
+    if (best) net.setWeights(best.weights);
+  } finally {
+    best?.weights.forEach((t) => t.dispose());
+    disposeOptimizer(optimizer);
+  }
+  return { history, epochs: epoch, bestEpoch: best ? best.epoch : epoch - 1, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Mean (unweighted) loss and metric of a network over a sample set, in batches. */
+export function evaluateNetwork(net: tf.LayersModel, set: SampleSet, spec: LossSpec, batchSize = 256): { loss: number; metric: number } {
+  const n = set.shape[0];
+  let loss = 0;
+  let metric = 0;
+  for (let start = 0; start < n; start += batchSize) {
+    const idx = Int32Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
+    const [l, m] = tf.tidy(() => {
+      const { x, y } = batchTensors(set, idx);
+      const out = runNetwork(net, x, false);
+      return [sampleLosses(spec, out, y).sum().dataSync()[0], metricSum(spec.task, out, y).dataSync()[0]];
+    });
+    loss += l;
+    metric += m;
+  }
+  return { loss: loss / n, metric: metric / n };
+}
+
+/** Network outputs `[n, units]` row-major for every sample, in batches, dropout off. */
+export function predictNetwork(net: tf.LayersModel, set: SampleSet, batchSize = 256): Float32Array {
+  const n = set.shape[0];
+  const units = net.outputs[0].shape[1] as number;
+  const out = new Float32Array(n * units);
+  for (let start = 0; start < n; start += batchSize) {
+    const idx = Int32Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
+    const values = tf.tidy(() => runNetwork(net, batchTensors(set, idx).x, false).dataSync() as Float32Array);
+    out.set(values, start * units);
+  }
+  return out;
+}
+
+function batchTensors(set: SampleSet, idx: Int32Array, weights?: Float32Array): { x: tf.Tensor; y: tf.Tensor1D; w?: tf.Tensor1D } {
+  const row = set.shape.slice(1).reduce((a, b) => a * b, 1);
+  const xb = new Float32Array(idx.length * row);
+  const yb = new Float32Array(idx.length);
+  const wb = weights ? new Float32Array(idx.length) : undefined;
+  idx.forEach((s, i) => {
+    xb.set(set.x.subarray(s * row, (s + 1) * row), i * row);
+    yb[i] = set.y[s];
+    if (wb && weights) wb[i] = weights[s];
+  });
+  return { x: tf.tensor(xb, [idx.length, ...set.shape.slice(1)]), y: tf.tensor1d(yb), w: wb && tf.tensor1d(wb) };
+}
+
+function sampleWeights(y: Float32Array, classWeights: readonly number[]): Float32Array {
+  return y.map((label, i) => {
+    const w = classWeights[label];
+    if (w === undefined || !(w >= 0)) throw new UsageError(`classWeights has no valid weight for class ${label} (sample ${i}); give one non-negative weight per class index`);
+    return w;
+  });
+}
