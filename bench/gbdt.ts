@@ -15,9 +15,9 @@ import { join, resolve } from 'node:path';
 import { fitBooster, predictMargin } from '../src/models/gbdt/booster';
 import { evalMetric } from '../src/models/gbdt/objective';
 import { type GbdtParams, type Objective, resolveGbdtParams } from '../src/models/gbdt/params';
-import { toXgboostJson, xgboostJsonText } from '../src/models/gbdt/xgboost-json';
+import { fromXgboostJson, toXgboostJson, xgboostJsonText } from '../src/models/gbdt/xgboost-json';
 import type { Task } from '../src/models/model';
-import { writeJsonAtomic } from '../src/util/fs';
+import { writeFileAtomic, writeJsonAtomic } from '../src/util/fs';
 import { Rng } from '../src/util/random';
 
 export interface ParityDataset {
@@ -164,7 +164,7 @@ function main(): void {
   });
   const manifest = { datasets: datasets.map((d) => ({ name: d.name, repeats: repeats(d), objective: d.objective, outputs: d.outputs, features: d.features, params: { ...resolveGbdtParams(d.task, d.params as Record<string, unknown>) } })) };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
-  let ref: { xgboost: string; datasets: Record<string, { metric: string; final: number; valid: number[]; fitSeconds: number; cpuSeconds: number; oursPredictedByXgboost?: number[] }> } | undefined;
+  let ref: { xgboost: string; datasets: Record<string, { metric: string; final: number; valid: number[]; fitSeconds: number; cpuSeconds: number; oursPredictedByXgboost?: number[]; xgboostMargins: number[] }>; tiny: { margins: number[] } } | undefined;
   if (python) {
     execFileSync(python, [resolve(__dirname, '..', '..', 'bench', 'xgboost_reference.py'), dir], { stdio: 'inherit' });
     ref = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8'));
@@ -172,13 +172,22 @@ function main(): void {
     console.log('python3 with xgboost not found: showing our side only (apt-get install python3-xgboost)');
   }
   console.log('fit times: wall seconds and CPU seconds (the machine is shared: CPU time is the steadier measure); ratio = ours / XGBoost CPU');
-  console.log(`dataset            metric     ours        xgboost     diff %   wall ours  wall xgb  cpu ours  cpu xgb  ratio  max |margin diff| (our model in xgb)`);
+  console.log('last columns, max |validation margin difference|: our model vs XGBoost\'s; our model predicted by XGBoost; XGBoost\'s model predicted by us');
+  console.log(`dataset            metric     ours        xgboost     diff %   wall ours  wall xgb  cpu ours  cpu xgb  ratio  vs xgb    ours@xgb   xgb@ours`);
   datasets.forEach((d, i) => {
     const o = ours[i];
     const r = ref?.datasets[d.name];
     const diff = r ? ((o.metric - r.final) / r.final) * 100 : Number.NaN;
     let maxDiff = Number.NaN;
     if (r?.oursPredictedByXgboost) maxDiff = Math.max(...r.oursPredictedByXgboost.map((v, k) => Math.abs(v - o.margin[k])));
+    let importDiff = Number.NaN;
+    let modelDiff = Number.NaN;
+    if (r) {
+      modelDiff = Math.max(...r.xgboostMargins.map((v, k) => Math.abs(v - o.margin[k])));
+      const theirs = fromXgboostJson(JSON.parse(readFileSync(join(dir, `${d.name}.xgb.json`), 'utf8'))).booster;
+      const m = predictMargin(theirs, d.valid.x, d.valid.rows);
+      importDiff = Math.max(...r.xgboostMargins.map((v, k) => Math.abs(v - m[k])));
+    }
     console.log(
       [
         d.name.padEnd(18),
@@ -191,7 +200,9 @@ function main(): void {
         o.cpuSeconds.toFixed(3).padStart(9),
         (r ? r.cpuSeconds.toFixed(3) : '-').padStart(8),
         (r ? (o.cpuSeconds / r.cpuSeconds).toFixed(2) : '-').padStart(6),
-        maxDiff.toExponential(2).padStart(10),
+        modelDiff.toExponential(2).padStart(9),
+        maxDiff.toExponential(2).padStart(9),
+        importDiff.toExponential(2).padStart(9),
       ].join(' '),
     );
   });
@@ -202,7 +213,13 @@ function main(): void {
       datasets: Object.fromEntries(parityDatasets().map((d) => [d.name, { metric: ref!.datasets[d.name].metric, final: ref!.datasets[d.name].final }])),
     };
     writeJsonAtomic(resolve(__dirname, '..', '..', 'test', 'fixtures', 'gbdt-xgboost-parity.json'), fixture);
-    console.log('wrote test/fixtures/gbdt-xgboost-parity.json');
+    const tiny = {
+      note: 'A model trained by Python XGBoost 1.7.4 (bench/xgboost_reference.py) on binaryDataset() rows 0-499, 4 trees of depth 3, and its margins for the first 40 validation rows. Written by `node dist/bench/gbdt.js --write-fixture`.',
+      model: JSON.parse(readFileSync(join(dir, 'tiny.xgb.json'), 'utf8')),
+      margins: ref.tiny.margins,
+    };
+    writeFileAtomic(resolve(__dirname, '..', '..', 'test', 'fixtures', 'gbdt-xgboost-model.json'), JSON.stringify(tiny));
+    console.log('wrote test/fixtures/gbdt-xgboost-parity.json and gbdt-xgboost-model.json');
   }
   rmSync(dir, { recursive: true, force: true });
   if (!existsSync(dir)) return;

@@ -3,7 +3,8 @@
 Usage: python3 bench/xgboost_reference.py DIR
 DIR holds manifest.json and <name>.{train,valid}.{x,y}.f32 written by bench/gbdt.ts.
 For every dataset it trains xgboost.train(tree_method=hist, nthread=1) with the manifest's
-parameters, and, where bench/gbdt.ts saved our model as <name>.ours.json, predicts with it.
+parameters, saves that model as <name>.xgb.json with its validation margins, and, where
+bench/gbdt.ts saved our model as <name>.ours.json, predicts with ours.
 Writes DIR/reference.json.
 """
 import json
@@ -64,11 +65,20 @@ def main(d):
         metric = list(history["valid"].keys())[0]
         entry = {"metric": metric, "valid": history["valid"][metric], "final": final_metric(ds["objective"], booster.predict(dvalid), yv),
                  "fitSeconds": seconds, "cpuSeconds": cpu}
+        booster.save_model(os.path.join(d, f"{name}.xgb.json"))
+        entry["xgboostMargins"] = booster.predict(dvalid, output_margin=True).ravel().tolist()
         ours = os.path.join(d, f"{name}.ours.json")
         if os.path.exists(ours):
             mine = xgb.Booster(model_file=ours)
             entry["oursPredictedByXgboost"] = mine.predict(dvalid, output_margin=True).ravel().tolist()
         out["datasets"][name] = entry
+    # A small model for the import test fixture: binary dataset, 500 rows, 4 trees of depth 3.
+    xt, yt = load(d, "binary", "train", 12)
+    tiny = xgb.train({"tree_method": "hist", "nthread": 1, "objective": "binary:logistic", "max_depth": 3},
+                     xgb.DMatrix(xt[:500], label=yt[:500], missing=np.nan), num_boost_round=4)
+    tiny.save_model(os.path.join(d, "tiny.xgb.json"))
+    xv, _ = load(d, "binary", "valid", 12)
+    out["tiny"] = {"margins": tiny.predict(xgb.DMatrix(xv[:40], missing=np.nan), output_margin=True).tolist()}
     json.dump(out, open(os.path.join(d, "reference.json"), "w"))
 
 

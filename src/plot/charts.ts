@@ -1,6 +1,6 @@
 import { type Interval, formatTimestamp } from '../data/bars';
 import type { TimelineBar } from '../split/describe';
-import type { Figure } from './figure';
+import { type Figure, liveFigure } from './figure';
 
 /**
  * Figure builders for evaluation: each takes plain arrays (x labels as ISO strings) so any
@@ -24,6 +24,30 @@ export function equityChart(x: readonly string[], equity: ArrayLike<number>, buy
       { type: 'scatter', mode: 'lines', name: 'drawdown %', x, y: dd, yaxis: 'y2', fill: 'tozeroy', line: { color: 'firebrick' } },
     ],
     layout: { title: { text: title }, yaxis: { domain: [0.3, 1], title: { text: 'equity' } }, yaxis2: { domain: [0, 0.22], title: { text: 'drawdown %' } }, margin: MARGIN },
+  };
+}
+
+/** Lines over a shared x axis (e.g. predicted vs actual returns over time). */
+export function lineChart(x: readonly (string | number)[], series: Readonly<Record<string, ArrayLike<number>>>, title: string): Figure {
+  return {
+    data: Object.entries(series).map(([name, y]) => ({ type: 'scatter', mode: 'lines', name, x: [...x], y: Array.from(y) })),
+    layout: { title: { text: title }, margin: MARGIN },
+  };
+}
+
+/**
+ * An `onEpochEnd` callback that redraws the training curves in place in a notebook after
+ * every epoch; the history it collects is returned too.
+ */
+export function liveTrainingCurves(title = 'Training curves'): { onEpochEnd: (epoch: number, logs: Readonly<Record<string, number>>) => void; history: Record<string, number[]> } {
+  const history: Record<string, number[]> = {};
+  const draw = liveFigure();
+  return {
+    history,
+    onEpochEnd: (_epoch, logs) => {
+      for (const [k, v] of Object.entries(logs)) (history[k] ??= []).push(v);
+      draw(trainingCurves(history, title));
+    },
   };
 }
 

@@ -38,30 +38,48 @@ let notebookHasPlotly = false;
  * Outside a notebook it does nothing.
  */
 export function showFigure(figure: Figure): void {
-  const write = notebookWriter();
-  if (!write) return;
+  notebookWriter()?.(figureBundle(figure, {}), false);
+}
+
+let liveCounter = 0;
+
+/**
+ * A figure that redraws in place in a tslab notebook (one output, updated), e.g. loss curves
+ * during training: call the returned function with each new version of the figure.
+ */
+export function liveFigure(): (figure: Figure) => void {
+  const displayId = `stocklab-live-${process.pid}-${++liveCounter}`;
+  let shown = false;
+  return (figure) => {
+    const write = notebookWriter();
+    if (!write) return;
+    write(figureBundle(figure, { display_id: displayId }), shown);
+    shown = true;
+  };
+}
+
+function figureBundle(figure: Figure, transient: Record<string, string>): Record<string, unknown> {
   const html = (notebookHasPlotly ? '' : `<script>${plotlyScript()}</script>`) + figureDiv(figure);
   notebookHasPlotly = true;
-  write({
+  return {
     data: {
       'application/vnd.plotly.v1+json': { data: figure.data, layout: figure.layout },
       'text/html': html,
       'text/plain': `<plotly figure: ${String((figure.layout.title as { text?: string } | undefined)?.text ?? figure.data.length + ' traces')}>`,
     },
     metadata: {},
-    transient: {},
-  });
+    transient,
+  };
 }
 
 type DisplayWriter = (msg: Record<string, unknown>, update: boolean) => void;
 
 /** tslab's display channel when running inside its kernel, else undefined. */
-function notebookWriter(): ((msg: Record<string, unknown>) => void) | undefined {
+function notebookWriter(): DisplayWriter | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: DisplayWriter | null };
-    const w = jupyter.lastWriteDisplayData;
-    return w ? (msg) => w(msg, false) : undefined;
+    return jupyter.lastWriteDisplayData ?? undefined;
   } catch {
     return undefined;
   }

@@ -36,7 +36,10 @@ export function leafOf(tree: Tree, x: Float32Array, row: number, features: numbe
   return node;
 }
 
-/** Adds each row's leaf value to `margin[row * stride + offset]`. */
+/** Adds each row's leaf value to `margin[row * stride + offset]`, in float32 as XGBoost's predictor sums. */
 export function addTreeOutput(tree: Tree, x: Float32Array, rows: number, features: number, margin: Float64Array, stride: number, offset: number): void {
-  for (let r = 0; r < rows; r++) margin[r * stride + offset] += tree.leafValue[leafOf(tree, x, r, features)];
+  for (let r = 0; r < rows; r++) {
+    const j = r * stride + offset;
+    margin[j] = Math.fround(margin[j] + tree.leafValue[leafOf(tree, x, r, features)]);
+  }
 }
