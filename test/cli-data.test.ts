@@ -44,7 +44,7 @@ test('cli: usage errors exit 2, --help exits 0 on every command, synthetic is th
   assert.equal(cli('data', '--source', 'nowhere').code, 2);
   assert.equal(cli('nosuchcommand').code, 2);
   assert.equal(cli('data', '--source', 'yahoo').code, 2);
-  for (const c of ['data', 'features', 'run', 'evaluate', 'report', 'metrics', 'bench']) {
+  for (const c of ['data', 'features', 'train', 'predict', 'run', 'evaluate', 'report', 'metrics', 'fit-table', 'bench']) {
     const r = cli(c, '--help');
     assert.equal(r.code, 0);
     assert.match(r.stdout, new RegExp(`stocklab ${c}`));

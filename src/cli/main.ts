@@ -4,10 +4,11 @@ import { dataCommand } from './data';
 import { featuresCommand } from './features';
 import { metricsCommand } from './metrics';
 import { benchCommand } from './bench';
+import { fitTableCommand } from './fit-table';
 import { predictCommand, trainCommand } from './train';
 import { evaluateCommand, reportCommand, runCommand } from './evaluate';
 
-const COMMANDS: readonly Command[] = [runCommand, dataCommand, featuresCommand, trainCommand, predictCommand, evaluateCommand, reportCommand, metricsCommand, benchCommand];
+const COMMANDS: readonly Command[] = [runCommand, dataCommand, featuresCommand, trainCommand, predictCommand, evaluateCommand, reportCommand, metricsCommand, fitTableCommand, benchCommand];
 
 const USAGE = `stocklab: stock-price prediction experiments
 

@@ -170,7 +170,8 @@ function sketchColumn(column: Float32Array, maxBin: number): Summary {
     nlevel++;
   }
   // The buffer holds distinct consecutive values with their counts; a full buffer's chunk
-  // of the column is summarised (its counts per value are the chunk's occurrences).
+  // of the column is summarised (its counts per value are the chunk's occurrences) when a
+  // value arrives that cannot merge into the last entry.
   const capacity = 2 * limit;
   let tail = 0;
   let chunkStart = 0;
@@ -192,7 +193,7 @@ function sketchColumn(column: Float32Array, maxBin: number): Summary {
     }
   };
   for (let r = 0; r < n; r++) {
-    if (tail === capacity) {
+    if (tail === capacity && column[r - 1] !== column[r]) {
       pushTemp(exactSummary(column.slice(chunkStart, r)));
       tail = 0;
       chunkStart = r;

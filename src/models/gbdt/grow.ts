@@ -24,17 +24,10 @@ export function leafWeight(g: number, h: number, p: SplitParams): number {
   return -thresholdL1(g, p.alpha) / (h + p.lambda);
 }
 
-/** Loss reduction score T(G)^2/(H+lambda) of a node (XGBoost's CalcGain). */
-function nodeGain(g: number, h: number, p: SplitParams): number {
-  if (h < p.minChildWeight || h <= 0) return 0;
-  const t = thresholdL1(g, p.alpha);
-  return (t * t) / (h + p.lambda);
-}
-
-/** Gain of a split's side, whose hessian sum already passed the minChildWeight test. */
-function childGain(g: number, h: number, alpha: number, lambda: number): number {
+/** Score T(G)^2/(H+lambda) of a set of rows (XGBoost's gain of a node, before its minChildWeight test). */
+function score(g: number, h: number, alpha: number, lambda: number): number {
   if (h <= 0) return 0;
-  const t = alpha === 0 ? g : g > alpha ? g - alpha : g < -alpha ? g + alpha : 0;
+  const t = thresholdL1(g, alpha);
   return (t * t) / (h + lambda);
 }
 
@@ -52,11 +45,11 @@ export interface GrownTree {
  * histogram building reads the code matrix forward. All buffers are reused across trees.
  */
 export class TreeGrower {
+  private readonly p: SplitParams;
   private readonly rows: Uint32Array;
   private readonly scratch: Uint32Array;
   private readonly pool: Float64Array[] = [];
-  private readonly nodeBins: Int32Array;
-  private readonly hasMissingSlot: Uint8Array;
+  private readonly binCounts: Int32Array;
   // Best split of the last findSplit call (fields, so the hot path allocates nothing).
   private bestGain = 0;
   private bestFeature = -1;
@@ -67,8 +60,6 @@ export class TreeGrower {
   private bestGR = 0;
   private bestHR = 0;
 
-  private readonly p: SplitParams;
-
   constructor(
     private readonly m: BinnedMatrix,
     params: SplitParams,
@@ -78,9 +69,8 @@ export class TreeGrower {
     this.p = { maxDepth: params.maxDepth, minChildWeight: f(params.minChildWeight), gamma: f(params.gamma), alpha: f(params.alpha), lambda: f(params.lambda), learningRate: f(params.learningRate) };
     this.rows = new Uint32Array(m.rows);
     this.scratch = new Uint32Array(m.rows);
-    this.nodeBins = new Int32Array(m.features);
-    this.hasMissingSlot = m.hasMissing;
-    for (let f = 0; f < m.features; f++) this.nodeBins[f] = m.cuts.ptr[f + 1] - m.cuts.ptr[f];
+    this.binCounts = new Int32Array(m.features);
+    for (let f = 0; f < m.features; f++) this.binCounts[f] = m.cuts.ptr[f + 1] - m.cuts.ptr[f];
   }
 
   /**
@@ -159,7 +149,7 @@ export class TreeGrower {
   private partition(begin: number, end: number, feature: number, bin: number, defaultLeft: boolean): number {
     const { rows, scratch } = this;
     const { columns, rows: n } = this.m;
-    const missing = this.nodeBins[feature];
+    const missing = this.binCounts[feature];
     const offset = feature * n;
     let l = begin;
     let r = 0;
@@ -176,16 +166,17 @@ export class TreeGrower {
   /**
    * XGBoost's split enumeration: per feature, a forward scan (missing values go right; its
    * last candidate separates missing from present values), then, when the node has missing
-   * values for the feature, a backward scan (missing values go left). A candidate replaces the best only when strictly
-   * better, so ties keep the lower feature and the forward direction. Gains are rounded to
-   * float32 at the points where XGBoost rounds them, so near-ties resolve as in XGBoost.
+   * values for the feature, a backward scan (missing values go left). A candidate replaces
+   * the best only when strictly better, so ties keep the lower feature and the forward
+   * direction. Gains are rounded to float32 where XGBoost rounds them, so near-ties resolve
+   * as in XGBoost.
    */
   private findSplit(hist: Float64Array, g: number, h: number, features: Int32Array): boolean {
     const p = this.p;
     const mcw = p.minChildWeight;
     const f32 = Math.fround;
-    const parentGain = f32(nodeGain(g, h, p));
     const { alpha, lambda } = p;
+    const parentGain = h < mcw ? 0 : f32(score(g, h, alpha, lambda));
     const slot = this.m.slotOffset;
     let best = 0;
     let bestF = -1;
@@ -197,7 +188,7 @@ export class TreeGrower {
     let bHR = 0;
     for (let k = 0; k < features.length; k++) {
       const f = features[k];
-      const nb = this.nodeBins[f];
+      const nb = this.binCounts[f];
       const base = 2 * slot[f];
       let gl = 0;
       let hl = 0;
@@ -211,7 +202,7 @@ export class TreeGrower {
         const hr = h - hl;
         if (hr < mcw) break;
         if (hl >= mcw) {
-          const gain = f32(f32(f32(childGain(gl, hl, alpha, lambda)) + f32(childGain(gr, hr, alpha, lambda))) - parentGain);
+          const gain = f32(f32(f32(score(gl, hl, alpha, lambda)) + f32(score(gr, hr, alpha, lambda))) - parentGain);
           if (gain > best) {
             best = gain;
             bestF = f;
@@ -224,7 +215,7 @@ export class TreeGrower {
           }
         }
       }
-      if (this.hasMissingSlot[f] === 0 || hist[base + 2 * nb + 1] <= 0) continue;
+      if (this.m.hasMissing[f] === 0 || hist[base + 2 * nb + 1] <= 0) continue;
       let gr = 0;
       let hr = 0;
       for (let b = nb - 1; b >= 0; b--) {
@@ -236,7 +227,7 @@ export class TreeGrower {
         const hl2 = h - hr;
         if (hl2 < mcw) break;
         if (hr >= mcw) {
-          const gain = f32(f32(f32(childGain(gr, hr, alpha, lambda)) + f32(childGain(gl2, hl2, alpha, lambda))) - parentGain);
+          const gain = f32(f32(f32(score(gr, hr, alpha, lambda)) + f32(score(gl2, hl2, alpha, lambda))) - parentGain);
           if (gain > best) {
             best = gain;
             bestF = f;

@@ -72,6 +72,7 @@ export class GbdtModel implements Model {
 
   async fit(train: SampleSet, validation?: SampleSet, options: FitOptions = {}): Promise<FitResult> {
     const started = performance.now();
+    if (train.shape[0] === 0) throw new UsageError('gbdt: the training set is empty');
     const classes = classesOf(this.task, train);
     checkTargets(this.task, train, 'training set', classes);
     if (validation) checkTargets(this.task, validation, 'validation set', classes);
