@@ -35,7 +35,7 @@ export interface PooledPredictions {
   readonly pred: number[];
   /** Class probabilities, row-major [n, classes] (classification). */
   readonly proba: number[];
-  /** Directional score: the predicted return, P(up) - 0.5 (binary) or P(UP) - P(DOWN) (multiclass). */
+  /** Directional score: the predicted return (regression) or P(UP) - P(DOWN) (classification). */
   readonly score: number[];
   /** The label's realised return (close at the bar to close at the label's end). */
   readonly realized: number[];
