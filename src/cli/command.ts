@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from '../errors';
 
@@ -39,6 +40,26 @@ export function parseFlags(command: Command, argv: string[]): { flags: Flags; po
 export function helpText(command: Command): string {
   const opts = Object.entries(command.options).map(([name, o]) => `  --${name}${o.type === 'string' ? ' <value>' : ''}${o.multiple ? ' (repeatable)' : ''}`);
   return [`stocklab ${command.name}: ${command.summary}`, '', command.help.trim(), '', 'Options:', ...opts, '  --json              print exactly one JSON object on stdout', '  --help              this text'].join('\n');
+}
+
+/** Parse JSON given on the command line; `where` names the flag or file in the error. */
+export function parseJsonText(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${where}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** Read a JSON file named by a flag (a config); unreadable or invalid files are usage errors. */
+export function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  return parseJsonText(text, path);
 }
 
 export function stringFlag(flags: Flags, name: string): string | undefined {

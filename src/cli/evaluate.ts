@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeBackend, initBackend } from '../backend';
 import { UsageError } from '../errors';
 import { type ExperimentConfig, defaultExperiment, runExperiment, summaryJson, summaryText, writeExperimentReport } from '../experiment';
 import { projectRoot } from '../util/env';
 import { writeJsonAtomic } from '../util/fs';
-import { type Command, type CommandResult, type Flags, stringFlag } from './command';
+import { type Command, type CommandResult, type Flags, readJsonFile, stringFlag } from './command';
 
 const OPTIONS = { config: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' } } as const;
 
@@ -25,11 +24,7 @@ async function evaluate(config: ExperimentConfig | unknown, flags: Flags): Promi
 function readConfig(flags: Flags): unknown {
   const path = stringFlag(flags, 'config');
   if (!path) throw new UsageError('--config FILE is required');
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`cannot read experiment config ${path}: ${(err as Error).message}`);
-  }
+  return readJsonFile(path);
 }
 
 const CONFIG_HELP = `An experiment config is JSON: {"name", "dataset": {source, start?, end?, adjust?, features,

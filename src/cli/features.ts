@@ -1,4 +1,3 @@
-import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { extname } from 'node:path';
 import pl from 'nodejs-polars';
 import { formatTimestamp } from '../data/bars';
@@ -6,9 +5,10 @@ import { barsToFrame } from '../data/frame';
 import { loadBars } from '../data/load';
 import { parseDatasetConfig, loadOptionsOf } from '../dataset';
 import { UsageError } from '../errors';
+import { writeAtomically } from '../util/fs';
 import { buildFeatures, featureColumns, presetSpec, type FeatureSpec } from '../features';
 import { computeLabels, parseLabelSpec, type LabelSpec } from '../labels';
-import { type Command, stringFlag } from './command';
+import { type Command, parseJsonText, readJsonFile, stringFlag } from './command';
 import { SOURCE_HELP, SOURCE_OPTIONS, sourceFromFlags } from './source-flags';
 
 export const featuresCommand: Command = {
@@ -35,7 +35,7 @@ ${SOURCE_HELP}
     let label: LabelSpec | undefined;
     let loaded;
     if (configPath) {
-      const config = parseDatasetConfig(readJson(configPath));
+      const config = parseDatasetConfig(readJsonFile(configPath));
       spec = config.features;
       label = config.label;
       loaded = await loadBars(config.source, loadOptionsOf(config));
@@ -44,7 +44,7 @@ ${SOURCE_HELP}
       if (!preset) throw new UsageError('features: give --config, or --preset with source flags');
       spec = presetSpec(preset);
       const labelJson = stringFlag(flags, 'label');
-      label = labelJson === undefined ? undefined : parseLabelSpec(parseJson(labelJson, '--label'));
+      label = labelJson === undefined ? undefined : parseLabelSpec(parseJsonText(labelJson, '--label'));
       const { spec: source, options } = sourceFromFlags(flags);
       loaded = await loadBars(source, options);
     }
@@ -76,31 +76,5 @@ ${SOURCE_HELP}
 };
 
 function writeFrameAtomic(frame: pl.DataFrame, path: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    if (extname(path).toLowerCase() === '.parquet') frame.writeParquet(tmp);
-    else frame.writeCSV(tmp);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}
-
-function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read config ${path}: ${(err as Error).message}`);
-  }
-  return parseJson(text, path);
-}
-
-function parseJson(text: string, where: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${where}: not valid JSON (${(err as Error).message})`);
-  }
+  writeAtomically(path, (tmp) => (extname(path).toLowerCase() === '.parquet' ? frame.writeParquet(tmp) : frame.writeCSV(tmp)));
 }

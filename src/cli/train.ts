@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describeBackend, initBackend } from '../backend';
 import { formatTimestamp } from '../data/bars';
 import { loadBars } from '../data/load';
@@ -11,7 +10,7 @@ import type { Model, SampleSet } from '../models/model';
 import { assertSameFeatures, loadRun, saveRun } from '../artifacts';
 import { modelsDir } from '../util/env';
 import { writeFileAtomic } from '../util/fs';
-import { type Command, type Flags, numberFlag, stringFlag } from './command';
+import { type Command, type Flags, numberFlag, readJsonFile, stringFlag } from './command';
 import { SOURCE_HELP, SOURCE_OPTIONS, sourceFromFlags } from './source-flags';
 
 /** Flags that override the model's hyperparameters, as the seeds' scripts allow (config key each maps to). */
@@ -41,7 +40,7 @@ Overrides: --epochs N --batch-size N --units N --dropout X --learning-rate X --l
   async run(flags) {
     const path = stringFlag(flags, 'config');
     if (!path) throw new UsageError('train: --config FILE is required');
-    const experiment = parseExperimentConfig(readJson(path), path);
+    const experiment = parseExperimentConfig(readJsonFile(path), path);
     const backend = await initBackend({ backend: stringFlag(flags, 'backend') });
     process.stderr.write(describeBackend(backend) + '\n');
     const entry = experiment.models[0];
@@ -137,11 +136,3 @@ ${SOURCE_HELP}
     return { json: { model: run.dir, rows: n, out, last }, text: `${n} prediction(s) from ${run.dir}${out ? ` written to ${out}` : ''}\nlatest: ${last}` };
   },
 };
-
-function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`cannot read ${path}: ${(err as Error).message}`);
-  }
-}

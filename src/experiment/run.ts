@@ -154,7 +154,7 @@ export async function runExperiment(configJson: unknown, options: RunOptions = {
     const metrics =
       task === 'regression' ? regressionMetrics(p.y, p.pred) : classificationMetrics(p.y, { classes: labels.classes!, yPred: p.pred, ...(p.proba.length ? { proba: p.proba } : {}) });
     const directional = directionalAccuracy(p.score, p.realized);
-    const backtests = backtestBySymbol(bars, p, rowOf, task, config);
+    const backtests = backtestBySymbol(bars, p, rowOf, config);
     const returns = backtests.flatMap((b) => b.returns.slice(1));
     const dm =
       task === 'regression' && naive && naive !== slot && naive.preds.y.length === p.y.length
@@ -251,7 +251,7 @@ function rowLookup(bars: BarTable): (symbol: string, t: number) => number {
 }
 
 /** Trade each symbol over its out-of-sample span: position from the score at each predicted bar, flat elsewhere. */
-function backtestBySymbol(bars: BarTable, p: PooledPredictions, rowOf: (s: string, t: number) => number, task: Task, config: ExperimentConfig): SymbolBacktest[] {
+function backtestBySymbol(bars: BarTable, p: PooledPredictions, rowOf: (s: string, t: number) => number, config: ExperimentConfig): SymbolBacktest[] {
   const spec = config.backtest ?? {};
   return bars.symbols
     .filter((s) => p.symbols.includes(s.symbol))

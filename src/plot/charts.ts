@@ -1,5 +1,6 @@
 import { type Interval, formatTimestamp } from '../data/bars';
 import type { TimelineBar } from '../split/describe';
+import { pearson } from '../evaluate/moments';
 import { type Figure, liveFigure } from './figure';
 
 /**
@@ -149,29 +150,15 @@ export function correlationChart(names: readonly string[], columns: readonly Arr
 }
 
 function pairwisePearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let n = 0;
-  let sa = 0;
-  let sb = 0;
+  const x: number[] = [];
+  const y: number[] = [];
   for (let i = 0; i < a.length; i++) {
     if (Number.isFinite(a[i]) && Number.isFinite(b[i])) {
-      n++;
-      sa += a[i];
-      sb += b[i];
+      x.push(a[i]);
+      y.push(b[i]);
     }
   }
-  const ma = sa / n;
-  const mb = sb / n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (Number.isFinite(a[i]) && Number.isFinite(b[i])) {
-      sab += (a[i] - ma) * (b[i] - mb);
-      saa += (a[i] - ma) ** 2;
-      sbb += (b[i] - mb) ** 2;
-    }
-  }
-  return sab / Math.sqrt(saa * sbb);
+  return pearson(x, y);
 }
 
 /** Candlesticks with long/short entry markers (signals at the bars where positions change). */
