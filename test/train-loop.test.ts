@@ -5,7 +5,8 @@ import { initBackend } from '../src/backend';
 import type { FitResult } from '../src/models/model';
 import { NeuralModel } from '../src/models/nn';
 import { createModel } from '../src/models/registry';
-import { LearningRateScheduler, clipByGlobalNorm, trainModel } from '../src/train';
+import { LearningRateScheduler, clipByGlobalNorm } from '../src/train';
+import { trainModel } from '../src/models';
 import { syntheticWindows } from './nn-fixtures';
 
 const data = syntheticWindows({ bars: 700, lookback: 8, signal: 0.3 });

@@ -6,7 +6,7 @@ import { writeBarsCsv } from '../data/write';
 import { dataDir } from '../util/env';
 import { type Command, stringFlag } from './command';
 import { SOURCE_HELP, SOURCE_OPTIONS, sourceFromFlags } from './source-flags';
-import { formatTable } from './table';
+import { formatTable } from '../util/table';
 
 export const dataCommand: Command = {
   name: 'data',

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describeBackend, initBackend } from '../backend';
 import { UsageError } from '../errors';
-import { type ExperimentConfig, defaultExperiment, runExperiment, summaryJson, summaryText, writeExperimentReport } from '../experiment';
+import { type ExperimentConfig, defaultExperiment, runExperiment, summaryJson, summaryText } from '../experiment';
+import { writeExperimentReport } from '../report';
 import { projectRoot } from '../util/env';
 import { writeJsonAtomic } from '../util/fs';
 import { type Command, type CommandResult, type Flags, readJsonFile, stringFlag } from './command';

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors';
 import { Rng } from '../util/random';
-import { type BarTable, type Interval, type SymbolBars, intervalMs, isIntraday, makeBarTable } from './bars';
+import { type BarTable, type Interval, type SymbolBars, barsPerYear, intervalMs, isIntraday, makeBarTable } from './bars';
 
 /**
  * A seeded synthetic market: geometric Brownian motion whose volatility follows
@@ -85,9 +85,9 @@ export function syntheticMarket(options: SyntheticOptions = {}): SyntheticMarket
   if (!Number.isFinite(startMs)) throw new UsageError(`synthetic: start "${o.start}" is not an ISO date`);
 
   const timestamps = tradingTimestamps(startMs, o.bars, o.interval);
-  const barsPerYear = isIntraday(o.interval) ? 252 * Math.round(23_400_000 / intervalMs(o.interval)) : 252;
-  const mu = o.annualDrift / barsPerYear;
-  const calmVar = (o.annualVolatility * o.annualVolatility) / barsPerYear;
+  const perYear = barsPerYear(o.interval);
+  const mu = o.annualDrift / perYear;
+  const calmVar = (o.annualVolatility * o.annualVolatility) / perYear;
   const rho = o.signal;
   const innov = Math.sqrt(1 - rho * rho);
 

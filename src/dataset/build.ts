@@ -3,10 +3,11 @@ import { barsToFrame } from '../data/frame';
 import { loadBars } from '../data/load';
 import { buildFeatures, featureColumns } from '../features';
 import { type Labels, computeLabels } from '../labels';
-import type { SampleSet, Task } from '../models/model';
+import type { FeatureMatrix, SampleSet } from '../records/samples';
+import type { Task } from '../records/task';
 import { type ScalerJSON, Scaler } from '../scale';
 import { type Split, describeSplit, makeSplit, segmentIndices, type SplitSegment } from '../split';
-import { type FeatureMatrix, type SampleRows, featureMatrix, sampleSpans, selectSampleRows, tabularSamples, windowSamples } from '../window';
+import { type SampleRows, featureMatrix, sampleSpans, scaleMatrix, selectSampleRows, windowSamples } from '../window';
 import { type ResolvedDatasetConfig, loadOptionsOf, parseDatasetConfig } from './config';
 
 /** Bars, features, labels, valid sample rows and the split: everything before fitting the scaler. */
@@ -20,7 +21,10 @@ export interface PreparedDataset {
   readonly split: Split;
 }
 
-/** One fold's sample sets and the scaler fitted on its training samples. */
+/**
+ * One fold's sample sets and the scaler fitted on its training samples. The three sets are
+ * views over one scaled float32 copy of the feature matrix.
+ */
 export interface DatasetFold {
   readonly index: number;
   readonly train: SampleSet;
@@ -70,10 +74,8 @@ export function datasetFold(prepared: PreparedDataset, k = 0): DatasetFold {
   const rowsOf = (seg: SplitSegment) => Array.from(segmentIndices(seg), (i) => sampleRows.rows[i]);
   const trainRows = rowsOf(fold.train);
   const scaler = new Scaler(config.scaler).fit(features.values, features.names.length, trainRows);
-  const cut = (rows: number[]): SampleSet =>
-    config.layout === 'tabular'
-      ? tabularSamples(bars, features, labels, rows, { lags: config.lookback - 1, scaler })
-      : windowSamples(bars, features, labels, rows, { lookback: config.lookback, scaler });
+  const scaled: FeatureMatrix = scaleMatrix(features, scaler);
+  const cut = (rows: number[]): SampleSet => windowSamples(bars, scaled, labels, rows, config.lookback);
   const train = cut(trainRows);
   const test = cut(rowsOf(fold.test));
   if (!fold.validation) return { index: k, train, test, scaler };
@@ -101,7 +103,7 @@ export async function buildDataset(configJson: unknown, bars?: BarTable): Promis
       last: formatTimestamp(ts.reduce((a, b) => Math.max(a, b), -Infinity), table.interval),
       bars: ts.length,
     },
-    samples: { train: fold.train.shape[0], validation: fold.validation?.shape[0] ?? 0, test: fold.test.shape[0], excluded: sampleRows.excluded },
+    samples: { train: fold.train.rows.length, validation: fold.validation?.rows.length ?? 0, test: fold.test.rows.length, excluded: sampleRows.excluded },
     split: describeSplit(split, { interval: table.interval }),
   };
   return { ...fold, prepared, record };

@@ -1,4 +1,4 @@
-import { formatTable } from '../cli/table';
+import { formatTable } from '../util/table';
 import { averageRanks } from './moments';
 import { checkPaired } from './regression';
 
