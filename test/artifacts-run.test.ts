@@ -8,6 +8,7 @@ import { listRuns, listVersions, loadRun, saveRun } from '../src/artifacts';
 import { loadLayersModel } from '../src/models/nn/layers-io';
 import { allWindows, denseSamples, sampleCount, windowShape } from '../src/records/samples';
 import { DataError } from '../src/errors';
+import { activeBackend } from '../src/backend';
 import { loadModel, trainModel } from '../src/models';
 import { syntheticWindows } from './nn-fixtures';
 
@@ -23,7 +24,8 @@ test('saveRun writes a complete versioned folder; loadRun restores identical pre
   const config = JSON.parse(readFileSync(join(saved.dir, 'config.json'), 'utf8'));
   assert.equal(config.model.kind, 'lstm');
   assert.equal(config.seed, 42);
-  assert.equal(config.backend, 'wasm');
+  assert.equal(config.backend, activeBackend()?.name, 'the backend that trained it, whichever loaded');
+  assert.ok(['tensorflow', 'wasm', 'cpu'].includes(config.backend));
   assert.equal(config.packages.tfjs, tf.version.tfjs);
   assert.equal(config.packages.stocklab, '0.1.0');
   assert.deepEqual(config.featureNames, ['log_return']);

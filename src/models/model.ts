@@ -7,7 +7,10 @@
  */
 import type { Schema } from '../config/schema';
 import type { SampleSet } from '../records/samples';
+import type { FitResult } from '../records/fit';
 import type { Task } from '../records/task';
+
+export type { FitResult };
 
 /**
  * What a kind consumes and produces. `sequence` models read whole windows; `tabular` models
@@ -36,16 +39,6 @@ export interface FitOptions {
   readonly classWeights?: readonly number[];
 }
 
-export interface FitResult {
-  /** Per-epoch (or per-round) metrics, e.g. `{ loss: [...], val_loss: [...] }`. */
-  readonly history: Readonly<Record<string, readonly number[]>>;
-  /** Epochs or rounds actually run. */
-  readonly epochs: number;
-  /** Epoch/round whose weights were kept (early stopping restores the best). */
-  readonly bestEpoch?: number;
-  /** Wall-clock seconds spent fitting. */
-  readonly seconds: number;
-}
 
 export interface Model {
   /** Registered kind, e.g. `lstm`, `gbdt`, `naive`; `loadModel` dispatches on it. */

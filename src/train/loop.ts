@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
-import type { FitResult } from '../models/model';
+import type { FitResult } from '../records/fit';
 import { type SampleSet, gatherWindows, sampleCount, windowShape } from '../records/samples';
 import type { LearningRateSchedule } from './schedule';
 import { Rng } from '../util/random';

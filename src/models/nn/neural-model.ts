@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../backend';
 import { DataError, UsageError } from '../../errors';
 import { assertSameFeatures } from '../../records/feature-check';
@@ -74,7 +74,13 @@ export class NeuralModel implements Model {
       this.featureNames = [...train.features.names];
       this.classes = train.classes ? [...train.classes] : undefined;
       this.lookback = lookback;
-      this.network = this.build(lookback, features, classCount(this.task, this.classes));
+      // Built inside a tidy scope: tfjs's LSTM forget-bias initializer leaves 4 intermediate
+      // tensors per layer otherwise; weights are variables, which tidy keeps.
+      let network: tf.LayersModel | undefined;
+      tf.tidy(() => {
+        network = this.build(lookback, features, classCount(this.task, this.classes));
+      });
+      this.network = network;
     } else {
       this.checkCompatible(train, 'training set');
     }
@@ -82,7 +88,7 @@ export class NeuralModel implements Model {
     this.checkTargets(train, 'training set');
     if (validation) this.checkTargets(validation, 'validation set');
     const c = this.cfg;
-    return trainNetwork(this.network, train, validation, {
+    return trainNetwork(this.fitted(), train, validation, {
       ...c,
       task: this.task,
       regressionLoss: c.loss,
