@@ -1,5 +1,6 @@
 import { UsageError } from '../errors';
 import { Rng } from '../util/random';
+import { normCdf } from '../util/distributions';
 import { type BarTable, type Interval, type SymbolBars, barsPerYear, intervalMs, isIntraday, makeBarTable } from './bars';
 
 /**
@@ -142,7 +143,7 @@ export function syntheticMarket(options: SyntheticOptions = {}): SyntheticMarket
         // Score the forecast made at t-1 for bar t.
         const prevM = condMean[si * n + t - 1];
         const s = Math.sqrt(h) * innov;
-        probSum += normalCdf(Math.abs(prevM) / s);
+        probSum += normCdf(Math.abs(prevM) / s);
         // With no information (m = 0) the oracle's guess is right half the time.
         hits += prevM === 0 ? 0.5 : Math.sign(prevM) === Math.sign(r) ? 1 : 0;
         scored++;
@@ -176,14 +177,6 @@ function tradingTimestamps(startMs: number, count: number, interval: Interval): 
     dayStart += day;
   }
   return out;
-}
-
-/** Standard normal CDF (Abramowitz-Stegun 7.1.26 via erf; absolute error < 1.5e-7). */
-export function normalCdf(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * z);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
-  return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

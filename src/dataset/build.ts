@@ -1,6 +1,7 @@
 import { type BarTable, formatTimestamp } from '../data/bars';
 import { barsToFrame } from '../data/frame';
 import { loadBars } from '../data/load';
+import type { PlantedSignal } from '../data/synthetic';
 import { buildFeatures, featureColumns } from '../features';
 import { type Labels, computeLabels } from '../labels';
 import type { FeatureMatrix, SampleSet } from '../records/samples';
@@ -19,6 +20,8 @@ export interface PreparedDataset {
   /** Bar rows that are samples; the split's sample indices index this. */
   readonly sampleRows: SampleRows;
   readonly split: Split;
+  /** The synthetic source's planted signal (its best achievable directional accuracy), when bars came from it. */
+  readonly signal?: PlantedSignal;
 }
 
 /**
@@ -53,7 +56,8 @@ export interface Dataset extends DatasetFold {
 /** Load bars, build features (one polars query) and labels, pick valid sample rows and split them. */
 export async function prepareDataset(configJson: unknown, bars?: BarTable): Promise<PreparedDataset> {
   const config = parseDatasetConfig(configJson);
-  const table = bars ?? (await loadBars(config.source, loadOptionsOf(config))).bars;
+  const loaded = bars ? undefined : await loadBars(config.source, loadOptionsOf(config));
+  const table = bars ?? loaded!.bars;
   const columns = featureColumns(config.features);
   const frame = buildFeatures(barsToFrame(table), config.features);
   const features = featureMatrix(
@@ -63,7 +67,7 @@ export async function prepareDataset(configJson: unknown, bars?: BarTable): Prom
   const labels = computeLabels(table, config.label);
   const sampleRows = selectSampleRows(table, features, labels, config.lookback);
   const split = makeSplit(sampleSpans(table, labels, sampleRows.rows), config.split);
-  return { config, bars: table, features, labels, sampleRows, split };
+  return { config, bars: table, features, labels, sampleRows, split, ...(loaded?.signal ? { signal: loaded.signal } : {}) };
 }
 
 /** Fit the scaler on fold `k`'s training samples (their bars only) and cut its sample sets. */

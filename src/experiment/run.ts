@@ -105,6 +105,11 @@ export interface ExperimentResult {
   readonly label: { readonly name: string; readonly task: Task; readonly classes?: readonly string[] };
   /** The model every other is compared with, when the experiment has one. */
   readonly baseline?: string;
+  /**
+   * Best achievable directional accuracy of next-bar forecasts, when the bars come from the
+   * synthetic source with a planted signal (the Bayes-optimal forecast's expected hit rate).
+   */
+  readonly bestAccuracy?: number;
   readonly models: ModelResult[];
   /** PSI/KS per feature: the last fold's training samples against its test samples. */
   readonly drift: FeatureDrift[];
@@ -321,6 +326,7 @@ export async function runExperiment(configJson: unknown, options: RunOptions = {
     features: prepared.features.names,
     label: { name: labels.name, task: labels.task, ...(labels.classes ? { classes: labels.classes } : {}) },
     ...(baseline ? { baseline } : {}),
+    ...(prepared.signal && prepared.signal.strength > 0 ? { bestAccuracy: prepared.signal.bestAccuracy } : {}),
     models,
     drift,
     seconds: (Date.now() - started) / 1000,

@@ -29,6 +29,9 @@ export function summaryRow(m: ModelResult): (string | number)[] {
 export function summaryText(r: ExperimentResult): string {
   return [
     `experiment ${r.name}: ${symbolList(r.symbols)} ${r.interval}, label ${r.label.name} (${r.label.task}), ${r.features.length} features, ${r.timeline.filter((t) => t.segment === 'test').length} walk-forward fold(s), backend ${r.backend ?? 'n/a'}, ${r.seconds.toFixed(1)}s`,
+    ...(r.bestAccuracy !== undefined
+      ? [`best achievable directional accuracy (planted signal, Bayes-optimal forecast): ${(r.bestAccuracy * 100).toFixed(2)}%; each model's gap to it: ${r.models.map((m) => `${m.name} ${((r.bestAccuracy! - m.directional.accuracy) * 100).toFixed(2)}`).join(', ')} points`]
+      : []),
     formatTable(SUMMARY_HEADER, r.models.map(summaryRow)),
     '',
     ...r.models.map((m) => `${m.name}: ${m.verdict.statement}`),
@@ -47,6 +50,7 @@ export function summaryJson(r: ExperimentResult): Record<string, unknown> {
     label: r.label,
     features: r.features,
     seconds: r.seconds,
+    ...(r.bestAccuracy !== undefined ? { bestAccuracy: r.bestAccuracy } : {}),
     models: r.models.map((m) => ({
       name: m.name,
       kind: m.kind,

@@ -83,3 +83,12 @@ export function checkTargets(task: Task, y: Float32Array, classes: number, sourc
   const expected = task === 'regression' ? 'a finite number' : `a class index in [0, ${classes - 1}]`;
   throw new DataError(bad.map((row) => ({ code: 'bad_target', severity: 'error' as const, source, row, field: 'y', message: `target ${y[row]} is not ${expected}` })));
 }
+
+/** Softmax of `margin[from .. from+k)` into `out[to .. to+k)`, shifted by the row maximum for stability. */
+export function softmaxRow(margin: ArrayLike<number>, from: number, k: number, out: Float64Array | Float32Array, to: number): void {
+  let max = -Infinity;
+  for (let j = 0; j < k; j++) max = Math.max(max, margin[from + j]);
+  let sum = 0;
+  for (let j = 0; j < k; j++) sum += Math.exp(margin[from + j] - max);
+  for (let j = 0; j < k; j++) out[to + j] = Math.exp(margin[from + j] - max) / sum;
+}

@@ -1,7 +1,7 @@
 import { bool, int, num, obj, opt } from '../../config/schema';
 import { UsageError } from '../../errors';
 import { type SampleSet, lagNames, sampleCount } from '../../records/samples';
-import { type Task, argmaxRows } from '../../records/task';
+import { type Task, argmaxRows, softmaxRow } from '../../records/task';
 import type { FitOptions, FitResult, Model, ModelFactory, ModelTags } from '../model';
 import { LagInput, lagsSchema } from '../tabular-input';
 import { checkSetTargets, classesOf } from '../targets';
@@ -179,10 +179,7 @@ export class LogisticModel implements Model {
         out[2 * r] = 1 - p;
         out[2 * r + 1] = p;
       } else {
-        const max = Math.max(...score);
-        let sum = 0;
-        for (let o = 0; o < classes; o++) sum += Math.exp(score[o] - max);
-        for (let o = 0; o < classes; o++) out[r * classes + o] = Math.exp(score[o] - max) / sum;
+        softmaxRow(score, 0, classes, out, r * classes);
       }
     }
     return out;

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { UsageError } from '../../errors';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/fs';
 import { type SampleSet, sampleCount } from '../../records/samples';
-import { type Task, argmaxRows } from '../../records/task';
+import { type Task, argmaxRows, softmaxRow } from '../../records/task';
 import { type FitOptions, type FitResult, MODEL_META_FILE, type Model, type ModelFactory, type ModelTags } from '../model';
 import { LagInput } from '../tabular-input';
 import { checkSetTargets, classesOf } from '../targets';
 import { type Booster, fitBooster, predictMargin } from './booster';
-import { metricName, sigmoid, softmaxRow } from './objective';
+import { metricName, sigmoid } from './objective';
 import { type GbdtParams, gbdtConfigSchema, objectiveForTask, resolveGbdtParams } from './params';
 import { fromXgboostJson, toXgboostJson, xgboostJsonText } from './xgboost-json';
 

@@ -5,7 +5,7 @@ import { initBackend } from '../../backend';
 import { DataError, UsageError } from '../../errors';
 import { assertSameFeatures } from '../../records/feature-check';
 import { type SampleSet, windowShape } from '../../records/samples';
-import { type Task, classCount } from '../../records/task';
+import { type Task, argmaxRows, classCount } from '../../records/task';
 import { evaluateNetwork, predictNetwork, trainNetwork } from '../../train/loop';
 import { writeJsonAtomic } from '../../util/fs';
 import { type FitOptions, type FitResult, MODEL_META_FILE, type Model, type ModelFactory, type ModelTags } from '../model';
@@ -108,13 +108,7 @@ export class NeuralModel implements Model {
     const k = this.outputWidth();
     const n = x.rows.length;
     if (this.task === 'binary') return out.map((p) => (p >= 0.5 ? 1 : 0));
-    const labels = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (out[i * k + j] > out[i * k + best]) best = j;
-      labels[i] = best;
-    }
-    return labels;
+    return argmaxRows(out, n, k);
   }
 
   async predictProba(x: SampleSet): Promise<Float32Array> {
