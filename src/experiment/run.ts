@@ -205,13 +205,22 @@ export function backtestForecasts(bars: BarTable, p: Predictions, spec: Backtest
   return { symbols, portfolio };
 }
 
-/** Directional accuracy of the forecasts of one symbol. */
-function symbolDirectional(p: Predictions, symbol: string): DirectionalAccuracy {
-  const idx: number[] = [];
-  for (let i = 0; i < p.symbols.length; i++) if (p.symbols[i] === symbol) idx.push(i);
-  return directionalAccuracy(
-    Float64Array.from(idx, (i) => p.score[i]),
-    Float64Array.from(idx, (i) => p.realized[i]),
+/** Directional accuracy of each symbol's forecasts, in one pass over the record. */
+function directionalBySymbol(p: Predictions): Map<string, DirectionalAccuracy> {
+  const rows = new Map<string, number[]>();
+  for (let i = 0; i < p.symbols.length; i++) {
+    const list = rows.get(p.symbols[i]);
+    if (list) list.push(i);
+    else rows.set(p.symbols[i], [i]);
+  }
+  return new Map(
+    [...rows].map(([symbol, idx]) => [
+      symbol,
+      directionalAccuracy(
+        Float64Array.from(idx, (i) => p.score[i]),
+        Float64Array.from(idx, (i) => p.realized[i]),
+      ),
+    ]),
   );
 }
 
@@ -236,11 +245,12 @@ export function judgeForecasts(
   const judged = verdict({ directional: scores.directional, returns: backtest.portfolio.returns.subarray(1), dieboldMariano: dm, trials: options.trials });
   const pf = backtest.portfolio.stats;
   const gate = deploymentGate({ directionalAccuracy: scores.directional.accuracy, profitFactor: pf['Profit Factor'], maxDrawdownPct: pf['Max. Drawdown [%]'] }, options.config.gate);
+  const bySymbol = directionalBySymbol(p);
   const gates = Object.fromEntries(
     backtest.symbols.map((s) => [
       s.symbol,
       deploymentGate(
-        { directionalAccuracy: symbolDirectional(p, s.symbol).accuracy, profitFactor: s.stats['Profit Factor'], maxDrawdownPct: s.stats['Max. Drawdown [%]'] },
+        { directionalAccuracy: bySymbol.get(s.symbol)!.accuracy, profitFactor: s.stats['Profit Factor'], maxDrawdownPct: s.stats['Max. Drawdown [%]'] },
         options.config.gate,
       ),
     ]),
