@@ -53,9 +53,9 @@ export interface BacktestStats {
    * largest dd in it.
    */
   readonly 'Avg. Drawdown [%]': number;
-  /** Longest drawdown period, in bars (from the peak bar to the recovery bar, or the last bar). */
+  /** Longest drawdown period, in bars (from the peak bar to the recovery bar, or the last bar); NaN without one. */
   readonly 'Max. Drawdown Duration': number;
-  /** Mean drawdown period length, in bars. */
+  /** Mean drawdown period length, in bars; NaN without a period. */
   readonly 'Avg. Drawdown Duration': number;
   /** Number of trades, the one still open at the end included. */
   readonly '# Trades': number;
@@ -91,7 +91,7 @@ export function backtestStats(result: BacktestResult, options: StatsOptions = {}
   for (const x of r) downside += Math.min(x, 0) ** 2;
   downside = Math.sqrt(downside / r.length) * Math.sqrt(Y);
   const maxDd = max(dd);
-  const periods = drawdownPeriods(dd);
+  const { depths, durations: ddDurations } = drawdownPeriods(dd);
 
   const exposed = new Uint8Array(N);
   for (const t of trades) exposed.fill(1, t.entryBar, t.exitBar + 1);
@@ -115,9 +115,9 @@ export function backtestStats(result: BacktestResult, options: StatsOptions = {}
     'Sortino Ratio': annualReturn / downside,
     'Calmar Ratio': maxDd > 0 ? annualReturn / maxDd : Number.NaN,
     'Max. Drawdown [%]': -maxDd * 100,
-    'Avg. Drawdown [%]': -mean(periods.map((p) => p.depth)) * 100,
-    'Max. Drawdown Duration': periods.length > 0 ? max(periods.map((p) => p.bars)) : Number.NaN,
-    'Avg. Drawdown Duration': mean(periods.map((p) => p.bars)),
+    'Avg. Drawdown [%]': -mean(depths) * 100,
+    'Max. Drawdown Duration': ddDurations.length > 0 ? max(ddDurations) : Number.NaN,
+    'Avg. Drawdown Duration': mean(ddDurations),
     '# Trades': trades.length,
     'Win Rate [%]': winRate * 100,
     'Best Trade [%]': trades.length > 0 ? max(rets) * 100 : Number.NaN,
@@ -167,19 +167,23 @@ export function profitFactor(tradeReturns: readonly number[]): number {
  * peak, dd = 0, plus the last bar) more than one bar apart. Without any such period, the
  * non-zero drawdowns stand in as depths (backtesting.py's fallback) and there are no durations.
  */
-function drawdownPeriods(dd: Float64Array): { bars: number; depth: number }[] {
+function drawdownPeriods(dd: Float64Array): { depths: number[]; durations: number[] } {
   const anchors: number[] = [];
   dd.forEach((d, i) => {
     if (d === 0) anchors.push(i);
   });
   if (anchors.at(-1) !== dd.length - 1) anchors.push(dd.length - 1);
-  const periods: { bars: number; depth: number }[] = [];
+  const depths: number[] = [];
+  const durations: number[] = [];
   for (let k = 1; k < anchors.length; k++) {
     const [prev, cur] = [anchors[k - 1], anchors[k]];
-    if (cur > prev + 1) periods.push({ bars: cur - prev, depth: max(dd.subarray(prev, cur + 1)) });
+    if (cur > prev + 1) {
+      durations.push(cur - prev);
+      depths.push(max(dd.subarray(prev, cur + 1)));
+    }
   }
-  if (periods.length === 0) return Array.from(dd.filter((d) => d > 0), (depth) => ({ bars: Number.NaN, depth }));
-  return periods;
+  if (depths.length === 0) return { depths: Array.from(dd.filter((d) => d > 0)), durations: [] };
+  return { depths, durations };
 }
 
 /** The statistics as a two-column text table. */
