@@ -13,17 +13,33 @@ export interface NaiveConfig {
 
 const DEFAULTS: NaiveConfig = { returnFeature: 'logret_1', regression: 'zero' };
 
+/**
+ * How a sample set's features were scaled from raw values: x = (raw - center) / scale per
+ * feature column, indexed like `featureNames`. A set without it holds raw values. The naive
+ * model needs it to find the raw zero return among scaled features.
+ */
+export interface FeatureScaling {
+  readonly center: ArrayLike<number>;
+  readonly scale: ArrayLike<number>;
+}
+
 interface NaiveState {
   featureIndex: number;
   classes: number;
   classNames?: string[];
+  /** The return feature's center and scale in the training set (0 and 1 when unscaled): raw = x * scale + center. */
+  center?: number;
+  scale?: number;
 }
 
 /**
  * Persistence: tomorrow moves the way today moved. Classification predicts "up" after a
  * positive latest return and "down" after a negative one ("flat", or down for binary, after
  * zero); regression predicts zero return or the latest return. Sequence sets use their last
- * bar. Fitting only finds the return feature.
+ * bar. "Positive" means the raw return: when the features are scaled (standardised returns
+ * are centred on the training mean, so a small rise can be negative), the training set's
+ * `scaling` (see `FeatureScaling`) maps the feature back. Fitting only finds the return
+ * feature and its scaling.
  */
 export class NaiveModel implements Model {
   readonly kind = 'naive';
@@ -50,7 +66,13 @@ export class NaiveModel implements Model {
     let max = 1;
     for (const v of train.y) max = Math.max(max, v);
     const classes = this.task === 'regression' ? 1 : this.task === 'binary' ? 2 : Math.max(train.classes?.length ?? 0, max + 1);
-    this.state = { featureIndex, classes, classNames: train.classes && [...train.classes] };
+    const scaling = (train as SampleSet & { scaling?: FeatureScaling }).scaling;
+    const center = scaling ? Number(scaling.center[featureIndex]) : 0;
+    const scale = scaling ? Number(scaling.scale[featureIndex]) : 1;
+    if (!(Number.isFinite(center) && scale > 0 && Number.isFinite(scale))) {
+      throw new UsageError(`naive: the scaling of "${this.options.returnFeature}" is center ${center}, scale ${scale}; expected a finite center and a positive scale`);
+    }
+    this.state = { featureIndex, classes, classNames: train.classes && [...train.classes], center, scale };
     return { history: {}, epochs: 0, seconds: 0 };
   }
 
@@ -60,16 +82,18 @@ export class NaiveModel implements Model {
   }
 
   async predict(x: SampleSet): Promise<Float32Array> {
-    const { featureIndex, classes, classNames } = this.fitted();
+    const { featureIndex, classes, classNames, center = 0, scale = 1 } = this.fitted();
     const t = tabularView(x);
     const out = new Float32Array(t.rows);
     const up = upClass(classes, classNames);
     const down = downClass(classNames);
     const flat = classes > 2 ? flatClass(classes, classNames) : down;
+    // Where a raw zero return lands among the (float32) scaled values, rounded as the scaler rounds it.
+    const zero = Math.fround((0 - center) / scale);
     for (let r = 0; r < t.rows; r++) {
       const last = t.x[r * t.features + featureIndex];
-      if (this.task === 'regression') out[r] = this.options.regression === 'last' && Number.isFinite(last) ? last : 0;
-      else out[r] = last > 0 ? up : last < 0 ? down : flat;
+      if (this.task === 'regression') out[r] = this.options.regression === 'last' && Number.isFinite(last) ? last * scale + center : 0;
+      else out[r] = last > zero ? up : last < zero ? down : flat;
     }
     return out;
   }
