@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { directionalAccuracy } from '../src/evaluate/direction';
 import { binomialUpperTail, normQuantile, studentTCdf } from '../src/evaluate/distributions';
 import { ksTwoSample, populationStabilityIndex, featureDrift } from '../src/evaluate/drift';
-import { deploymentGate } from '../src/evaluate/gate';
+import { deploymentGate, parseGateThresholds } from '../src/evaluate/gate';
+import { UsageError } from '../src/errors';
 import {
   type HacKernel,
   binomialTest,
@@ -174,7 +175,13 @@ describe('bootstrap, verdict and gate', () => {
     const bare = deploymentGate({ directionalAccuracy: 0.9, profitFactor: 3, maxDrawdownPct: 1 });
     assert.equal(bare.pass, false);
     assert.ok(Number.isNaN(bare.criteria[0].value) && Number.isNaN(bare.criteria[1].value));
-    assert.throws(() => deploymentGate(skilled, { mode: 'both' as never }), /mode must be/);
+    assert.throws(() => deploymentGate(skilled, { mode: 'both' as never }), /gate\.mode must be "relative" or "absolute", got "both"/);
+    // A threshold the mode would ignore is refused, naming the key, rather than dropped.
+    assert.throws(() => deploymentGate(skilled, { minDirectionalAccuracy: 0.55 }), (e: unknown) => e instanceof UsageError && /gate\.minDirectionalAccuracy applies to the absolute gate/.test(e.message));
+    assert.throws(() => parseGateThresholds({ mode: 'absolute', minExcessAccuracy: 0.02 }), /gate\.minExcessAccuracy applies to the relative gate/);
+    assert.throws(() => parseGateThresholds({ minAccuracy: 0.5 }, 'config.gate'), /config\.gate\.minAccuracy is not a gate setting/);
+    assert.throws(() => parseGateThresholds({ minProfitFactor: '1.5' }), /gate\.minProfitFactor must be a finite number, got "1.5"/);
+    assert.deepEqual(parseGateThresholds({ mode: 'absolute', minDirectionalAccuracy: 0.55 }), { mode: 'absolute', minDirectionalAccuracy: 0.55 });
   });
 });
 

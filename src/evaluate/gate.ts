@@ -1,3 +1,4 @@
+import { UsageError } from '../errors';
 import type { EdgeMode } from './verdict';
 
 /**
@@ -38,6 +39,35 @@ export const DEFAULT_GATE: Required<GateThresholds> = {
   maxDrawdownPct: 20,
 };
 
+const RELATIVE_ONLY: readonly string[] = ['minExcessAccuracy', 'minExcessReturnPct'];
+const ABSOLUTE_ONLY: readonly string[] = ['minDirectionalAccuracy'];
+
+/**
+ * Check gate thresholds (e.g. an experiment config's `gate`), throwing a `UsageError` that
+ * names the key: unknown keys, non-finite numbers, a bad mode, and a threshold that the mode
+ * would ignore (`minDirectionalAccuracy` without `mode: "absolute"`), which would otherwise
+ * be dropped without a word.
+ */
+export function parseGateThresholds(value: unknown, where = 'gate'): GateThresholds {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${where} must be an object, got ${JSON.stringify(value)}`);
+  const o = value as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!(key in DEFAULT_GATE)) throw new UsageError(`${where}.${key} is not a gate setting; expected ${Object.keys(DEFAULT_GATE).join(', ')}`);
+    if (key !== 'mode' && (typeof o[key] !== 'number' || !Number.isFinite(o[key]))) throw new UsageError(`${where}.${key} must be a finite number, got ${JSON.stringify(o[key])}`);
+  }
+  const mode = o.mode ?? DEFAULT_GATE.mode;
+  if (mode !== 'relative' && mode !== 'absolute') throw new UsageError(`${where}.mode must be "relative" or "absolute", got ${JSON.stringify(mode)}`);
+  const foreign = (mode === 'relative' ? ABSOLUTE_ONLY : RELATIVE_ONLY).find((k) => o[k] !== undefined);
+  if (foreign) {
+    throw new UsageError(
+      mode === 'relative'
+        ? `${where}.${foreign} applies to the absolute gate; set ${where}.mode to "absolute" to use it, or use minExcessAccuracy (accuracy above the majority rate) with the default relative gate`
+        : `${where}.${foreign} applies to the relative gate, but ${where}.mode is "absolute"`,
+    );
+  }
+  return o as GateThresholds;
+}
+
 export interface GateInput {
   /** Fraction, e.g. `directionalAccuracy(...).accuracy`. */
   readonly directionalAccuracy: number;
@@ -75,8 +105,7 @@ export interface GateResult {
  * A `relative` input without `majorityRate` or the returns fails those criteria (value NaN).
  */
 export function deploymentGate(input: GateInput, thresholds: GateThresholds = {}): GateResult {
-  const t = { ...DEFAULT_GATE, ...thresholds };
-  if (t.mode !== 'relative' && t.mode !== 'absolute') throw new RangeError(`gate: mode must be "relative" or "absolute", got ${JSON.stringify(t.mode)}`);
+  const t = { ...DEFAULT_GATE, ...parseGateThresholds(thresholds) };
   const criterion = (name: string, value: number, rule: GateCriterion['rule'], threshold: number): GateCriterion => ({
     name,
     value,
