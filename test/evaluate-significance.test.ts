@@ -311,6 +311,35 @@ describe('false-edge rate on random walks (no signal)', () => {
   }
 });
 
+describe('power: a planted signal is still found at both horizons', () => {
+  // Without this, a verdict that never fires would pass the false-edge test above.
+  for (const h of [1, 5]) {
+    it(`horizon ${h}: the oracle's forecast on a planted signal (strength 0.3) is called an edge in at least 90% of 40 seeds`, () => {
+      let fired = 0;
+      for (let seed = 0; seed < 40; seed++) {
+        const m = syntheticMarket({ bars: 600, seed: 5000 + seed, signal: 0.3 });
+        const labels = computeLabels(m.bars, { kind: 'updown', horizonBars: h });
+        const close = m.bars.close;
+        const predicted: number[] = [];
+        const realised: number[] = [];
+        const returns: number[] = [];
+        const buyHold: number[] = [];
+        for (let t = 1; t < close.length - 1; t++) {
+          if (Number.isNaN(labels.value[t])) continue;
+          const next = close[t + 1] / close[t] - 1;
+          const f = m.signal.conditionalMean[t];
+          predicted.push(f);
+          realised.push(labels.realizedReturn[t]);
+          buyHold.push(next);
+          returns.push(f > 0 ? next : -next);
+        }
+        if (verdict({ forecasts: { predicted, realised }, horizonBars: h, returns, buyHoldReturns: buyHold }).edge) fired++;
+      }
+      assert.ok(fired >= 36, `fired ${fired} of 40`);
+    });
+  }
+});
+
 describe('drift is not an edge', () => {
   it('on real SPY, "always up" (majority, buy-and-hold) is an edge only under the absolute rule', { skip: SHARED_SKIP }, async () => {
     const { bars } = await loadBars({ source: 'csv', files: [shared('market', 'SPY_daily.csv')] });
