@@ -35,6 +35,53 @@ describe('baselines', () => {
     await assert.rejects(new NaiveModel('binary', { returnFeature: 'ret' }).fit(s), /no feature "ret"/);
   });
 
+  it('naive thresholds the raw zero return, not the standardised one', async () => {
+    // Standardised with the training mean 0.001 and sd 0.01: a raw +0.0005 is scaled to -0.05.
+    const center = 0.001;
+    const scale = 0.01;
+    const raw = [0.0005, -0.0005, 0, 0.02, -0.0012];
+    const plain = set(raw.map((r) => [(r - center) / scale, 1]), [1, 0, 1, 1, 0], ['logret_1', 'vol']);
+    const scaled = { ...plain, features: { ...plain.features, scaling: { center: [center, 0], scale: [scale, 1] } } };
+    const binary = new NaiveModel('binary');
+    await binary.fit(scaled);
+    assert.deepEqual(Array.from(await binary.predict(scaled)), [1, 0, 0, 1, 0]);
+    const multi = new NaiveModel('multiclass');
+    await multi.fit({ ...scaled, classes: ['DOWN', 'FLAT', 'UP'] });
+    assert.deepEqual(Array.from(await multi.predict(scaled)), [2, 0, 1, 2, 0], 'a raw zero return is FLAT');
+    const last = new NaiveModel('regression', { regression: 'last' });
+    await last.fit(scaled);
+    const back = await last.predict(scaled);
+    raw.forEach((r, i) => assert.ok(Math.abs(back[i] - r) < 1e-7, `raw return ${r} came back as ${back[i]}`));
+    // Saved and reloaded, it keeps the scaling.
+    const dir = mkdtempSync(join(tmpdir(), 'naive-'));
+    try {
+      await binary.save(dir);
+      assert.deepEqual(Array.from(await (await loadModel(dir)).predict(scaled)), [1, 0, 0, 1, 0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const broken = { ...scaled, features: { ...scaled.features, scaling: { center: [0, 0], scale: [0, 1] } } };
+    await assert.rejects(new NaiveModel('binary').fit(broken), /scaling of "logret_1" is center 0, scale 0/);
+  });
+
+  it('majority breaks a 50/50 tie explicitly (towards UP) and its probabilities agree', async () => {
+    const tie = set([[1], [2], [3], [4]], [0, 1, 1, 0], ['a'], ['DOWN', 'UP']);
+    const m = new MajorityModel('binary');
+    await m.fit(tie);
+    assert.deepEqual(Array.from(await m.predict(tie)), [1, 1, 1, 1]);
+    const p = await m.predictProba(tie);
+    // The directional score P(UP) - P(DOWN) takes the same side as predict (it was 0: no side, a miss on every row).
+    assert.ok(p[1] - p[0] > 0, `P(UP) ${p[1]} vs P(DOWN) ${p[0]}`);
+    assert.ok(Math.abs(p[1] - 0.5) < 1e-5 && Math.abs(p[0] + p[1] - 1) < 1e-6);
+    // A three-way tie without UP among the tied goes to the lowest index.
+    const three = set([[1], [2], [3], [4]], [0, 1, 0, 1], ['a'], ['DOWN', 'FLAT', 'UP']);
+    const m3 = new MajorityModel('multiclass');
+    await m3.fit(three);
+    assert.deepEqual(Array.from(await m3.predict(three)), [0, 0, 0, 0]);
+    const p3 = await m3.predictProba(three);
+    assert.ok(p3[0] > p3[1] && p3[2] === 0);
+  });
+
   it('majority predicts the most frequent class with training frequencies', async () => {
     const s = set([[1], [2], [3], [4]], [2, 1, 2, 0], ['a'], ['DOWN', 'FLAT', 'UP']);
     const m = new MajorityModel('multiclass');

@@ -27,7 +27,7 @@ function base(): Record<string, any> {
     },
     models: [{ kind: 'lstm', config: { units: [4], epochs: 1 } }, { kind: 'naive' }],
     backtest: { commissionBps: 1 },
-    gate: { minDirectionalAccuracy: 0.55 },
+    gate: { minExcessAccuracy: 0.02 },
   };
 }
 
@@ -41,7 +41,9 @@ const CASES: [string, (c: Record<string, any>) => void, string, RegExp][] = [
   ['comissionBps', (c) => (c.backtest = { comissionBps: 1000 }), 'backtest.comissionBps', /did you mean "commissionBps"/],
   ['minDirectionalAcc', (c) => (c.gate = { minDirectionalAcc: 0.99 }), 'gate.minDirectionalAcc', /did you mean "minDirectionalAccuracy"/],
   ['model confg', (c) => (c.models[0] = { kind: 'lstm', confg: { units: [4] } }), 'models[0].confg', /did you mean "config"/],
-  ['gate threshold "high"', (c) => (c.gate = { minDirectionalAccuracy: 'high' }), 'gate.minDirectionalAccuracy', /expected a number >= 0 and <= 1, got the string "high"/],
+  ['gate threshold "high"', (c) => (c.gate = { mode: 'absolute', minDirectionalAccuracy: 'high' }), 'gate.minDirectionalAccuracy', /expected a number >= 0 and <= 1, got the string "high"/],
+  ['absolute threshold in relative mode', (c) => (c.gate = { minDirectionalAccuracy: 0.99 }), 'gate.minDirectionalAccuracy', /applies to the absolute gate/],
+  ['zero-return choice', (c) => (c.dataset.label = { kind: 'updown', zeroReturn: 'flat' }), 'dataset.label.zeroReturn', /expected one of "exclude", "up", "down"/],
   ['epochs as a string', (c) => (c.models[0].config.epochs = '10'), 'models[0].config.epochs', /expected an integer >= 1, got the string "10"/],
   ['unknown model kind', (c) => (c.models[1].kind = 'lstn'), 'models[1].kind', /unknown model kind "lstn" \(did you mean "lstm"\?\)/],
   ['gbdt parameter typo', (c) => (c.models[1] = { kind: 'gbdt', config: { max_depth: 3 } }), 'models[1].config.max_depth', /did you mean "maxDepth"/],

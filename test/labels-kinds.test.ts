@@ -4,6 +4,8 @@ import { makeBarTable, type BarTable } from '../src/data/bars';
 import { syntheticMarket } from '../src/data/synthetic';
 import { BARRIER_LOWER, BARRIER_TIME, BARRIER_UPPER, computeLabels, parseLabelSpec, rollingVolatility, type LabelSpec } from '../src/labels';
 import { UsageError } from '../src/errors';
+import { loadBars } from '../src/data/load';
+import { SHARED_SKIP, shared } from './helpers';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2020, 0, 1);
@@ -49,13 +51,40 @@ test('next-n-bar return: value, NaN for the last h bars, endIndex = t + h, per s
   assert.ok(Number.isNaN(simple.value[4]));
 });
 
-test('up/down: UP only for a strictly higher close, classes DOWN/UP', () => {
+test('up/down: UP for a higher close, DOWN for a lower one, an unchanged close excluded by default', () => {
   const bars = table(['A', [10, 11, 11, 9, 12]]);
   const l = computeLabels(bars, { kind: 'updown' });
   assert.equal(l.task, 'binary');
   assert.deepEqual(l.classes, ['DOWN', 'UP']);
-  assert.deepEqual(Array.from(l.value.subarray(0, 4)), [1, 0, 0, 1]);
-  assert.deepEqual(Array.from(l.endIndex), [1, 2, 3, 4, -1]);
+  assert.equal(l.name, 'label_updown_1');
+  assert.deepEqual(Array.from(l.value.subarray(0, 4)), [1, Number.NaN, 0, 1]);
+  assert.deepEqual(Array.from(l.endIndex), [1, -1, 3, 4, -1]);
+  assert.ok(Number.isNaN(l.realizedReturn[1]) && Number.isNaN(l.endTime[1]));
+  // Explicit choices: the old "> 0" rule is zeroReturn "down".
+  const down = computeLabels(bars, { kind: 'updown', zeroReturn: 'down' });
+  assert.deepEqual(Array.from(down.value.subarray(0, 4)), [1, 0, 0, 1]);
+  assert.equal(down.name, 'label_updown_1_zerodown');
+  assert.equal(down.realizedReturn[1], 0);
+  const up = computeLabels(bars, { kind: 'updown', zeroReturn: 'up' });
+  assert.deepEqual(Array.from(up.value.subarray(0, 4)), [1, 1, 0, 1]);
+  assert.equal(up.name, 'label_updown_1_zeroup');
+  assert.deepEqual(parseLabelSpec({ kind: 'updown', zeroReturn: 'up' }), { kind: 'updown', zeroReturn: 'up' });
+  assert.throws(() => parseLabelSpec({ kind: 'updown', zeroReturn: 'flat' }), (e: unknown) => e instanceof UsageError && /label\.zeroReturn: expected one of "exclude", "up", "down", got the string "flat"/.test(e.message));
+});
+
+test('up/down on real MSFT: zero-return days are not DOWN, so DOWN is not made the majority', { skip: SHARED_SKIP }, async () => {
+  // INTC (625 of 10,542 zero-return days in the issue) is not in the shared data; MSFT has 791 of 9,733.
+  const { bars } = await loadBars({ source: 'csv', files: [shared('market', 'MSFT_daily.csv')] });
+  const count = (v: Float64Array) => {
+    const c = { down: 0, up: 0, none: 0 };
+    for (const x of v) if (Number.isNaN(x)) c.none++; else if (x === 1) c.up++; else c.down++;
+    return c;
+  };
+  const excluded = count(computeLabels(bars, { kind: 'updown' }).value);
+  const asDown = count(computeLabels(bars, { kind: 'updown', zeroReturn: 'down' }).value);
+  assert.deepEqual(excluded, { up: 4625, down: 4317, none: 791 + 1 });
+  assert.deepEqual(asDown, { up: 4625, down: 4317 + 791, none: 1 });
+  assert.ok(excluded.up > excluded.down && asDown.down > asDown.up, 'counting zeros as DOWN flips the majority');
 });
 
 test('UP/FLAT/DOWN with a fixed band', () => {

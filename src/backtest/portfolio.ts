@@ -28,6 +28,8 @@ export interface PortfolioBacktest {
   readonly timestamps: Float64Array;
   readonly returns: Float64Array;
   readonly equity: Float64Array;
+  /** The equal-weight portfolio of the symbols held throughout, bar by bar. */
+  readonly buyHoldReturns: Float64Array;
   readonly buyHoldEquity: Float64Array;
   readonly stats: PortfolioStats;
 }
@@ -68,9 +70,10 @@ export function portfolioBacktest(parts: readonly SymbolReturns[], barsPerYear: 
   }
   const returns = Float64Array.from(rets);
   const equity = compound(returns);
-  const buyHoldEquity = compound(Float64Array.from(holds));
+  const buyHoldReturns = Float64Array.from(holds);
+  const buyHoldEquity = compound(buyHoldReturns);
   const trades = parts.flatMap((p) => p.tradeReturns);
-  return { timestamps: Float64Array.from(times), returns, equity, buyHoldEquity, stats: stats(parts.length, returns, equity, buyHoldEquity, trades, barsPerYear) };
+  return { timestamps: Float64Array.from(times), returns, equity, buyHoldReturns, buyHoldEquity, stats: stats(parts.length, returns, equity, buyHoldEquity, trades, barsPerYear) };
 }
 
 function compound(returns: Float64Array): Float64Array {

@@ -5,7 +5,11 @@
  */
 
 export interface PositionRules {
-  /** Long when the score is above this. Default 0 (scores are predicted returns; use 0.5 for P(up)). */
+  /**
+   * Long when the score is above this. Default 0, which suits signed scores: predicted
+   * returns, and a classifier's P(UP) - P(DOWN) in [-1, 1] (the score the experiment runner
+   * trades). Only a raw probability P(UP) in [0, 1] needs 0.5.
+   */
   readonly longAbove?: number;
   /** Short when the score is below this. Default: never short (long/flat). */
   readonly shortBelow?: number;

@@ -1,7 +1,7 @@
 import { ConfigError, type Schema, arr, custom, int, num, obj, oneOf, opt, req, str } from '../config/schema';
 import { type DatasetConfig, datasetSchema } from '../dataset';
 import type { Execution } from '../backtest';
-import type { GateThresholds } from '../evaluate';
+import { type GateThresholds, gateSchema } from '../evaluate';
 import { type FitOptions, modelFactory, modelKinds, parseModelConfig } from '../models';
 
 /** One model in an experiment: a registered kind, its hyperparameters and how to fit it. */
@@ -18,7 +18,7 @@ export interface BacktestSpec {
   /**
    * Long when the directional score is above this. The score is the predicted return
    * (regression) or P(UP) - P(DOWN) (classification), so the default 0 means "up is the
-   * likelier move" for both.
+   * likelier move" for both; 0.5 would demand P(UP) - P(DOWN) > 0.5, not P(UP) > 0.5.
    */
   readonly longAbove?: number;
   /** Short when the score is below this. Default: never short. */
@@ -89,15 +89,6 @@ export const backtestSchema = obj(
     doc: 'How forecasts become positions.',
     check: (b) => (b.shortBelow !== undefined && b.longAbove !== undefined && b.shortBelow > b.longAbove ? { field: 'shortBelow', problem: `(${b.shortBelow}) must not exceed longAbove (${b.longAbove})` } : undefined),
   },
-);
-
-export const gateSchema = obj(
-  {
-    minDirectionalAccuracy: opt(num({ min: 0, max: 1, doc: 'Minimum directional accuracy, as a fraction. Default 0.55.' })),
-    minProfitFactor: opt(num({ min: 0, doc: 'Minimum backtest profit factor. Default 1.5.' })),
-    maxDrawdownPct: opt(num({ min: 0, max: 100, doc: 'Maximum drawdown in percent. Default 20.' })),
-  },
-  { doc: 'Thresholds a model must meet before anyone trades it.' },
 );
 
 /** The experiment config as a strict schema: the source of `stocklab validate` and of schema/experiment.schema.json. */

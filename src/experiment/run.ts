@@ -23,6 +23,7 @@ import { type FitResult, createModel, modelFactory } from '../models';
 import { type Predictions, concatPredictions, makePredictions } from '../records/predictions';
 import { type SampleSet, sampleColumns, sampleCount } from '../records/samples';
 import type { Task } from '../records/task';
+import { horizonOf } from '../labels';
 import { type TimelineBar, describeSplit, splitTimeline } from '../split';
 import { type BacktestSpec, type ExperimentConfig, type ModelEntry, modelName, parseExperimentConfig } from './config';
 
@@ -232,29 +233,45 @@ export function judgeForecasts(
   p: Predictions,
   scores: ForecastScores,
   backtest: ForecastBacktest,
-  options: { readonly config: ExperimentConfig; readonly trials: number; readonly baseline?: Predictions },
+  options: { readonly config: ExperimentConfig; readonly trials: number; readonly horizonBars: number; readonly baseline?: Predictions },
 ): { verdict: Verdict; gate: GateResult; gates: Record<string, GateResult> } {
   const b = options.baseline;
+  const h = options.horizonBars;
+  const groups = p.symbols;
   const dm =
     p.task === 'regression' && b && b !== p
       ? dieboldMariano(
           Float64Array.from(p.yPred, (v, i) => (v - p.yTrue[i]) ** 2),
           Float64Array.from(b.yPred, (v, i) => (v - b.yTrue[i]) ** 2),
+          { horizon: h, groups },
         )
       : undefined;
-  const judged = verdict({ directional: scores.directional, returns: backtest.portfolio.returns.subarray(1), dieboldMariano: dm, trials: options.trials });
-  const pf = backtest.portfolio.stats;
-  const gate = deploymentGate({ directionalAccuracy: scores.directional.accuracy, profitFactor: pf['Profit Factor'], maxDrawdownPct: pf['Max. Drawdown [%]'] }, options.config.gate);
+  const portfolio = backtest.portfolio;
+  const judged = verdict({
+    directional: scores.directional,
+    forecasts: { predicted: p.score, realised: p.realized, groups },
+    horizonBars: h,
+    returns: portfolio.returns.subarray(1),
+    buyHoldReturns: portfolio.buyHoldReturns.subarray(1),
+    dieboldMariano: dm,
+    trials: options.trials,
+    mode: options.config.gate?.mode,
+  });
+  const gateOf = (directional: DirectionalAccuracy, stats: { 'Return [%]': number; 'Buy & Hold Return [%]': number; 'Profit Factor': number; 'Max. Drawdown [%]': number }) =>
+    deploymentGate(
+      {
+        directionalAccuracy: directional.accuracy,
+        majorityRate: directional.majorityRate,
+        returnPct: stats['Return [%]'],
+        buyHoldReturnPct: stats['Buy & Hold Return [%]'],
+        profitFactor: stats['Profit Factor'],
+        maxDrawdownPct: stats['Max. Drawdown [%]'],
+      },
+      options.config.gate,
+    );
+  const gate = gateOf(scores.directional, portfolio.stats);
   const bySymbol = directionalBySymbol(p);
-  const gates = Object.fromEntries(
-    backtest.symbols.map((s) => [
-      s.symbol,
-      deploymentGate(
-        { directionalAccuracy: bySymbol.get(s.symbol)!.accuracy, profitFactor: s.stats['Profit Factor'], maxDrawdownPct: s.stats['Max. Drawdown [%]'] },
-        options.config.gate,
-      ),
-    ]),
-  );
+  const gates = Object.fromEntries(backtest.symbols.map((s) => [s.symbol, gateOf(bySymbol.get(s.symbol)!, s.stats)]));
   return { verdict: judged, gate, gates };
 }
 
@@ -306,7 +323,7 @@ export async function runExperiment(configJson: unknown, options: RunOptions = {
     const p = pooled.get(name)!;
     const scores = scoreForecasts(p);
     const backtest = backtestForecasts(bars, p, config.backtest);
-    const judged = judgeForecasts(p, scores, backtest, { config, trials, baseline: baseline === undefined ? undefined : pooled.get(baseline) });
+    const judged = judgeForecasts(p, scores, backtest, { config, trials, horizonBars: horizonOf(prepared.config.label), baseline: baseline === undefined ? undefined : pooled.get(baseline) });
     return {
       name,
       kind: entry.kind,

@@ -36,7 +36,7 @@ export function summaryText(r: ExperimentResult): string {
     '',
     ...r.models.map((m) => `${m.name}: ${m.verdict.statement}`),
     '',
-    `deployment gate (directional accuracy >= ${pct(r.models[0]?.gate.criteria[0]?.threshold)}, profit factor >= ${r.models[0]?.gate.criteria[1]?.threshold}, max drawdown <= ${r.models[0]?.gate.criteria[2]?.threshold}%): ` +
+    `deployment gate, ${r.models[0]?.gate.mode ?? 'relative'} (${(r.models[0]?.gate.criteria ?? []).map((c) => `${c.name} ${c.rule} ${c.threshold}`).join(', ')}): ` +
       (r.models.filter((m) => m.gate.pass).map((m) => m.name).join(', ') || 'no model passes'),
   ].join('\n');
 }
@@ -73,8 +73,4 @@ export function summaryJson(r: ExperimentResult): Record<string, unknown> {
 
 function symbolList(symbols: readonly string[]): string {
   return symbols.length <= 8 ? symbols.join(', ') : `${symbols.length} symbols (${symbols.slice(0, 5).join(', ')}, ...)`;
-}
-
-function pct(v: number | undefined): string {
-  return v === undefined ? '?' : `${(v * 100).toFixed(0)}%`;
 }

@@ -28,8 +28,9 @@ export interface Labels {
 /**
  * Compute labels per symbol from `close`. A label at bar t is undefined (NaN) when bar
  * t + horizonBars lies past the symbol's last bar (the last h bars of each symbol), when
- * its volatility is not yet known (the first `volWindow` bars of each symbol), or when a
- * price it reads is missing or not positive. Labels never read across a symbol boundary.
+ * its volatility is not yet known (the first `volWindow` bars of each symbol), when a
+ * price it reads is missing or not positive, or (up/down with `zeroReturn: 'exclude'`, the
+ * default) when the close did not change. Labels never read across a symbol boundary.
  */
 export function computeLabels(bars: BarTable, spec: LabelSpec): Labels {
   const n = bars.close.length;
@@ -71,7 +72,10 @@ export function computeLabels(bars: BarTable, spec: LabelSpec): Labels {
       if (Number.isNaN(r)) continue;
       let v: number;
       if (spec.kind === 'return') v = r;
-      else if (spec.kind === 'updown') v = r > 0 ? 1 : 0;
+      else if (spec.kind === 'updown') {
+        if (r === 0 && (spec.zeroReturn ?? 'exclude') === 'exclude') continue;
+        v = r > 0 || (r === 0 && spec.zeroReturn === 'up') ? 1 : 0;
+      }
       else {
         const band = spec.band.kind === 'fixed' ? spec.band.threshold : spec.band.k * sigma![t - s.start];
         if (Number.isNaN(band)) continue;

@@ -18,7 +18,8 @@ export type FlatBand =
  * `horizonBars` defaults to 1, `returns` to `log`, `volWindow` to 20.
  *
  * - `return`: the return from close_t to close_{t+h} (regression).
- * - `updown`: 1 (`UP`) when close_{t+h} > close_t, else 0 (`DOWN`) (binary).
+ * - `updown`: 1 (`UP`) when close_{t+h} > close_t, 0 (`DOWN`) when it is below (binary). An
+ *   unchanged close is neither; `zeroReturn` says what it becomes (see `ZeroReturn`).
  * - `updown-flat`: `DOWN`/`FLAT`/`UP` (0/1/2) by the return against a flat band (multiclass).
  * - `triple-barrier` (Lopez de Prado, AFML ch. 3): from close_t, the first of bars t+1..t+h
  *   whose cumulative return reaches +profitTaking * sigma_t (`UP`) or -stopLoss * sigma_t
@@ -26,9 +27,19 @@ export type FlatBand =
  *   volatility known at t (as in the `volatility` flat band). A multiple of 0 disables that
  *   barrier. Barriers are checked on closes, so a bar touches at most one of them.
  */
+/**
+ * What an up/down label does with a zero return (close_{t+h} = close_t; 625 of 10,542 INTC
+ * days, 791 of 9,733 MSFT days). `exclude` (default): the label is undefined (NaN), so the
+ * sample is dropped like one without a future. Calling it DOWN, as a `> 0` test does, made
+ * DOWN the training majority of INTC although UP is the majority of moves, and taught models
+ * that "no change" is a fall. `up` / `down` count it as that class.
+ */
+export type ZeroReturn = 'exclude' | 'up' | 'down';
+export const ZERO_RETURN_CHOICES: readonly ZeroReturn[] = ['exclude', 'up', 'down'];
+
 export type LabelSpec =
   | { readonly kind: 'return'; readonly horizonBars?: number; readonly returns?: ReturnKind }
-  | { readonly kind: 'updown'; readonly horizonBars?: number }
+  | { readonly kind: 'updown'; readonly horizonBars?: number; readonly zeroReturn?: ZeroReturn }
   | { readonly kind: 'updown-flat'; readonly horizonBars?: number; readonly returns?: ReturnKind; readonly band: FlatBand }
   | {
       readonly kind: 'triple-barrier';
@@ -71,7 +82,8 @@ export function labelName(spec: LabelSpec): string {
     case 'return':
       return `label_${spec.returns === 'simple' ? 'ret' : 'logret'}_${h}`;
     case 'updown':
-      return `label_updown_${h}`;
+      // The default keeps the historical name; the other choices label a different target.
+      return spec.zeroReturn === 'up' || spec.zeroReturn === 'down' ? `label_updown_${h}_zero${spec.zeroReturn}` : `label_updown_${h}`;
     case 'updown-flat':
       return spec.band.kind === 'fixed'
         ? `label_updownflat_${h}_${spec.band.threshold}`
@@ -91,7 +103,14 @@ export const labelSchema: Schema<LabelSpec> = tagged<LabelSpec>(
   'kind',
   {
     return: obj({ kind: req(literal('return')), horizonBars: opt(horizon), returns: opt(returns) }, { doc: 'The return from close_t to close_{t+h} (regression).' }),
-    updown: obj({ kind: req(literal('updown')), horizonBars: opt(horizon) }, { doc: 'UP when close_{t+h} > close_t, else DOWN (binary).' }),
+    updown: obj(
+      {
+        kind: req(literal('updown')),
+        horizonBars: opt(horizon),
+        zeroReturn: opt(oneOf(ZERO_RETURN_CHOICES, 'Where a zero return goes: excluded (default), UP or DOWN.')),
+      },
+      { doc: 'UP when close_{t+h} > close_t, DOWN when lower (binary); see zeroReturn.' },
+    ),
     'updown-flat': obj(
       {
         kind: req(literal('updown-flat')),

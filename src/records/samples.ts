@@ -8,6 +8,14 @@ import { UsageError } from '../errors';
 export interface FeatureMatrix {
   readonly names: readonly string[];
   readonly values: Float64Array | Float32Array;
+  /** How the values were scaled from raw ones, when they were: value = (raw - center) / scale per column. */
+  readonly scaling?: FeatureScaling;
+}
+
+/** Per feature column, the center and scale a scaler applied. */
+export interface FeatureScaling {
+  readonly center: ArrayLike<number>;
+  readonly scale: ArrayLike<number>;
 }
 
 export function matrixRows(m: FeatureMatrix): number {

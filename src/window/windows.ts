@@ -116,9 +116,13 @@ export function windowSamples(bars: BarTable, features: FeatureMatrix, labels: L
 export function scaleMatrix(features: FeatureMatrix, scaler?: Scaler): FeatureMatrix {
   if (scaler && scaler.features !== features.names.length) throw new UsageError(`scaler was fitted on ${scaler.features} features, the matrix has ${features.names.length}`);
   const values = new Float32Array(features.values.length);
-  if (scaler) scaler.transformInto(features.values, 0, features.values.length, values, 0);
-  else values.set(features.values);
-  return { names: features.names, values };
+  if (!scaler) {
+    values.set(features.values);
+    return { names: features.names, values };
+  }
+  scaler.transformInto(features.values, 0, features.values.length, values, 0);
+  const { center, scale } = scaler.toJSON();
+  return { names: features.names, values, scaling: { center, scale } };
 }
 
 /** Per row, the latest row of its symbol at or before it with a missing feature (or start - 1). */

@@ -12,11 +12,25 @@ const TAGS: ModelTags = { input: 'tabular', tasks: ['regression', 'binary', 'mul
 interface MajorityState {
   /** Classification: training class frequencies. Regression: [training mean]. */
   frequencies: number[];
+  /** Classification: the predicted class, with ties already broken. */
+  choice?: number;
 }
 
 /**
- * The most frequent training class (ties: the lowest index), with the training class
- * frequencies as probabilities; for regression, the training mean.
+ * Added to the chosen class's probability (and taken evenly from the other tied classes) on
+ * a tie, so that every reader of the probabilities (argmax, P(UP) - P(DOWN)) sees the same
+ * call as `predict`. Large enough to survive float32 (2^-23 relative is about 1.2e-7).
+ */
+export const TIE_MARGIN = 1e-6;
+
+/**
+ * The most frequent training class, with the training class frequencies as probabilities;
+ * for regression, the training mean. A tie (e.g. 50/50 UP/DOWN in a training window) is
+ * broken explicitly: towards the UP class (named UP, else the last, as for up/down labels) when it is among the tied (stocks drift up
+ * over the long run, and a tie carries no information about this window), else the tied
+ * class with the lowest index. The probabilities then carry a `TIE_MARGIN` for the chosen
+ * class: without it P(UP) - P(DOWN) is 0, a forecast that takes no side and counts as a miss
+ * on every row.
  */
 export class MajorityModel implements Model {
   readonly kind = 'majority';
@@ -46,7 +60,15 @@ export class MajorityModel implements Model {
     } else {
       const counts = new Array<number>(k).fill(0);
       for (const v of train.y) counts[v]++;
-      this.state = { frequencies: counts.map((c) => c / n) };
+      const top = Math.max(...counts);
+      const tied = counts.flatMap((c, i) => (c === top ? [i] : []));
+      const up = upClass(k, train.classes);
+      const choice = tied.includes(up) ? up : tied[0];
+      const frequencies = counts.map((c) => c / n);
+      if (tied.length > 1) {
+        for (const i of tied) frequencies[i] += i === choice ? TIE_MARGIN : -TIE_MARGIN / (tied.length - 1);
+      }
+      this.state = { frequencies, choice };
     }
     return { history: {}, epochs: 0, seconds: 0 };
   }
@@ -57,8 +79,9 @@ export class MajorityModel implements Model {
   }
 
   async predict(x: SampleSet): Promise<Float32Array> {
-    const f = this.fitted().frequencies;
-    const value = this.task === 'regression' ? f[0] : f.indexOf(Math.max(...f));
+    const { frequencies: f, choice } = this.fitted();
+    // Files saved before ties were broken explicitly have no `choice`; their frequencies have no tie margin either.
+    const value = this.task === 'regression' ? f[0] : (choice ?? f.indexOf(Math.max(...f)));
     return new Float32Array(sampleCount(x)).fill(value);
   }
 

@@ -21,13 +21,19 @@ interface NaiveState {
   featureIndex: number;
   classes: number;
   classNames?: string[];
+  /** The return feature's center and scale in the training set (0 and 1 when unscaled): raw = x * scale + center. */
+  center?: number;
+  scale?: number;
 }
 
 /**
  * Persistence: tomorrow moves the way today moved. Classification predicts "up" after a
  * positive latest return and "down" after a negative one ("flat", or down for binary, after
  * zero); regression predicts zero return or the latest return. It reads one value of each
- * sample: the return feature at the sample's own bar. Fitting only finds that feature.
+ * sample: the return feature at the sample's own bar. "Positive" means the raw return: when the
+ * features are scaled (standardised returns are centred on the training mean, so a small rise
+ * can be negative), the matrix's `scaling` maps the feature back. Fitting only finds the
+ * return feature and its scaling.
  */
 export class NaiveModel implements Model {
   readonly kind = 'naive';
@@ -51,7 +57,13 @@ export class NaiveModel implements Model {
     const names = train.features.names;
     const featureIndex = names.indexOf(this.options.returnFeature);
     if (featureIndex < 0) throw new UsageError(`naive: no feature "${this.options.returnFeature}" (returnFeature); features: ${names.join(', ')}`);
-    this.state = { featureIndex, classes: classesOf(this.task, train), classNames: train.classes && [...train.classes] };
+    const scaling = train.features.scaling;
+    const center = scaling ? scaling.center[featureIndex] : 0;
+    const scale = scaling ? scaling.scale[featureIndex] : 1;
+    if (!(Number.isFinite(center) && scale > 0 && Number.isFinite(scale))) {
+      throw new UsageError(`naive: the scaling of "${this.options.returnFeature}" is center ${center}, scale ${scale}; expected a finite center and a positive scale`);
+    }
+    this.state = { featureIndex, classes: classesOf(this.task, train), classNames: train.classes && [...train.classes], center, scale };
     return { history: {}, epochs: 0, seconds: 0 };
   }
 
@@ -61,7 +73,7 @@ export class NaiveModel implements Model {
   }
 
   async predict(x: SampleSet): Promise<Float32Array> {
-    const { featureIndex, classes, classNames } = this.fitted();
+    const { featureIndex, classes, classNames, center = 0, scale = 1 } = this.fitted();
     const n = sampleCount(x);
     const nf = x.features.names.length;
     const v = x.features.values;
@@ -69,10 +81,12 @@ export class NaiveModel implements Model {
     const up = upClass(classes, classNames);
     const down = downClass(classNames);
     const flat = classes > 2 ? flatClass(classes, classNames) : down;
+    // Where a raw zero return lands among the (float32) scaled values, rounded as the scaler rounds it.
+    const zero = Math.fround((0 - center) / scale);
     for (let r = 0; r < n; r++) {
       const last = v[x.rows[r] * nf + featureIndex];
-      if (this.task === 'regression') out[r] = this.options.regression === 'last' && Number.isFinite(last) ? last : 0;
-      else out[r] = last > 0 ? up : last < 0 ? down : flat;
+      if (this.task === 'regression') out[r] = this.options.regression === 'last' && Number.isFinite(last) ? last * scale + center : 0;
+      else out[r] = last > zero ? up : last < zero ? down : flat;
     }
     return out;
   }
