@@ -65,8 +65,14 @@ export interface MultiHeadSelfAttentionArgs {
  * Multi-head scaled dot-product self-attention over `[batch, time, features]`, with the
  * weight layout of Keras' MultiHeadAttention: `query|key|value/kernel [features, heads, keyDim]`,
  * their biases `[heads, keyDim]`, `attention_output/kernel [heads, keyDim, features]`.
- * Built from reshape/matMul/softmax (all differentiable), not tf.einsum, which has no gradient.
  * No mask: every step of a window lies in the past of the label, so all may attend to all.
+ *
+ * The whole layer is one `tf.customGrad` op with a closed-form backward pass: query, key and
+ * value come from one matMul against the concatenated kernels, all heads go through one
+ * batched matMul `[batch * heads, time, keyDim]`, and the backward pass is the dozen matMuls
+ * and reductions the math needs. Left to tfjs's autodiff, the same graph records ~30 ops and
+ * replays each op's generic gradient; at these small shapes op dispatch, not arithmetic, is
+ * what costs.
  */
 export class MultiHeadSelfAttention extends tf.layers.Layer {
   static className = 'MultiHeadSelfAttention';
@@ -100,33 +106,131 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x = single(inputs);
-      const [b, t, d] = x.shape as [number, number, number];
-      const h = this.numHeads;
-      const k = this.keyDim;
-      const flat = x.reshape([b * t, d]);
-      const project = (part: string): tf.Tensor =>
-        flat
-          .matMul(this.w[`${part}/kernel`].read().reshape([d, h * k]))
-          .add(this.w[`${part}/bias`].read().reshape([h * k]))
-          .reshape([b, t, h, k])
-          .transpose([0, 2, 1, 3]);
-      const q = project('query').mul(1 / Math.sqrt(k));
-      const scores = tf.matMul(q, project('key'), false, true); // [b, h, t, t]
-      const context = tf.matMul(tf.softmax(scores, -1), project('value')); // [b, h, t, k]
-      return context
-        .transpose([0, 2, 1, 3])
-        .reshape([b * t, h * k])
-        .matMul(this.w['attention_output/kernel'].read().reshape([h * k, d]))
-        .add(this.w['attention_output/bias'].read())
-        .reshape([b, t, d]);
-    });
+    const parts = ['query/kernel', 'query/bias', 'key/kernel', 'key/bias', 'value/kernel', 'value/bias', 'attention_output/kernel', 'attention_output/bias'];
+    return selfAttention(this.numHeads, this.keyDim)(single(inputs), ...parts.map((p) => this.w[p].read()));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), numHeads: this.numHeads, keyDim: this.keyDim, seed: this.seed };
   }
+}
+
+/**
+ * The attention op: `(x, wq, bq, wk, bk, wv, bv, wo, bo) -> y`, shapes as the layer's weights.
+ * Forward, with Q K V `[b*h, t, k]`: P = softmax(Q K^T / sqrt(k)), C = P V, y = C Wo + bo.
+ * Backward: dC = dy Wo^T; dV = P^T dC; dP = dC V^T; dS = P * (dP - rowsum(dP * P)) / sqrt(k);
+ * dQ = dS K; dK = dS^T Q; the projections' gradients follow from [dQ dK dV] by one matMul each.
+ */
+function selfAttention(h: number, k: number): (...inputs: tf.Tensor[]) => tf.Tensor {
+  return tf.customGrad((...args: unknown[]) => {
+    const [x, wq, bq, wk, bk, wv, bv, wo, bo] = args as tf.Tensor[];
+    const save = args[9] as tf.GradSaveFunc;
+    const [b, t, d] = x.shape as [number, number, number];
+    const n = b * t;
+    const hk = h * k;
+    const scale = 1 / Math.sqrt(k);
+    const flat = x.reshape([n, d]);
+    const w = tf.concat([wq.reshape([d, hk]), wk.reshape([d, hk]), wv.reshape([d, hk])], 1);
+    // [n, 3hk] -> [3, b, h, t, k]: query, key, value, each with heads as a batch dimension.
+    const qkv = flat.matMul(w).add(tf.concat([bq.reshape([hk]), bk.reshape([hk]), bv.reshape([hk])])).reshape([b, t, 3, h, k]).transpose([2, 0, 3, 1, 4]);
+    const [q, key, v] = tf.split(qkv.reshape([3, b * h, t, k]), 3).map((p) => p.reshape([b * h, t, k]));
+    const p = tf.softmax(tf.matMul(q, key, false, true).mul(scale));
+    const c = tf.matMul(p, v).reshape([b, h, t, k]).transpose([0, 2, 1, 3]).reshape([n, hk]);
+    const wo2 = wo.reshape([hk, d]);
+    save([flat, w, q, key, v, p, c, wo2]);
+    return {
+      value: c.matMul(wo2).add(bo).reshape([b, t, d]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sFlat, sW, sQ, sK, sV, sP, sC, sWo] = saved;
+        const dyFlat = dy.reshape([n, d]);
+        const dWo = tf.matMul(sC, dyFlat, true, false).reshape([h, k, d]);
+        const dBo = dyFlat.sum(0);
+        const dC = tf.matMul(dyFlat, sWo, false, true).reshape([b, t, h, k]).transpose([0, 2, 1, 3]).reshape([b * h, t, k]);
+        const dV = tf.matMul(sP, dC, true, false);
+        const dP = tf.matMul(dC, sV, false, true);
+        const dS = sP.mul(dP.sub(dP.mul(sP).sum(-1, true))).mul(scale);
+        const dQ = tf.matMul(dS, sK);
+        const dK = tf.matMul(dS, sQ, true, false);
+        // Back to [n, 3hk], the layout of the fused projection's output.
+        const dQkv = tf.stack([dQ, dK, dV]).reshape([3, b, h, t, k]).transpose([1, 3, 0, 2, 4]).reshape([n, 3 * hk]);
+        const dW = tf.matMul(sFlat, dQkv, true, false);
+        const dB = dQkv.sum(0);
+        const dX = tf.matMul(dQkv, sW, false, true).reshape([b, t, d]);
+        const [dWq, dWk, dWv] = tf.split(dW, 3, 1).map((g) => g.reshape([d, h, k]));
+        const [dBq, dBk, dBv] = tf.split(dB, 3).map((g) => g.reshape([h, k]));
+        return [dX, dWq, dBq, dWk, dBk, dWv, dBv, dWo, dBo];
+      },
+    };
+  }) as (...inputs: tf.Tensor[]) => tf.Tensor;
+}
+
+export interface LayerNormArgs {
+  /** Added to the variance before the square root. Default 1e-6, as the kit's Transformer. */
+  epsilon?: number;
+  name?: string;
+}
+
+/**
+ * Layer normalisation over the last axis with a learned scale `gamma` and offset `beta`
+ * (Keras' LayerNormalization with axis -1: same weight names, shapes and results).
+ * tfjs-layers' own LayerNormalization tiles gamma and beta to the batch shape, and the Tile
+ * gradient then does one slice and add per tile: two thirds of a Transformer's training
+ * time. Here gamma and beta broadcast, and the backward pass is closed-form:
+ * dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * gamma,
+ * dgamma = sum(dy * xhat), dbeta = sum(dy) over every axis but the last.
+ */
+export class LayerNorm extends tf.layers.Layer {
+  static className = 'LayerNorm';
+  readonly epsilon: number;
+  private gamma?: tf.LayerVariable;
+  private beta?: tf.LayerVariable;
+
+  constructor(args: LayerNormArgs = {}) {
+    super({ name: args.name });
+    this.epsilon = args.epsilon ?? 1e-6;
+    this.supportsMasking = true;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const d = singleShape(inputShape).at(-1) as number;
+    this.gamma = this.addWeight('gamma', [d], 'float32', tf.initializers.ones());
+    this.beta = this.addWeight('beta', [d], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return singleShape(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return layerNorm(this.epsilon)(single(inputs), (this.gamma as tf.LayerVariable).read(), (this.beta as tf.LayerVariable).read());
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), epsilon: this.epsilon };
+  }
+}
+
+function layerNorm(epsilon: number): (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor {
+  return tf.customGrad((...args: unknown[]) => {
+    const [x, gamma, beta] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
+    const centred = x.sub(x.mean(-1, true));
+    const rstd = tf.rsqrt(centred.square().mean(-1, true).add(epsilon));
+    const xhat = centred.mul(rstd);
+    save([xhat, rstd, gamma]);
+    return {
+      value: xhat.mul(gamma).add(beta),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sXhat, sRstd, sGamma] = saved;
+        const d = sXhat.shape.at(-1) as number;
+        const lead = sXhat.shape.slice(0, -1).map((_, i) => i);
+        const g = dy.mul(sGamma);
+        const dx = g.sub(g.mean(-1, true)).sub(sXhat.mul(g.mul(sXhat).sum(-1, true).div(d))).mul(sRstd);
+        return [dx, dy.mul(sXhat).sum(lead), dy.sum(lead)];
+      },
+    };
+  }) as (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
 }
 
 /** Sinusoidal positional encoding (Vaswani et al. 2017) added to `[batch, time, dModel]`; no weights. */
@@ -238,6 +342,6 @@ export class LastTimeStep extends tf.layers.Layer {
   }
 }
 
-for (const cls of [SeededDropout, LastTimeStep, MultiHeadSelfAttention, SinusoidalPositionalEncoding, AttentionPooling]) {
+for (const cls of [SeededDropout, LastTimeStep, MultiHeadSelfAttention, LayerNorm, SinusoidalPositionalEncoding, AttentionPooling]) {
   tf.serialization.registerClass(cls);
 }
