@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Dense } from '@tensorflow/tfjs-layers/dist/layers/core';
+import { type KernelHeap, alignedBytes, kernelHeap } from '../../kernels/wasm';
 
 /**
  * Custom layers the kit's networks use where tfjs has no public equivalent. Each one
@@ -67,12 +69,10 @@ export interface MultiHeadSelfAttentionArgs {
  * their biases `[heads, keyDim]`, `attention_output/kernel [heads, keyDim, features]`.
  * No mask: every step of a window lies in the past of the label, so all may attend to all.
  *
- * The whole layer is one `tf.customGrad` op with a closed-form backward pass: query, key and
- * value come from one matMul against the concatenated kernels, all heads go through one
- * batched matMul `[batch * heads, time, keyDim]`, and the backward pass is the dozen matMuls
- * and reductions the math needs. Left to tfjs's autodiff, the same graph records ~30 ops and
- * replays each op's generic gradient; at these small shapes op dispatch, not arithmetic, is
- * what costs.
+ * Query, key and value come from one matMul against the concatenated kernels; the per-head
+ * products and the softmax run as one op over all heads (`attentionCore`, on the kit's
+ * WebAssembly GEMM). Left to tfjs, the same graph records ~30 ops whose generic gradients
+ * hit tfjs-wasm's slow paths (transposed and batched matMuls, rank-5 transposes).
  */
 export class MultiHeadSelfAttention extends tf.layers.Layer {
   static className = 'MultiHeadSelfAttention';
@@ -106,8 +106,20 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const parts = ['query/kernel', 'query/bias', 'key/kernel', 'key/bias', 'value/kernel', 'value/bias', 'attention_output/kernel', 'attention_output/bias'];
-    return selfAttention(this.numHeads, this.keyDim)(single(inputs), ...parts.map((p) => this.w[p].read()));
+    return tf.tidy(() => {
+      const x = single(inputs);
+      const [b, t, d] = x.shape as [number, number, number];
+      const h = this.numHeads;
+      const k = this.keyDim;
+      const parts = ['query', 'key', 'value'];
+      const kernel = tf.concat(parts.map((p) => this.w[`${p}/kernel`].read().reshape([d, h * k])), 1);
+      const bias = tf.concat(parts.map((p) => this.w[`${p}/bias`].read().reshape([h * k])));
+      // [b*t, 3hk] -> [b, 3h, t, k]: query heads, then key heads, then value heads.
+      const qkv = linear(x.reshape([b * t, d]), kernel, bias).reshape([b, t, 3 * h, k]).transpose([0, 2, 1, 3]);
+      const [q, key, v] = tf.split(qkv, 3, 1).map((p) => p.reshape([b * h, t, k]));
+      const context = attentionCore(q, key, v).reshape([b, h, t, k]).transpose([0, 2, 1, 3]).reshape([b * t, h * k]);
+      return linear(context, this.w['attention_output/kernel'].read().reshape([h * k, d]), this.w['attention_output/bias'].read()).reshape([b, t, d]);
+    });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -116,52 +128,248 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
 }
 
 /**
- * The attention op: `(x, wq, bq, wk, bk, wv, bv, wo, bo) -> y`, shapes as the layer's weights.
- * Forward, with Q K V `[b*h, t, k]`: P = softmax(Q K^T / sqrt(k)), C = P V, y = C Wo + bo.
- * Backward: dC = dy Wo^T; dV = P^T dC; dP = dC V^T; dS = P * (dP - rowsum(dP * P)) / sqrt(k);
- * dQ = dS K; dK = dS^T Q; the projections' gradients follow from [dQ dK dV] by one matMul each.
+ * `[n, in] x [in, out] + [out]`, optionally through ReLU, as one op whose backward pass
+ * transposes explicitly and multiplies untransposed: tfjs-wasm runs a matMul with a transpose
+ * flag about 10x slower than a transpose followed by a plain one.
  */
-function selfAttention(h: number, k: number): (...inputs: tf.Tensor[]) => tf.Tensor {
-  return tf.customGrad((...args: unknown[]) => {
-    const [x, wq, bq, wk, bk, wv, bv, wo, bo] = args as tf.Tensor[];
-    const save = args[9] as tf.GradSaveFunc;
-    const [b, t, d] = x.shape as [number, number, number];
-    const n = b * t;
-    const hk = h * k;
-    const scale = 1 / Math.sqrt(k);
-    const flat = x.reshape([n, d]);
-    const w = tf.concat([wq.reshape([d, hk]), wk.reshape([d, hk]), wv.reshape([d, hk])], 1);
-    // [n, 3hk] -> [3, b, h, t, k]: query, key, value, each with heads as a batch dimension.
-    const qkv = flat.matMul(w).add(tf.concat([bq.reshape([hk]), bk.reshape([hk]), bv.reshape([hk])])).reshape([b, t, 3, h, k]).transpose([2, 0, 3, 1, 4]);
-    const [q, key, v] = tf.split(qkv.reshape([3, b * h, t, k]), 3).map((p) => p.reshape([b * h, t, k]));
-    const p = tf.softmax(tf.matMul(q, key, false, true).mul(scale));
-    const c = tf.matMul(p, v).reshape([b, h, t, k]).transpose([0, 2, 1, 3]).reshape([n, hk]);
-    const wo2 = wo.reshape([hk, d]);
-    save([flat, w, q, key, v, p, c, wo2]);
+export function linear(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, relu = false): tf.Tensor {
+  return linearOp(relu)(x, kernel, bias);
+}
+
+const linearOps = new Map<boolean, (x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) => tf.Tensor>();
+
+function linearOp(relu: boolean): (x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) => tf.Tensor {
+  let op = linearOps.get(relu);
+  if (op) return op;
+  op = tf.customGrad((...args: unknown[]) => {
+    const [x, kernel, bias] = args as tf.Tensor2D[];
+    const save = args[3] as tf.GradSaveFunc;
+    const y = tf.fused.matMul({ a: x, b: kernel, bias, activation: relu ? 'relu' : 'linear' });
+    save(relu ? [x, kernel, y] : [x, kernel]);
     return {
-      value: c.matMul(wo2).add(bo).reshape([b, t, d]),
+      value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sFlat, sW, sQ, sK, sV, sP, sC, sWo] = saved;
-        const dyFlat = dy.reshape([n, d]);
-        const dWo = tf.matMul(sC, dyFlat, true, false).reshape([h, k, d]);
-        const dBo = dyFlat.sum(0);
-        const dC = tf.matMul(dyFlat, sWo, false, true).reshape([b, t, h, k]).transpose([0, 2, 1, 3]).reshape([b * h, t, k]);
-        const dV = tf.matMul(sP, dC, true, false);
-        const dP = tf.matMul(dC, sV, false, true);
-        const dS = sP.mul(dP.sub(dP.mul(sP).sum(-1, true))).mul(scale);
-        const dQ = tf.matMul(dS, sK);
-        const dK = tf.matMul(dS, sQ, true, false);
-        // Back to [n, 3hk], the layout of the fused projection's output.
-        const dQkv = tf.stack([dQ, dK, dV]).reshape([3, b, h, t, k]).transpose([1, 3, 0, 2, 4]).reshape([n, 3 * hk]);
-        const dW = tf.matMul(sFlat, dQkv, true, false);
-        const dB = dQkv.sum(0);
-        const dX = tf.matMul(dQkv, sW, false, true).reshape([b, t, d]);
-        const [dWq, dWk, dWv] = tf.split(dW, 3, 1).map((g) => g.reshape([d, h, k]));
-        const [dBq, dBk, dBv] = tf.split(dB, 3).map((g) => g.reshape([h, k]));
-        return [dX, dWq, dBq, dWk, dBk, dWv, dBv, dWo, dBo];
+        const [sx, sKernel, sy] = saved as tf.Tensor2D[];
+        const g = (relu ? dy.mul(tf.step(sy)) : dy) as tf.Tensor2D;
+        return [g.matMul(sKernel.transpose()), sx.transpose().matMul(g), g.sum(0)];
       },
     };
-  }) as (...inputs: tf.Tensor[]) => tf.Tensor;
+  }) as (x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
+  linearOps.set(relu, op);
+  return op;
+}
+
+/** tfjs's Dense class, from its serialization registry (`@tensorflow/tfjs` exports only the factory). */
+const DenseLayer = tf.serialization.SerializationMap.getMap().classNameMap.Dense[0] as unknown as typeof Dense;
+
+/**
+ * `tf.layers.dense` (same arguments, weights and results) applied to each step of
+ * `[batch, time, features]` through `linear`, whose gradient avoids tfjs-wasm's transposed
+ * matMuls. Other activations or no bias take Dense's own path.
+ */
+export class SequenceDense extends DenseLayer {
+  static override className = 'SequenceDense';
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    // Dense keeps these private; they are plain fields at run time.
+    const { kernel, bias, activation, units } = this as unknown as DenseFields;
+    const act = activation?.getClassName() ?? 'linear';
+    if (!bias || (act !== 'linear' && act !== 'relu')) return super.call(inputs, kwargs);
+    return tf.tidy(() => {
+      const x = single(inputs);
+      const y = linear(x.reshape([-1, x.shape.at(-1) as number]), kernel.read(), bias.read(), act === 'relu');
+      return y.reshape([...x.shape.slice(0, -1), units]);
+    });
+  }
+}
+
+interface DenseFields {
+  readonly kernel: tf.LayerVariable;
+  readonly bias: tf.LayerVariable | null;
+  readonly activation: { getClassName(): string } | null;
+  readonly units: number;
+}
+
+/**
+ * The heads' attention, `(q, k, v) -> softmax(q k^T / sqrt(keyDim)) v`, on `[groups, time, keyDim]`
+ * (groups = batch x heads), as one op on the kit's WebAssembly GEMM: tfjs-wasm runs batched
+ * matMuls as plain loops. The GEMM wants output widths in multiples of 4, so keyDim is
+ * zero-padded to one and each head's transposed keys/values are zero-padded to `tp` columns;
+ * padded score columns are never read.
+ * Backward: dV = P^T dC; dP = dC V^T; dS = P * (dP - rowsum(dP * P)) / sqrt(keyDim);
+ * dQ = dS K; dK = dS^T Q.
+ */
+export function attentionCore(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor {
+  return attentionCoreOp(q, k, v);
+}
+
+const attentionCoreOp = tf.customGrad((...args: unknown[]) => {
+  const [q, k, v] = args as tf.Tensor3D[];
+  const s = attentionShape(q.shape);
+  const heap = kernelHeap();
+  const w = heap.kernels;
+  const m = allocBlocks(heap, s.groups, { q: s.row, k: s.row, v: s.row, p: s.prob, c: s.row, scratchT: s.keyT });
+  try {
+    pack(q.dataSync() as Float32Array, s, m.view.q);
+    pack(k.dataSync() as Float32Array, s, m.view.k);
+    pack(v.dataSync() as Float32Array, s, m.view.v);
+    for (let head = 0; head < s.groups; head++) {
+      const [row, prob] = [head * s.row * 4, head * s.prob * 4];
+      transposeHead(m.view.k, head * s.row, m.view.scratchT, s);
+      w.gemm(m.ptr.q + row, s.kp, m.ptr.scratchT, s.tp, m.ptr.p + prob, s.tp, s.t, s.kp, s.tp, false);
+      softmaxRows(m.view.p, head * s.prob, s);
+      w.gemm(m.ptr.p + prob, s.tp, m.ptr.v + row, s.kp, m.ptr.c + row, s.kp, s.t, s.t, s.kp, false);
+    }
+    const tape: AttentionTape = { q: m.view.q.slice(), k: m.view.k.slice(), v: m.view.v.slice(), p: m.view.p.slice() };
+    return { value: unpack(m.view.c, s), gradFunc: (dy: tf.Tensor) => attentionBackward(dy, s, tape) };
+  } finally {
+    m.release();
+  }
+}) as (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor;
+
+interface AttentionTape {
+  readonly q: Float32Array;
+  readonly k: Float32Array;
+  readonly v: Float32Array;
+  readonly p: Float32Array;
+}
+
+function attentionBackward(dy: tf.Tensor, s: AttentionShape, tape: AttentionTape): tf.Tensor[] {
+  const heap = kernelHeap();
+  const w = heap.kernels;
+  const m = allocBlocks(heap, s.groups, { q: s.row, k: s.row, v: s.row, p: s.prob, dc: s.row, dp: s.prob, dq: s.row, dk: s.row, dv: s.row, scratchT: s.keyT });
+  try {
+    m.view.q.set(tape.q);
+    m.view.k.set(tape.k);
+    m.view.v.set(tape.v);
+    m.view.p.set(tape.p);
+    pack(dy.dataSync() as Float32Array, s, m.view.dc);
+    for (let head = 0; head < s.groups; head++) {
+      const [row, prob] = [head * s.row * 4, head * s.prob * 4];
+      w.gemmTN(m.ptr.p + prob, s.tp, m.ptr.dc + row, s.kp, m.ptr.dv + row, s.kp, s.t, s.t, s.kp, false);
+      transposeHead(m.view.v, head * s.row, m.view.scratchT, s);
+      w.gemm(m.ptr.dc + row, s.kp, m.ptr.scratchT, s.tp, m.ptr.dp + prob, s.tp, s.t, s.kp, s.tp, false);
+      softmaxBackwardRows(m.view.p, m.view.dp, head * s.prob, s);
+      w.gemm(m.ptr.dp + prob, s.tp, m.ptr.k + row, s.kp, m.ptr.dq + row, s.kp, s.t, s.t, s.kp, false);
+      w.gemmTN(m.ptr.dp + prob, s.tp, m.ptr.q + row, s.kp, m.ptr.dk + row, s.kp, s.t, s.t, s.kp, false);
+    }
+    return [unpack(m.view.dq, s), unpack(m.view.dk, s), unpack(m.view.dv, s)];
+  } finally {
+    m.release();
+  }
+}
+
+interface AttentionShape {
+  readonly groups: number;
+  readonly t: number;
+  readonly kd: number;
+  /** keyDim and time rounded up to multiples of 4. */
+  readonly kp: number;
+  readonly tp: number;
+  readonly scale: number;
+  /** Floats per head of a `[t, kp]` block (queries, keys, values, contexts). */
+  readonly row: number;
+  /** Floats per head of a `[t, tp]` block (scores, probabilities). */
+  readonly prob: number;
+  /** Floats of the `[kp, tp]` scratch block holding one head's transposed keys or values. */
+  readonly keyT: number;
+}
+
+function attentionShape([groups, t, kd]: number[]): AttentionShape {
+  const kp = Math.ceil(kd / 4) * 4;
+  const tp = Math.ceil(t / 4) * 4;
+  return { groups, t, kd, kp, tp, scale: 1 / Math.sqrt(kd), row: t * kp, prob: t * tp, keyT: kp * tp };
+}
+
+interface Blocks<K extends string> {
+  readonly ptr: Record<K, number>;
+  readonly view: Record<K, Float32Array>;
+  release(): void;
+}
+
+/** One zeroed kernel-heap block per name: the per-head size times the groups (`scratch*` names: one block). */
+function allocBlocks<K extends string>(heap: KernelHeap, groups: number, perHead: Record<K, number>): Blocks<K> {
+  const names = Object.keys(perHead) as K[];
+  const floats = names.map((n) => (n.startsWith('scratch') ? perHead[n] : perHead[n] * groups));
+  const ptrs = floats.map((f) => heap.alloc(alignedBytes(f)));
+  // Views after the last alloc: growing the memory detaches earlier ones.
+  const views = floats.map((f, i) => heap.view(ptrs[i], f).fill(0));
+  return {
+    ptr: Object.fromEntries(names.map((n, i) => [n, ptrs[i]])) as Record<K, number>,
+    view: Object.fromEntries(names.map((n, i) => [n, views[i]])) as Record<K, Float32Array>,
+    release: () => ptrs.forEach((p) => heap.release(p)),
+  };
+}
+
+/** `[groups, t, kd]` into per-head `[t, kp]` blocks (padding columns stay zero). */
+function pack(src: Float32Array, s: AttentionShape, dst: Float32Array): void {
+  if (s.kd === s.kp) {
+    dst.set(src);
+    return;
+  }
+  for (let r = 0; r < s.groups * s.t; r++) dst.set(src.subarray(r * s.kd, (r + 1) * s.kd), r * s.kp);
+}
+
+/** The inverse of `pack`, as a tensor. */
+function unpack(src: Float32Array, s: AttentionShape): tf.Tensor3D {
+  const shape: [number, number, number] = [s.groups, s.t, s.kd];
+  if (s.kd === s.kp) return tf.tensor3d(src.slice(), shape);
+  const out = new Float32Array(s.groups * s.t * s.kd);
+  for (let r = 0; r < s.groups * s.t; r++) out.set(src.subarray(r * s.kp, r * s.kp + s.kd), r * s.kd);
+  return tf.tensor3d(out, shape);
+}
+
+/** One head's `[t, kp]` block at `at` into `[kp, tp]`; columns t..tp keep their zeros. */
+function transposeHead(src: Float32Array, at: number, dst: Float32Array, s: AttentionShape): void {
+  const { t, kp, tp } = s;
+  for (let i = 0; i < t; i++) {
+    for (let j = 0; j < kp; j++) dst[j * tp + i] = src[at + i * kp + j];
+  }
+}
+
+/** Scores to probabilities in place, row by row over the t real columns. */
+function softmaxRows(p: Float32Array, at: number, s: AttentionShape): void {
+  const { t, tp, scale } = s;
+  for (let i = 0; i < t; i++) {
+    const row = at + i * tp;
+    let max = -Infinity;
+    for (let j = 0; j < t; j++) if (p[row + j] > max) max = p[row + j];
+    let sum = 0;
+    for (let j = 0; j < t; j++) {
+      const e = expNonPositive((p[row + j] - max) * scale);
+      p[row + j] = e;
+      sum += e;
+    }
+    const inv = 1 / sum;
+    for (let j = 0; j < t; j++) p[row + j] *= inv;
+  }
+}
+
+/** dP into dS = P * (dP - rowsum(dP * P)) * scale, in place, over the t real columns. */
+function softmaxBackwardRows(p: Float32Array, dp: Float32Array, at: number, s: AttentionShape): void {
+  const { t, tp, scale } = s;
+  for (let i = 0; i < t; i++) {
+    const row = at + i * tp;
+    let dot = 0;
+    for (let j = 0; j < t; j++) dot += dp[row + j] * p[row + j];
+    for (let j = 0; j < t; j++) dp[row + j] = p[row + j] * (dp[row + j] - dot) * scale;
+  }
+}
+
+const POW2 = Float64Array.from({ length: 160 }, (_, i) => 2 ** (i - 150));
+const [E1, E2, E3, E4, E5, E6] = [1, 2, 6, 24, 120, 720].map((f, i) => Math.LN2 ** (i + 1) / f);
+
+/**
+ * e^x for x <= 0, relative error < 2e-7 (float32's own precision): 2^round(y) from a table
+ * times a degree-6 polynomial for 2^f, |f| <= 1/2. About twice as fast as Math.exp, which
+ * was the softmax's main cost.
+ */
+function expNonPositive(x: number): number {
+  const y = x * Math.LOG2E;
+  if (y < -149) return 0;
+  const n = Math.round(y);
+  const f = y - n;
+  return (1 + f * (E1 + f * (E2 + f * (E3 + f * (E4 + f * (E5 + f * E6)))))) * POW2[n + 150];
 }
 
 export interface LayerNormArgs {
@@ -212,22 +420,55 @@ export class LayerNorm extends tf.layers.Layer {
 }
 
 function layerNorm(epsilon: number): (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor {
+  // Row loops in JavaScript: as tfjs ops, the same math is ~20 small kernels per call.
   return tf.customGrad((...args: unknown[]) => {
-    const [x, gamma, beta] = args as tf.Tensor[];
-    const save = args[3] as tf.GradSaveFunc;
-    const centred = x.sub(x.mean(-1, true));
-    const rstd = tf.rsqrt(centred.square().mean(-1, true).add(epsilon));
-    const xhat = centred.mul(rstd);
-    save([xhat, rstd, gamma]);
+    const [x, gammaT, betaT] = args as tf.Tensor[];
+    const d = x.shape.at(-1) as number;
+    const xs = x.dataSync() as Float32Array;
+    const gamma = gammaT.dataSync() as Float32Array;
+    const beta = betaT.dataSync() as Float32Array;
+    const rows = xs.length / d;
+    const xhat = new Float32Array(xs.length);
+    const rstd = new Float32Array(rows);
+    const y = new Float32Array(xs.length);
+    for (let r = 0; r < rows; r++) {
+      const o = r * d;
+      let mean = 0;
+      for (let i = 0; i < d; i++) mean += xs[o + i];
+      mean /= d;
+      let variance = 0;
+      for (let i = 0; i < d; i++) variance += (xs[o + i] - mean) ** 2;
+      const inv = 1 / Math.sqrt(variance / d + epsilon);
+      rstd[r] = inv;
+      for (let i = 0; i < d; i++) {
+        const h = (xs[o + i] - mean) * inv;
+        xhat[o + i] = h;
+        y[o + i] = h * gamma[i] + beta[i];
+      }
+    }
     return {
-      value: xhat.mul(gamma).add(beta),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sXhat, sRstd, sGamma] = saved;
-        const d = sXhat.shape.at(-1) as number;
-        const lead = sXhat.shape.slice(0, -1).map((_, i) => i);
-        const g = dy.mul(sGamma);
-        const dx = g.sub(g.mean(-1, true)).sub(sXhat.mul(g.mul(sXhat).sum(-1, true).div(d))).mul(sRstd);
-        return [dx, dy.mul(sXhat).sum(lead), dy.sum(lead)];
+      value: tf.tensor(y, x.shape),
+      gradFunc: (dyT: tf.Tensor) => {
+        const dy = dyT.dataSync() as Float32Array;
+        const dx = new Float32Array(dy.length);
+        const dGamma = new Float64Array(d);
+        const dBeta = new Float64Array(d);
+        for (let r = 0; r < rows; r++) {
+          const o = r * d;
+          let meanG = 0;
+          let meanGx = 0;
+          for (let i = 0; i < d; i++) {
+            const g = dy[o + i] * gamma[i];
+            meanG += g;
+            meanGx += g * xhat[o + i];
+            dGamma[i] += dy[o + i] * xhat[o + i];
+            dBeta[i] += dy[o + i];
+          }
+          meanG /= d;
+          meanGx /= d;
+          for (let i = 0; i < d; i++) dx[o + i] = (dy[o + i] * gamma[i] - meanG - xhat[o + i] * meanGx) * rstd[r];
+        }
+        return [tf.tensor(dx, x.shape), tf.tensor1d(Float32Array.from(dGamma)), tf.tensor1d(Float32Array.from(dBeta))];
       },
     };
   }) as (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
@@ -342,6 +583,6 @@ export class LastTimeStep extends tf.layers.Layer {
   }
 }
 
-for (const cls of [SeededDropout, LastTimeStep, MultiHeadSelfAttention, LayerNorm, SinusoidalPositionalEncoding, AttentionPooling]) {
+for (const cls of [SeededDropout, LastTimeStep, MultiHeadSelfAttention, LayerNorm, SequenceDense, SinusoidalPositionalEncoding, AttentionPooling]) {
   tf.serialization.registerClass(cls);
 }
