@@ -114,10 +114,9 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       const parts = ['query', 'key', 'value'];
       const kernel = tf.concat(parts.map((p) => this.w[`${p}/kernel`].read().reshape([d, h * k])), 1);
       const bias = tf.concat(parts.map((p) => this.w[`${p}/bias`].read().reshape([h * k])));
-      // [b*t, 3hk] -> [b, 3h, t, k]: query heads, then key heads, then value heads.
-      const qkv = linear(x.reshape([b * t, d]), kernel, bias).reshape([b, t, 3 * h, k]).transpose([0, 2, 1, 3]);
-      const [q, key, v] = tf.split(qkv, 3, 1).map((p) => p.reshape([b * h, t, k]));
-      const context = attentionCore(q, key, v).reshape([b, h, t, k]).transpose([0, 2, 1, 3]).reshape([b * t, h * k]);
+      // Rows of [query | key | value], each [heads, keyDim]: the layout attentionCore takes.
+      const qkv = linear(x.reshape([b * t, d]), kernel, bias);
+      const context = attentionCore(qkv, b, h);
       return linear(context, this.w['attention_output/kernel'].read().reshape([h * k, d]), this.w['attention_output/bias'].read()).reshape([b, t, d]);
     });
   }
@@ -191,41 +190,44 @@ interface DenseFields {
 }
 
 /**
- * The heads' attention, `(q, k, v) -> softmax(q k^T / sqrt(keyDim)) v`, on `[groups, time, keyDim]`
- * (groups = batch x heads), as one op on the kit's WebAssembly GEMM: tfjs-wasm runs batched
- * matMuls as plain loops. The GEMM wants output widths in multiples of 4, so keyDim is
+ * The heads' attention on the fused projection: `qkv [batch * time, 3 * heads * keyDim]`, each
+ * row `[query | key | value]` with heads inside each part, gives the context
+ * `[batch * time, heads * keyDim]` (heads side by side), softmax(q k^T / sqrt(keyDim)) v per head.
+ * One op on the kit's WebAssembly GEMM, looping over batch x heads: tfjs-wasm runs batched
+ * matMuls as plain loops, and the head split and merge would be transposes and splits with
+ * gradients of their own. The GEMM wants output widths in multiples of 4, so keyDim is
  * zero-padded to one and each head's transposed keys/values are zero-padded to `tp` columns;
  * padded score columns are never read.
  * Backward: dV = P^T dC; dP = dC V^T; dS = P * (dP - rowsum(dP * P)) / sqrt(keyDim);
  * dQ = dS K; dK = dS^T Q.
  */
-export function attentionCore(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor {
-  return attentionCoreOp(q, k, v);
-}
-
-const attentionCoreOp = tf.customGrad((...args: unknown[]) => {
-  const [q, k, v] = args as tf.Tensor3D[];
-  const s = attentionShape(q.shape);
-  const heap = kernelHeap();
-  const w = heap.kernels;
-  const m = allocBlocks(heap, s.groups, { q: s.row, k: s.row, v: s.row, p: s.prob, c: s.row, scratchT: s.keyT });
-  try {
-    pack(q.dataSync() as Float32Array, s, m.view.q);
-    pack(k.dataSync() as Float32Array, s, m.view.k);
-    pack(v.dataSync() as Float32Array, s, m.view.v);
-    for (let head = 0; head < s.groups; head++) {
-      const [row, prob] = [head * s.row * 4, head * s.prob * 4];
-      transposeHead(m.view.k, head * s.row, m.view.scratchT, s);
-      w.gemm(m.ptr.q + row, s.kp, m.ptr.scratchT, s.tp, m.ptr.p + prob, s.tp, s.t, s.kp, s.tp, false);
-      softmaxRows(m.view.p, head * s.prob, s);
-      w.gemm(m.ptr.p + prob, s.tp, m.ptr.v + row, s.kp, m.ptr.c + row, s.kp, s.t, s.t, s.kp, false);
+export function attentionCore(qkv: tf.Tensor, batch: number, heads: number): tf.Tensor {
+  const [n, width] = qkv.shape as [number, number];
+  const s = attentionShape(batch, n / batch, heads, width / (3 * heads));
+  return tf.customGrad((...args: unknown[]) => {
+    const flat = (args[0] as tf.Tensor).dataSync() as Float32Array;
+    const heap = kernelHeap();
+    const w = heap.kernels;
+    const [row, prob] = [s.groups * s.row, s.groups * s.prob];
+    const m = allocBlocks(heap, { q: row, k: row, v: row, p: prob, c: row, scratchT: s.keyT });
+    try {
+      [m.view.q, m.view.k, m.view.v].forEach((block, part) => copyHeads(s, flat, 3, part, block, true));
+      for (let g = 0; g < s.groups; g++) {
+        const [at, atP] = [g * s.row * 4, g * s.prob * 4];
+        transposeHead(m.view.k, g * s.row, m.view.scratchT, s);
+        w.gemm(m.ptr.q + at, s.kp, m.ptr.scratchT, s.tp, m.ptr.p + atP, s.tp, s.t, s.kp, s.tp, false);
+        softmaxRows(m.view.p, g * s.prob, s);
+        w.gemm(m.ptr.p + atP, s.tp, m.ptr.v + at, s.kp, m.ptr.c + at, s.kp, s.t, s.t, s.kp, false);
+      }
+      const context = new Float32Array(n * s.h * s.kd);
+      copyHeads(s, context, 1, 0, m.view.c, false);
+      const tape: AttentionTape = { q: m.view.q.slice(), k: m.view.k.slice(), v: m.view.v.slice(), p: m.view.p.slice() };
+      return { value: tf.tensor2d(context, [n, s.h * s.kd]), gradFunc: (dy: tf.Tensor) => [attentionBackward(dy, s, tape)] };
+    } finally {
+      m.release();
     }
-    const tape: AttentionTape = { q: m.view.q.slice(), k: m.view.k.slice(), v: m.view.v.slice(), p: m.view.p.slice() };
-    return { value: unpack(m.view.c, s), gradFunc: (dy: tf.Tensor) => attentionBackward(dy, s, tape) };
-  } finally {
-    m.release();
-  }
-}) as (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor;
+  })(qkv);
+}
 
 interface AttentionTape {
   readonly q: Float32Array;
@@ -234,32 +236,57 @@ interface AttentionTape {
   readonly p: Float32Array;
 }
 
-function attentionBackward(dy: tf.Tensor, s: AttentionShape, tape: AttentionTape): tf.Tensor[] {
+function attentionBackward(dy: tf.Tensor, s: AttentionShape, tape: AttentionTape): tf.Tensor {
   const heap = kernelHeap();
   const w = heap.kernels;
-  const m = allocBlocks(heap, s.groups, { q: s.row, k: s.row, v: s.row, p: s.prob, dc: s.row, dp: s.prob, dq: s.row, dk: s.row, dv: s.row, scratchT: s.keyT });
+  const [row, prob] = [s.groups * s.row, s.groups * s.prob];
+  const m = allocBlocks(heap, { q: row, k: row, v: row, p: prob, dc: row, dp: prob, dq: row, dk: row, dv: row, scratchT: s.keyT });
   try {
     m.view.q.set(tape.q);
     m.view.k.set(tape.k);
     m.view.v.set(tape.v);
     m.view.p.set(tape.p);
-    pack(dy.dataSync() as Float32Array, s, m.view.dc);
-    for (let head = 0; head < s.groups; head++) {
-      const [row, prob] = [head * s.row * 4, head * s.prob * 4];
-      w.gemmTN(m.ptr.p + prob, s.tp, m.ptr.dc + row, s.kp, m.ptr.dv + row, s.kp, s.t, s.t, s.kp, false);
-      transposeHead(m.view.v, head * s.row, m.view.scratchT, s);
-      w.gemm(m.ptr.dc + row, s.kp, m.ptr.scratchT, s.tp, m.ptr.dp + prob, s.tp, s.t, s.kp, s.tp, false);
-      softmaxBackwardRows(m.view.p, m.view.dp, head * s.prob, s);
-      w.gemm(m.ptr.dp + prob, s.tp, m.ptr.k + row, s.kp, m.ptr.dq + row, s.kp, s.t, s.t, s.kp, false);
-      w.gemmTN(m.ptr.dp + prob, s.tp, m.ptr.q + row, s.kp, m.ptr.dk + row, s.kp, s.t, s.t, s.kp, false);
+    copyHeads(s, dy.dataSync() as Float32Array, 1, 0, m.view.dc, true);
+    for (let g = 0; g < s.groups; g++) {
+      const [at, atP] = [g * s.row * 4, g * s.prob * 4];
+      w.gemmTN(m.ptr.p + atP, s.tp, m.ptr.dc + at, s.kp, m.ptr.dv + at, s.kp, s.t, s.t, s.kp, false);
+      transposeHead(m.view.v, g * s.row, m.view.scratchT, s);
+      w.gemm(m.ptr.dc + at, s.kp, m.ptr.scratchT, s.tp, m.ptr.dp + atP, s.tp, s.t, s.kp, s.tp, false);
+      softmaxBackwardRows(m.view.p, m.view.dp, g * s.prob, s);
+      w.gemm(m.ptr.dp + atP, s.tp, m.ptr.k + at, s.kp, m.ptr.dq + at, s.kp, s.t, s.t, s.kp, false);
+      w.gemmTN(m.ptr.dp + atP, s.tp, m.ptr.q + at, s.kp, m.ptr.dk + at, s.kp, s.t, s.t, s.kp, false);
     }
-    return [unpack(m.view.dq, s), unpack(m.view.dk, s), unpack(m.view.dv, s)];
+    const width = 3 * s.h * s.kd;
+    const dqkv = new Float32Array(s.batch * s.t * width);
+    [m.view.dq, m.view.dk, m.view.dv].forEach((block, part) => copyHeads(s, dqkv, 3, part, block, false));
+    return tf.tensor2d(dqkv, [s.batch * s.t, width]);
   } finally {
     m.release();
   }
 }
 
+/**
+ * Between rows `[batch * time, parts, heads, keyDim]` (part `part` of them) and per-head blocks
+ * `[batch * heads, time, kp]`; `toBlocks` gives the direction. Block padding is left alone.
+ */
+function copyHeads(s: AttentionShape, flat: Float32Array, parts: number, part: number, blocks: Float32Array, toBlocks: boolean): void {
+  const { batch, t, h, kd, kp } = s;
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < t; i++) {
+      for (let hh = 0; hh < h; hh++) {
+        const f = (((b * t + i) * parts + part) * h + hh) * kd;
+        const o = ((b * h + hh) * t + i) * kp;
+        if (toBlocks) for (let j = 0; j < kd; j++) blocks[o + j] = flat[f + j];
+        else for (let j = 0; j < kd; j++) flat[f + j] = blocks[o + j];
+      }
+    }
+  }
+}
+
 interface AttentionShape {
+  readonly batch: number;
+  readonly h: number;
+  /** batch x heads. */
   readonly groups: number;
   readonly t: number;
   readonly kd: number;
@@ -275,10 +302,10 @@ interface AttentionShape {
   readonly keyT: number;
 }
 
-function attentionShape([groups, t, kd]: number[]): AttentionShape {
+function attentionShape(batch: number, t: number, h: number, kd: number): AttentionShape {
   const kp = Math.ceil(kd / 4) * 4;
   const tp = Math.ceil(t / 4) * 4;
-  return { groups, t, kd, kp, tp, scale: 1 / Math.sqrt(kd), row: t * kp, prob: t * tp, keyT: kp * tp };
+  return { batch, h, groups: batch * h, t, kd, kp, tp, scale: 1 / Math.sqrt(kd), row: t * kp, prob: t * tp, keyT: kp * tp };
 }
 
 interface Blocks<K extends string> {
@@ -287,36 +314,17 @@ interface Blocks<K extends string> {
   release(): void;
 }
 
-/** One zeroed kernel-heap block per name: the per-head size times the groups (`scratch*` names: one block). */
-function allocBlocks<K extends string>(heap: KernelHeap, groups: number, perHead: Record<K, number>): Blocks<K> {
-  const names = Object.keys(perHead) as K[];
-  const floats = names.map((n) => (n.startsWith('scratch') ? perHead[n] : perHead[n] * groups));
-  const ptrs = floats.map((f) => heap.alloc(alignedBytes(f)));
+/** One zeroed kernel-heap block of the given float count per name. */
+function allocBlocks<K extends string>(heap: KernelHeap, floats: Record<K, number>): Blocks<K> {
+  const names = Object.keys(floats) as K[];
+  const ptrs = names.map((n) => heap.alloc(alignedBytes(floats[n])));
   // Views after the last alloc: growing the memory detaches earlier ones.
-  const views = floats.map((f, i) => heap.view(ptrs[i], f).fill(0));
+  const views = names.map((n, i) => heap.view(ptrs[i], floats[n]).fill(0));
   return {
     ptr: Object.fromEntries(names.map((n, i) => [n, ptrs[i]])) as Record<K, number>,
     view: Object.fromEntries(names.map((n, i) => [n, views[i]])) as Record<K, Float32Array>,
     release: () => ptrs.forEach((p) => heap.release(p)),
   };
-}
-
-/** `[groups, t, kd]` into per-head `[t, kp]` blocks (padding columns stay zero). */
-function pack(src: Float32Array, s: AttentionShape, dst: Float32Array): void {
-  if (s.kd === s.kp) {
-    dst.set(src);
-    return;
-  }
-  for (let r = 0; r < s.groups * s.t; r++) dst.set(src.subarray(r * s.kd, (r + 1) * s.kd), r * s.kp);
-}
-
-/** The inverse of `pack`, as a tensor. */
-function unpack(src: Float32Array, s: AttentionShape): tf.Tensor3D {
-  const shape: [number, number, number] = [s.groups, s.t, s.kd];
-  if (s.kd === s.kp) return tf.tensor3d(src.slice(), shape);
-  const out = new Float32Array(s.groups * s.t * s.kd);
-  for (let r = 0; r < s.groups * s.t; r++) out.set(src.subarray(r * s.kp, r * s.kp + s.kd), r * s.kd);
-  return tf.tensor3d(out, shape);
 }
 
 /** One head's `[t, kp]` block at `at` into `[kp, tp]`; columns t..tp keep their zeros. */
@@ -437,7 +445,10 @@ function layerNorm(epsilon: number): (x: tf.Tensor, gamma: tf.Tensor, beta: tf.T
       for (let i = 0; i < d; i++) mean += xs[o + i];
       mean /= d;
       let variance = 0;
-      for (let i = 0; i < d; i++) variance += (xs[o + i] - mean) ** 2;
+      for (let i = 0; i < d; i++) {
+        const c = xs[o + i] - mean;
+        variance += c * c;
+      }
       const inv = 1 / Math.sqrt(variance / d + epsilon);
       rstd[r] = inv;
       for (let i = 0; i < d; i++) {
