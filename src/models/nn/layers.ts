@@ -129,18 +129,17 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
 /**
  * `[n, in] x [in, out] + [out]`, optionally through ReLU, as one op whose backward pass
  * transposes explicitly and multiplies untransposed: tfjs-wasm runs a matMul with a transpose
- * flag about 10x slower than a transpose followed by a plain one.
+ * flag about 10x slower than a transpose followed by a plain one. (The same op on the kit's
+ * WebAssembly GEMM measured no faster: copies in and out of its memory ate the gain.)
  */
 export function linear(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, relu = false): tf.Tensor {
-  return linearOp(relu)(x, kernel, bias);
+  return (relu ? linearRelu : linearPlain)(x, kernel, bias);
 }
 
-const linearOps = new Map<boolean, (x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) => tf.Tensor>();
+type LinearOp = (x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
 
-function linearOp(relu: boolean): (x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) => tf.Tensor {
-  let op = linearOps.get(relu);
-  if (op) return op;
-  op = tf.customGrad((...args: unknown[]) => {
+function linearOp(relu: boolean): LinearOp {
+  return tf.customGrad((...args: unknown[]) => {
     const [x, kernel, bias] = args as tf.Tensor2D[];
     const save = args[3] as tf.GradSaveFunc;
     const y = tf.fused.matMul({ a: x, b: kernel, bias, activation: relu ? 'relu' : 'linear' });
@@ -153,10 +152,11 @@ function linearOp(relu: boolean): (x: tf.Tensor, kernel: tf.Tensor, bias: tf.Ten
         return [g.matMul(sKernel.transpose()), sx.transpose().matMul(g), g.sum(0)];
       },
     };
-  }) as (x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
-  linearOps.set(relu, op);
-  return op;
+  }) as LinearOp;
 }
+
+const linearPlain = linearOp(false);
+const linearRelu = linearOp(true);
 
 /** tfjs's Dense class, from its serialization registry (`@tensorflow/tfjs` exports only the factory). */
 const DenseLayer = tf.serialization.SerializationMap.getMap().classNameMap.Dense[0] as unknown as typeof Dense;
