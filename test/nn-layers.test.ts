@@ -3,8 +3,12 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { UsageError } from '../src/errors';
-import { AttentionPooling, LastTimeStep, MultiHeadSelfAttention, NeuralModel, SinusoidalPositionalEncoding } from '../src/models/nn';
-import { createModel, modelKinds } from '../src/models/registry';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AttentionPooling, LastTimeStep, LayerNorm, MultiHeadSelfAttention, NeuralModel, SequenceDense, SinusoidalPositionalEncoding } from '../src/models/nn';
+import { createModel, loadModel, modelKinds } from '../src/models/registry';
+import { kernelHeap } from '../src/kernels/wasm';
 import { sampleCount } from '../src/records/samples';
 import { accuracy, syntheticWindows } from './nn-fixtures';
 
@@ -99,5 +103,119 @@ test('input checks: wrong shape, lookback, labels', async () => {
   await m.fit(d.train);
   const short = syntheticWindows({ bars: 200, lookback: 4, signal: 0 });
   await assert.rejects(m.predict(short.test), /lookback 4; the model was built for 5/);
+  m.dispose?.();
+});
+
+/** Largest absolute difference between two same-shaped tensors. */
+function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
+  assert.deepEqual(a.shape, b.shape);
+  return tf.tidy(() => a.sub(b).abs().max().dataSync()[0]);
+}
+
+/** Output and gradients (input first, then each trainable weight) of `apply` under a fixed non-trivial loss. */
+function outputAndGrads(apply: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, weights: tf.Variable[]): tf.Tensor[] {
+  return tf.tidy(() => {
+    const y = apply(x);
+    const probe = tf.randomNormal(y.shape, 0, 1, 'float32', 11);
+    const loss = (input: tf.Tensor) => apply(input).mul(probe).sum().add(apply(input).square().mean()) as tf.Scalar;
+    const dx = tf.grad(loss)(x);
+    const { grads } = tf.variableGrads(() => loss(x), weights);
+    return [y, dx, ...weights.map((w) => grads[w.name])];
+  });
+}
+
+test('LayerNorm matches tf.layers.layerNormalization: outputs and gradients', async () => {
+  await initBackend();
+  const x = tf.randomNormal([3, 5, 7], 2, 3, 'float32', 1);
+  const ours = new LayerNorm({ epsilon: 1e-6, name: 'ours_norm' });
+  const theirs = tf.layers.layerNormalization({ epsilon: 1e-6, name: 'tfjs_norm' });
+  ours.apply(x);
+  theirs.apply(x);
+  assert.deepEqual(ours.weights.map((w) => [w.name, w.shape]), [['ours_norm/gamma', [7]], ['ours_norm/beta', [7]]]);
+  // Same non-trivial gamma and beta on both, so their gradients and effect are exercised.
+  const values = [tf.randomNormal([7], 1, 0.5, 'float32', 2), tf.randomNormal([7], 0, 0.5, 'float32', 3)];
+  ours.setWeights(values);
+  theirs.setWeights(values);
+  const a = outputAndGrads((t) => ours.apply(t) as tf.Tensor, x, ours.trainableWeights.map((w) => w.read() as tf.Variable));
+  const b = outputAndGrads((t) => theirs.apply(t) as tf.Tensor, x, theirs.trainableWeights.map((w) => w.read() as tf.Variable));
+  ['output', 'dx', 'dgamma', 'dbeta'].forEach((what, i) => assert.ok(maxDiff(a[i], b[i]) < 2e-5, `${what} differs by ${maxDiff(a[i], b[i])}`));
+  tf.dispose([x, ...values, ...a, ...b]);
+});
+
+/** Multi-head self-attention written op by op, straight from the definition, as the reference. */
+function referenceAttention(x: tf.Tensor, w: tf.Tensor[], h: number, k: number): tf.Tensor {
+  const [wq, bq, wk, bk, wv, bv, wo, bo] = w;
+  const [b, t, d] = x.shape as [number, number, number];
+  const heads = (kernel: tf.Tensor, bias: tf.Tensor) => x.reshape([b * t, d]).matMul(kernel.reshape([d, h * k])).add(bias.reshape([h * k])).reshape([b, t, h, k]).transpose([0, 2, 1, 3]);
+  const p = tf.softmax(tf.matMul(heads(wq, bq), heads(wk, bk), false, true).div(Math.sqrt(k)));
+  const c = tf.matMul(p, heads(wv, bv)).transpose([0, 2, 1, 3]).reshape([b * t, h * k]);
+  return c.matMul(wo.reshape([h * k, d])).add(bo).reshape([b, t, d]);
+}
+
+test('multi-head self-attention matches the op-by-op definition: outputs and gradients, padded shapes too', async () => {
+  await initBackend();
+  // keyDim 3 and 7 steps exercise the padding to the GEMM's multiples of 4; keyDim 8 and 12 steps do not pad.
+  for (const [h, k, t, d] of [[2, 3, 7, 5], [4, 8, 12, 32]]) {
+    const layer = new MultiHeadSelfAttention({ numHeads: h, keyDim: k, seed: 4 });
+    const x = tf.randomNormal([3, t, d], 0, 1, 'float32', 5);
+    layer.apply(x);
+    // Non-zero biases, so their gradients and placement are checked.
+    layer.setWeights(layer.weights.map((w, i) => tf.randomNormal(w.shape as number[], 0, 0.5, 'float32', 20 + i)));
+    const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+    const a = outputAndGrads((s) => layer.apply(s) as tf.Tensor, x, vars);
+    const b = outputAndGrads((s) => referenceAttention(s, vars, h, k), x, vars);
+    const names = ['output', 'dx', ...layer.trainableWeights.map((w) => w.name)];
+    names.forEach((what, i) => assert.ok(maxDiff(a[i], b[i]) < 1e-4 * Math.max(1, tf.tidy(() => b[i].abs().max().dataSync()[0])), `heads ${h} keyDim ${k}: ${what} differs by ${maxDiff(a[i], b[i])}`));
+    tf.dispose([x, ...a, ...b]);
+  }
+});
+
+test('SequenceDense matches tf.layers.dense on sequences and rows, ReLU or linear', async () => {
+  await initBackend();
+  for (const [shape, activation] of [[[4, 6, 5], 'relu'], [[9, 5], 'linear']] as const) {
+    const init = () => tf.initializers.glorotUniform({ seed: 8 });
+    const ours = new SequenceDense({ units: 3, activation, kernelInitializer: init(), biasInitializer: tf.initializers.constant({ value: 0.1 }) });
+    const theirs = tf.layers.dense({ units: 3, activation, kernelInitializer: init(), biasInitializer: tf.initializers.constant({ value: 0.1 }) });
+    const x = tf.randomNormal([...shape], 0, 1, 'float32', 9);
+    ours.apply(x);
+    theirs.apply(x);
+    const a = outputAndGrads((s) => ours.apply(s) as tf.Tensor, x, ours.trainableWeights.map((w) => w.read() as tf.Variable));
+    const b = outputAndGrads((s) => theirs.apply(s) as tf.Tensor, x, theirs.trainableWeights.map((w) => w.read() as tf.Variable));
+    ['output', 'dx', 'dkernel', 'dbias'].forEach((what, i) => assert.ok(maxDiff(a[i], b[i]) < 1e-5, `${activation} ${what} differs by ${maxDiff(a[i], b[i])}`));
+    assert.equal(ours.getConfig().units, 3);
+    tf.dispose([x, ...a, ...b]);
+  }
+});
+
+test('a saved and reloaded Transformer predicts identically, through its registered layer classes', async () => {
+  const d = syntheticWindows({ bars: 300, lookback: 6, signal: 0.3 });
+  const m = createModel('transformer', 'binary', { dModel: 8, heads: 2, layers: 2, ffUnits: 8, epochs: 1 });
+  await m.fit(d.train);
+  const before = await m.predictProba!(d.test);
+  const dir = mkdtempSync(join(tmpdir(), 'stocklab-transformer-'));
+  try {
+    await m.save!(dir);
+    const loaded = await loadModel(dir);
+    const classes = (loaded as NeuralModel).layersModel!.layers.map((l) => l.getClassName());
+    for (const cls of ['LayerNorm', 'MultiHeadSelfAttention', 'SequenceDense']) assert.ok(classes.includes(cls), `${cls} survives saving`);
+    assert.deepEqual(await loaded.predictProba!(d.test), before);
+    loaded.dispose?.();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    m.dispose?.();
+  }
+});
+
+test('Transformer training leaves no tensors or kernel-heap blocks behind', async () => {
+  const d = syntheticWindows({ bars: 200, lookback: 5, signal: 0.3 });
+  const m = createModel('transformer', 'binary', { dModel: 8, heads: 2, layers: 1, ffUnits: 8, epochs: 1 });
+  await m.fit(d.train);
+  await m.predictProba!(d.test);
+  const tensors = tf.memory().numTensors;
+  const heapBytes = kernelHeap().liveBytes();
+  await m.fit(d.train, d.validation, { epochs: 2 });
+  await m.predictProba!(d.test);
+  assert.equal(tf.memory().numTensors, tensors);
+  assert.equal(kernelHeap().liveBytes(), heapBytes);
   m.dispose?.();
 });
