@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { type Stats, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors';
@@ -19,18 +19,47 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 export function writeAtomically(path: string, write: (tmpPath: string) => void): void {
   const dir = dirname(path);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
   } catch (err) {
     throw cannotWrite(path, err);
   }
+  const existing = statOrUndefined(path);
+  // Renaming over a device, pipe or socket would replace it with a plain file.
+  if (existing && !existing.isFile() && !existing.isDirectory()) throw new UsageError(`cannot write ${path}: it is not a regular file`);
   removeStaleTemps(dir);
   const tmp = tempPathFor(path);
   try {
     write(tmp);
     renameSync(tmp, path);
   } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
+    try {
+      rmSync(tmp, { recursive: true, force: true });
+    } catch {
+      // Nothing was created (the folder is not writable); the write's own error says why.
+    }
     throw cannotWrite(path, err);
+  }
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node 20's `mkdirSync(dir, { recursive: true })` never
+ * returns for some unwritable places (a path under /proc spins at 100% CPU).
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  let d = resolve(dir);
+  for (; !existsSync(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  if (existsSync(d) && !statSync(d).isDirectory()) throw Object.assign(new Error(`${d} is a file`), { code: 'ENOTDIR' });
+  for (let k = missing.length - 1; k >= 0; k--) {
+    try {
+      mkdirSync(missing[k]);
+    } catch (err) {
+      // Another writer may have made it in the meantime.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
 }
 
@@ -113,8 +142,18 @@ export function checkOutputPath(out: string, options: { readonly inputs?: readon
       throw new UsageError(`refusing to write ${out}: it is the input file ${input}; choose another ${options.flag}`);
     }
   }
-  if (!options.force && existsSync(out)) {
+  const kind = statOrUndefined(out);
+  if (kind && !kind.isFile()) throw new UsageError(`cannot write ${out}: it is ${kind.isDirectory() ? 'a folder' : 'not a regular file'}; give a file path to ${options.flag}`);
+  if (kind && !options.force) {
     throw new UsageError(`refusing to overwrite ${out}, which already exists; choose another ${options.flag} or pass --force`);
+  }
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
   }
 }
 
