@@ -220,7 +220,8 @@ class BarsCsvParser {
     const row = g.lines.length;
     g.lines.push(this.lineNo);
     const dateText = cells[col.date!].trim();
-    const t = parseTimestamp(dateText);
+    const iso = isoDateTime(dateText);
+    const t = iso ? iso.wallMs - iso.offsetMs : parseTimestamp(dateText);
     if (Number.isNaN(t)) {
       this.badDates.add({
         code: 'bad_timestamp',
@@ -232,7 +233,7 @@ class BarsCsvParser {
       });
     }
     g.utc.push(t);
-    g.local.push(t + utcOffsetMs(dateText));
+    g.local.push(iso ? iso.wallMs : t);
     for (let k = 0; k < VALUE_ORDER.length; k++) {
       const f = VALUE_ORDER[k];
       const c = f === 'adjClose' ? (col.adjClose ?? col.close!) : col[f]!;
@@ -324,7 +325,7 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A number, or NaN for empty, `null`, `NaN` and anything else that is not plainly numeric. */
 function parseNumber(cell: string): number {
-  const s = cell.replace(/_/g, '');
+  const s = cell.includes('_') ? cell.replace(/_/g, '') : cell;
   return NUMBER.test(s) ? Number(s) : Number.NaN;
 }
 
@@ -355,18 +356,13 @@ export function parseTimestamp(text: string): number {
   return Number.NaN;
 }
 
-/**
- * The UTC offset an ISO 8601 date-time cell states (`+09:00`, `-0500`, `+09`), in ms; 0 for
- * `Z`, no offset, or a cell that is not an ISO date-time. Adding it to the instant gives the
- * wall-clock time written in the cell, whose date is the exchange's calendar day.
- */
-export function utcOffsetMs(text: string): number {
-  return isoDateTime(text)?.offsetMs ?? 0;
-}
-
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 
-/** An ISO date-time split into its wall-clock reading (as if UTC) and its stated offset (no offset means UTC). */
+/**
+ * An ISO date-time split into its wall-clock reading (as if UTC) and its stated offset
+ * (`+09:00`, `-0500`, `+09`; none or `Z` means UTC). The wall-clock reading's date is the
+ * calendar day written in the cell: the exchange's day for daily bars.
+ */
 function isoDateTime(text: string): { wallMs: number; offsetMs: number } | undefined {
   if (text.length <= 10) return undefined;
   const m = ISO_DATE_TIME.exec(text);

@@ -211,7 +211,7 @@ function checkValues(
       out.push(issue('non_positive_price', `${name} ${v} is not a positive price`));
     } else {
       const max = f === 'volume' ? MAX_PLAUSIBLE_VOLUME : MAX_PLAUSIBLE_PRICE;
-      out.push(issue('implausible_value', `${name} ${v} is beyond ${max}, the largest plausible ${f === 'volume' ? 'volume' : 'price'}: a corrupt or mis-scaled value`));
+      out.push(issue('implausible_value', `${name} ${v} is beyond ${max.toExponential()}, the largest plausible ${f === 'volume' ? 'volume' : 'price'}: a corrupt or mis-scaled value`));
     }
   }
   if (out.some((x) => x.severity === 'error')) return out;
