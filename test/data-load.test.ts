@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BarSourceSpec, loadBars } from '../src/data/load';
+import { UsageError } from '../src/errors';
+
+const dir = mkdtempSync(join(tmpdir(), 'stocklab-load-'));
+
+function csv(name: string, lines: string[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+const DAILY = csv('SPY_daily.csv', ['Date,Open,High,Low,Close,Volume', '2020-01-02,10,11,9,10.5,100', '2020-01-03,10.5,11.5,10,11,120']);
+const DAILY_TOO = csv('SPY_other.csv', ['Date,Open,High,Low,Close,Volume', '2020-01-06,10,11,9,10.5,100', '2020-01-07,10.5,11.5,10,11,120']);
+const FIVE_MIN = csv('QQQ_5m.csv', ['Date,Open,High,Low,Close,Volume', '2020-01-02T14:30:00Z,10,11,9,10.5,100', '2020-01-02T14:35:00Z,10.5,11.5,10,11,120']);
+
+/** The spec as a JSON config would give it, type checks and all. */
+async function usage(spec: unknown): Promise<string> {
+  try {
+    await loadBars(spec as BarSourceSpec);
+  } catch (err) {
+    assert.ok(err instanceof UsageError, `expected a UsageError, got ${(err as Error).stack}`);
+    assert.equal(err.exitCode, 2);
+    return err.message;
+  }
+  assert.fail(`${JSON.stringify(spec)} loaded`);
+}
+
+test('source spec: shape mistakes are usage errors naming the key', async () => {
+  assert.match(await usage({ source: 'csv', files: DAILY }), /csv source: "files" must be a list; got the string ".*SPY_daily\.csv" \(write \[".*"\]\)/);
+  assert.match(await usage({ source: 'csv', file: [DAILY] }), /csv source: unknown key "file"; did you mean "files"\?/);
+  assert.match(await usage({ source: 'csv' }), /csv source: "files" is required/);
+  assert.match(await usage({ source: 'csv', files: [] }), /"files" must be a non-empty list/);
+  assert.match(await usage({ source: 'yahoo', start: '2020-01-01' }), /yahoo source: "symbols" is required/);
+  assert.match(await usage({ source: 'yahoo', symbol: ['SPY'], start: '2020-01-01' }), /unknown key "symbol"; did you mean "symbols"\?/);
+  assert.match(await usage({ source: 'yahoo', symbols: ['SPY'] }), /yahoo source: "start" is required/);
+  assert.match(await usage({ source: 'yahoo', symbols: ['SPY', 'SPY'], start: '2020-01-01' }), /"symbols" lists "SPY" twice/);
+  assert.match(await usage({ source: 'csv', files: [DAILY], interval: 'daily' }), /"interval" must be one of 1m, .*; got the string "daily"/);
+  assert.match(await usage({ source: 'parquet' }), /"source" must be one of synthetic, csv, yahoo; got the string "parquet"/);
+  assert.match(await usage(['csv']), /source spec: expected an object/);
+});
+
+test('source spec: synthetic values of the wrong type say what they got', async () => {
+  assert.match(await usage({ source: 'synthetic', bars: '300' }), /synthetic: bars must be an integer >= 2; expected a number, got the string "300"/);
+  assert.match(await usage({ source: 'synthetic', signal: null }), /signal must be in \[0, 1\); expected a number, got null/);
+  assert.match(await usage({ source: 'synthetic', symbols: 'SYN' }), /"symbols" must be a list; got the string "SYN"/);
+  assert.match(await usage({ source: 'synthetic', bars: 1.5 }), /bars must be an integer >= 2; got 1.5/);
+  assert.match(await usage({ source: 'synthetic', seeds: 3 }), /unknown key "seeds"; did you mean "seed"\?/);
+});
+
+test('csv source: two files giving one symbol, or mixing intervals, are usage errors naming both files', async () => {
+  const same = await usage({ source: 'csv', files: [DAILY, DAILY_TOO] });
+  assert.ok(same.includes(DAILY) && same.includes(DAILY_TOO) && /both give symbol SPY/.test(same), same);
+  const mixed = await usage({ source: 'csv', files: [DAILY, FIVE_MIN] });
+  assert.ok(mixed.includes(`${DAILY} has 1d bars and ${FIVE_MIN} has 5m bars`), mixed);
+  // Distinct names make the same two files loadable.
+  const both = await loadBars({ source: 'csv', files: [DAILY, DAILY_TOO], symbols: ['A', 'B'] });
+  assert.deepEqual(both.bars.symbols.map((s) => s.symbol), ['A', 'B']);
+  assert.match(await usage({ source: 'csv', files: [DAILY], symbols: ['A', 'B'] }), /"symbols" names 2 symbol\(s\) for 1 file\(s\)/);
+});
+
+test('load options: an unknown repair mode is refused, not treated as a repair', async () => {
+  await assert.rejects(loadBars({ source: 'csv', files: [DAILY] }, { repair: 'dorp' as 'drop' }), (e: unknown) => e instanceof UsageError && /repair must be one of none, drop, ffill; got the string "dorp"/.test(e.message));
+});
