@@ -103,3 +103,13 @@ test('validate: non-finite and implausible values are findings that say what the
   assert.equal(mem.issues[0].code, 'non_finite_value');
   assert.match(mem.issues[0].message, /close is -Infinity, not a finite number/);
 });
+
+test('validate: a daily bar off UTC midnight (an instant, not a trading day) is named', () => {
+  const b = bars(3);
+  b.timestamp[1] += 15 * 3_600_000;
+  const err = problems(makeBarTable('1d', [b]));
+  assert.deepEqual(err.issues.map((i) => [i.code, i.row]), [['bad_timestamp', 1]]);
+  assert.match(err.issues[0].message, /1d bar at 1990-01-02T15:00:00.000Z is not at 00:00 UTC/);
+  // Intraday bars are instants.
+  assert.equal(validateBars(makeBarTable('5m', [{ ...b, timestamp: b.timestamp.map((t, i) => Date.UTC(2020, 0, 2, 14, 30 + 5 * i)) }]), { source: 'mem' }).report.issues.length, 0);
+});

@@ -1,5 +1,5 @@
 import { DataError, type DataIssue, textExcerpt } from '../errors';
-import { type BarTable, type ValueField, VALUE_FIELDS, formatTimestamp, takeRows } from './bars';
+import { type BarTable, type ValueField, VALUE_FIELDS, formatTimestamp, isIntraday, takeRows } from './bars';
 
 /**
  * What to do with rows that fail validation.
@@ -47,6 +47,7 @@ export interface ValidationReport {
 
 /** Relative slack for OHLC ordering checks, so float noise in exported prices is not an error. */
 const ORDER_TOLERANCE = 1e-9;
+const DAY = 86_400_000;
 
 /**
  * Largest plausible price and volume. Far above any real quote (hyperinflation-era indices
@@ -64,7 +65,7 @@ const FILLABLE = new Set(['missing_value', 'non_finite_value', 'implausible_valu
  * Check every bar and return the (possibly repaired) table with a report.
  * Checks: missing, non-finite or implausibly large values, non-positive prices, negative
  * volume, high < low, open or close outside [low, high], missing, unsorted or duplicate
- * timestamps, empty or too-short series. Zero volume is reported as a warning.
+ * timestamps, daily (or longer) bars not at UTC midnight, empty or too-short series. Zero volume is reported as a warning.
  * One pass per symbol (plus a sort when rows are out of order and a repair is asked for), no
  * recursion and no argument spreads, so it runs on tables of any length.
  */
@@ -78,6 +79,7 @@ export function validateBars(table: BarTable, options: ValidateOptions): { bars:
   const repairs: Repair[] = [];
   const n = table.timestamp.length;
   const ts = table.timestamp;
+  const daily = !isIntraday(table.interval);
 
   // Work on copies so the caller's table is never modified.
   const cols: Record<ValueField, Float64Array> = {
@@ -122,6 +124,14 @@ export function validateBars(table: BarTable, options: ValidateOptions): { bars:
       const t = ts[i];
       if (!Number.isFinite(t)) {
         rowIssues.push({ ...at, code: 'bad_timestamp', severity: 'error', field: 'date', message: 'missing or unparsable timestamp' });
+      } else if (daily && t % DAY !== 0) {
+        rowIssues.push({
+          ...at,
+          code: 'bad_timestamp',
+          severity: 'error',
+          field: 'date',
+          message: `${table.interval} bar at ${new Date(t).toISOString()} is not at 00:00 UTC; bars of a day or longer are dated by their trading day at UTC midnight`,
+        });
       } else if (prevKept >= 0 && t === ts[prevKept]) {
         rowIssues.push({ ...at, code: 'duplicate_timestamp', severity: 'error', field: 'date', message: `duplicate timestamp ${fmt(table, i)} (also at row ${rowNo(prevKept)})` });
       }
