@@ -215,3 +215,15 @@ test('csv: a file of 400k rows of one symbol (past the 16 MB read block) parses 
   assert.equal(bars.close[n - 1], Number(`10${(n - 1) % 5}.5`));
   assert.equal(bars.timestamp[n - 1], t0 + (n - 1) * 60_000);
 });
+
+test('csv: UTF-16 files, other separators and empty symbol cells are named for what they are', async () => {
+  const u16 = join(dir, 'excel.csv');
+  writeFileSync(u16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Date,Open,High,Low,Close,Volume\n', 'utf16le')]));
+  assert.match((await failure(u16)).message, /excel\.csv: the file is UTF-16 text; save it as UTF-8/);
+  const semi = csv('semi.csv', ['Date;Open;High;Low;Close;Volume', '2020-01-02;10;11;9;10,5;100']);
+  assert.match((await failure(semi)).message, /the header looks ";"-separated, and columns must be separated by commas/);
+  const blank = csv('blank-symbol.csv', ['Symbol,' + HEADER, 'AAA,' + GOOD[0], ',' + GOOD[1]]);
+  const err = await failure(blank);
+  assert.deepEqual(err.issues.map((i) => [i.code, i.row, i.field]), [['missing_symbol', 3, 'Symbol']]);
+  assert.ok(Number.isNaN(parseTimestamp('1e309')));
+});

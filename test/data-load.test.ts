@@ -66,3 +66,20 @@ test('csv source: two files giving one symbol, or mixing intervals, are usage er
 test('load options: an unknown repair mode is refused, not treated as a repair', async () => {
   await assert.rejects(loadBars({ source: 'csv', files: [DAILY] }, { repair: 'dorp' as 'drop' }), (e: unknown) => e instanceof UsageError && /repair must be one of none, drop, ffill; got the string "dorp"/.test(e.message));
 });
+
+test('load options: start and end are ISO dates or date-times in UTC, never guessed', async () => {
+  assert.match(await usageWith({ start: '2020' }), /start must be an ISO date \(YYYY-MM-DD\) or date-time; got the string "2020"/);
+  assert.match(await usageWith({ end: 20200103 as unknown as string }), /end must be an ISO date .*; got the number 20200103/);
+  const { bars } = await loadBars({ source: 'csv', files: [DAILY] }, { start: '2020-01-02T00:00:00', end: '2020-01-04' });
+  assert.equal(bars.timestamp.length, 2);
+});
+
+async function usageWith(options: Record<string, unknown>): Promise<string> {
+  try {
+    await loadBars({ source: 'csv', files: [DAILY] }, options);
+  } catch (err) {
+    assert.ok(err instanceof UsageError, String(err));
+    return err.message;
+  }
+  assert.fail('loaded');
+}

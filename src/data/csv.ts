@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { DataError, type DataIssue, textExcerpt } from '../errors';
+import { DataError, type DataIssue, UsageError, describeValue, textExcerpt } from '../errors';
 import { type BarTable, type Interval, type SymbolBars, type ValueField, isIntraday, makeBarTable } from './bars';
 import { inferInterval } from './interval';
 
@@ -83,8 +83,11 @@ export function parseBarsCsv(text: string, source: string, options: CsvBarsOptio
 /** A NUL byte does not occur in text CSV; echoing such a file's "header" would print raw bytes. */
 function rejectBinary(head: Buffer, source: string): void {
   if (!head.includes(0)) return;
+  // Excel's "Unicode text" and PowerShell's default output are UTF-16: a NUL after every ASCII letter.
+  const utf16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
   const excerpt = textExcerpt(head.subarray(0, 24).toString('latin1'), 24);
-  throw new DataError([{ code: 'binary', severity: 'error', source, message: `not a CSV text file: it holds binary data (starts with ${excerpt})` }]);
+  const message = utf16 ? 'the file is UTF-16 text; save it as UTF-8 (or ASCII) CSV' : `not a CSV text file: it holds binary data (starts with ${excerpt})`;
+  throw new DataError([{ code: utf16 ? 'utf16' : 'binary', severity: 'error', source, message }]);
 }
 
 const VALUE_ORDER: readonly ValueField[] = ['open', 'high', 'low', 'close', 'adjClose', 'volume'];
@@ -211,6 +214,10 @@ class BarsCsvParser {
       return;
     }
     const symbol = col.symbol !== undefined ? cells[col.symbol].trim() : (this.options.symbol ?? 'UNKNOWN');
+    if (symbol === '') {
+      this.malformed.add({ code: 'missing_symbol', severity: 'error', source, row: this.lineNo, field: header[col.symbol!], message: 'the symbol cell is empty' });
+      return;
+    }
     let g = this.bySymbol.get(symbol);
     if (!g) {
       const values = Object.fromEntries(VALUE_ORDER.map((f) => [f, new F64Column()])) as Record<ValueField, F64Column>;
@@ -257,13 +264,15 @@ class BarsCsvParser {
     if (missing.length > 0) {
       const shown = header.slice(0, 12).map((h) => textExcerpt(h, 24));
       const found = `[${shown.join(', ')}${header.length > 12 ? `, ... ${header.length - 12} more` : ''}]`;
+      const separator = header.length === 1 ? [';', '\t', '|'].find((c) => text.includes(c)) : undefined;
+      const hint = separator ? `; the header looks ${separator === '\t' ? 'tab' : `"${separator}"`}-separated, and columns must be separated by commas` : '';
       throw new DataError([
         {
           code: 'missing_column',
           severity: 'error',
           source: this.source,
           row: this.lineNo,
-          message: `missing column(s) ${missing.join(', ')}; found ${found}; expected Date, Open, High, Low, Close, [Adj Close], Volume (any case)`,
+          message: `missing column(s) ${missing.join(', ')}; found ${found}; expected Date, Open, High, Low, Close, [Adj Close], Volume (any case)${hint}`,
         },
       ]);
     }
@@ -351,7 +360,9 @@ export function parseTimestamp(text: string): number {
   }
   if (NUMBER.test(text)) {
     const v = Number(text);
-    return v > 1e11 ? v : v * 1000;
+    const ms = Math.abs(v) > 1e11 ? v : v * 1000;
+    // Beyond the range of Date (about 275,000 years either side of 1970) a number is no time.
+    return Math.abs(ms) <= 8.64e15 ? ms : Number.NaN;
   }
   return Number.NaN;
 }
@@ -372,6 +383,18 @@ function isoDateTime(text: string): { wallMs: number; offsetMs: number } | undef
   if (!Number.isFinite(day) || !Number.isFinite(wallMs)) return { wallMs: Number.NaN, offsetMs: 0 };
   const minutes = m[6] === undefined ? 0 : Number(m[7]) * 60 + Number(m[8] ?? 0);
   return { wallMs, offsetMs: (m[6] === '-' ? -minutes : minutes) * 60_000 };
+}
+
+/**
+ * A date option (a range's start or end, from a flag or a config) as epoch ms: an ISO date
+ * (UTC midnight) or ISO date-time (no offset means UTC). Anything else is a `UsageError`
+ * naming `where`, so a year alone or a number is never read as something unintended.
+ */
+export function parseDateOption(value: unknown, where: string): number {
+  const iso = typeof value === 'string' && (/^\d{4}-\d{2}-\d{2}$/.test(value) || isoDateTime(value) !== undefined);
+  const t = iso ? parseTimestamp(value as string) : Number.NaN;
+  if (!Number.isFinite(t)) throw new UsageError(`${where} must be an ISO date (YYYY-MM-DD) or date-time; got ${describeValue(value)}`);
+  return t;
 }
 
 function utcDate(y: number, m: number, d: number): number {

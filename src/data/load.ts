@@ -1,6 +1,6 @@
 import { DataError, UsageError, describeValue } from '../errors';
 import { type BarTable, type Interval, INTERVALS, adjustBars, concatBars, isInterval, sliceByTime } from './bars';
-import { readBarsCsv } from './csv';
+import { parseDateOption, readBarsCsv } from './csv';
 import { type PlantedSignal, type SyntheticOptions, syntheticMarket } from './synthetic';
 import { type RepairMode, type ValidationReport, validateBars } from './validate';
 import { type FetchLike, type CacheUse, loadYahoo } from './yahoo';
@@ -107,7 +107,8 @@ export async function loadBars(spec: BarSourceSpec, options: LoadOptions = {}): 
 
   let bars = tables.length === 1 ? tables[0] : concatBars(tables);
   if (options.start !== undefined || options.end !== undefined) {
-    bars = sliceByTime(bars, parseBound(options.start, 'start'), parseBound(options.end, 'end'));
+    const bound = (v: string | undefined, name: string) => (v === undefined ? undefined : parseDateOption(v, name));
+    bars = sliceByTime(bars, bound(options.start, 'start'), bound(options.end, 'end'));
   }
   const minRows = options.minRows ?? 2;
   const short = bars.symbols.filter((s) => s.end - s.start < minRows);
@@ -120,13 +121,6 @@ export async function loadBars(spec: BarSourceSpec, options: LoadOptions = {}): 
   }
   if (options.adjust) bars = adjustBars(bars);
   return { bars, reports, cache, signal, notes };
-}
-
-function parseBound(s: string | undefined, name: string): number | undefined {
-  if (s === undefined) return undefined;
-  const t = Date.parse(s.length === 10 ? s + 'T00:00:00Z' : s);
-  if (!Number.isFinite(t)) throw new UsageError(`${name} "${s}" is not an ISO date (YYYY-MM-DD) or date-time`);
-  return t;
 }
 
 const REPAIR_MODES = ['none', 'drop', 'ffill'] as const;

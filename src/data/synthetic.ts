@@ -1,6 +1,7 @@
-import { UsageError, describeValue, textExcerpt } from '../errors';
+import { UsageError, describeValue } from '../errors';
 import { Rng } from '../util/random';
 import { type BarTable, type Interval, type SymbolBars, INTERVALS, intervalMs, isInterval, isIntraday, makeBarTable } from './bars';
+import { parseDateOption } from './csv';
 import { MAX_PLAUSIBLE_PRICE } from './validate';
 
 /**
@@ -97,9 +98,7 @@ export function syntheticMarket(options: SyntheticOptions = {}): SyntheticMarket
   }
   if (o.symbols.length === 0) throw new UsageError('synthetic: at least one symbol is required');
   if (new Set(o.symbols).size !== o.symbols.length) throw new UsageError(`synthetic: symbols ${JSON.stringify(o.symbols)} name a symbol twice`);
-  if (typeof o.start !== 'string') throw new UsageError(`synthetic: start must be an ISO date like "2015-01-02", got ${describeValue(o.start)}`);
-  const startMs = Date.parse(o.start + (o.start.length === 10 ? 'T00:00:00Z' : ''));
-  if (!Number.isFinite(startMs)) throw new UsageError(`synthetic: start ${textExcerpt(o.start)} is not an ISO date`);
+  const startMs = parseDateOption(o.start, 'synthetic: start');
 
   const timestamps = tradingTimestamps(startMs, o.bars, o.interval);
   const barsPerYear = isIntraday(o.interval) ? 252 * Math.round(23_400_000 / intervalMs(o.interval)) : 252;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DataError, SourceUnavailableError, UsageError, describeValue } from '../errors';
 import { dataDir } from '../util/env';
 import { writeJsonAtomic } from '../util/fs';
+import { parseDateOption } from './csv';
 import { type BarTable, type Interval, INTERVALS, isInterval, isIntraday, makeBarTable } from './bars';
 
 /** A fetch-compatible function; tests inject one that replays recorded responses. */
@@ -79,8 +80,8 @@ export async function loadYahoo(options: YahooOptions): Promise<YahooResult> {
   const now = options.now ?? Date.now;
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const interval = options.interval ?? '1d';
-  const period1 = parseDate(options.start, 'start');
-  const period2 = options.end === undefined ? now() : parseDate(options.end, 'end');
+  const period1 = parseDateOption(options.start, 'yahoo: start');
+  const period2 = options.end === undefined ? now() : parseDateOption(options.end, 'yahoo: end');
   if (!(period2 > period1)) throw new UsageError(`yahoo: end (${options.end}) must be after start (${options.start})`);
   const cacheDir = options.cacheDir ?? join(dataDir(), 'cache', 'yahoo');
   const cacheFile = join(cacheDir, `${safeName(options.symbol)}_${interval}_${period1}_${options.end === undefined ? 'open' : period2}.json`);
@@ -229,12 +230,6 @@ function cacheShapeProblem(value: unknown): string | undefined {
     }
   }
   return undefined;
-}
-
-function parseDate(s: string, field: string): number {
-  const t = Date.parse(s.length === 10 ? s + 'T00:00:00Z' : s);
-  if (!Number.isFinite(t)) throw new UsageError(`yahoo: ${field} "${s}" is not an ISO date (YYYY-MM-DD)`);
-  return t;
 }
 
 function num(v: unknown): number | null {
