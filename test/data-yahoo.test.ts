@@ -167,3 +167,16 @@ test('yahoo cache: a quote without a timestamp is a validation finding, not an e
   assert.notEqual(r.signal, 'SIGTERM', 'loadBars did not finish within 20 s');
   assert.deepEqual(JSON.parse(r.stdout), [['bad_timestamp', 1]]);
 });
+
+test('yahoo cache: refresh replaces an unusable entry and says so', { skip: SHARED_SKIP }, async () => {
+  const replay = new YahooReplay();
+  const cacheDir = tmp();
+  const file = join(cacheDir, `QQQ_1d_${Date.parse('2020-01-01T00:00:00Z')}_${Date.parse('2020-01-03T00:00:00Z')}.json`);
+  writeFileSync(file, JSON.stringify({ ...entry(), symbol: 'SPY' }));
+  const opts = { symbol: 'QQQ', start: '2020-01-01', end: '2020-01-03', cacheDir, fetch: replay.fetch, log: quiet };
+  await assert.rejects(loadYahoo(opts), corrupt(file, /holds SPY/));
+  const res = await loadYahoo({ ...opts, refresh: true });
+  assert.equal(res.cache, 'fetched');
+  assert.match(res.notes.join('\n'), /replaced the unusable cache entry \(cache file .* holds SPY/);
+  assert.equal((await loadYahoo(opts)).cache, 'fresh');
+});

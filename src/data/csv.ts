@@ -29,7 +29,7 @@ export interface ParsedCsvBars {
   readonly bars: BarTable;
   /** 1-based line in the file of each table row. */
   readonly lineNumbers: Int32Array;
-  /** Original text of cells that did not parse as numbers, for error messages. */
+  /** Original text of cells that did not parse as finite numbers, for error messages. */
   readonly cellText: (row: number, field: ValueField) => string | undefined;
   /** The file's own header for each value field, for error messages. */
   readonly fieldNames: Readonly<Record<ValueField, string>>;

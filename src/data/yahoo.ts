@@ -119,6 +119,11 @@ export async function loadYahoo(options: YahooOptions): Promise<YahooResult> {
     );
   }
   writeJsonAtomic(cacheFile, entry);
+  if (read.problem) {
+    const note = `replaced the unusable cache entry (${read.problem})`;
+    log(note);
+    notes.push(note);
+  }
   return toResult(entry, 'fetched', cacheFile, notes);
 }
 
