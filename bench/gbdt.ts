@@ -17,7 +17,7 @@ import { evalMetric } from '../src/models/gbdt/objective';
 import { type GbdtParams, type Objective, resolveGbdtParams } from '../src/models/gbdt/params';
 import { fromXgboostJson, toXgboostJson, xgboostJsonText } from '../src/models/gbdt/xgboost-json';
 import { readBarsCsv } from '../src/data/csv';
-import type { Task } from '../src/models/model';
+import type { Task } from '../src/records/task';
 import { writeFileAtomic, writeJsonAtomic } from '../src/util/fs';
 import { Rng } from '../src/util/random';
 

@@ -8,7 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import type { SampleSet, Task } from '../src/models/model';
+import { type SampleSet, denseSamples, sampleCount, subsetSamples } from '../src/records/samples';
+import type { Task } from '../src/records/task';
 import '../src/models/nn';
 import { createModel } from '../src/models/registry';
 import { Rng } from '../src/util/random';
@@ -36,7 +37,7 @@ function randomSamples(s: Setup, n: number): SampleSet {
   const x = Float32Array.from({ length: n * s.lookback * s.features }, () => rng.normal());
   const y = Float32Array.from({ length: n }, () => (s.task === 'regression' ? rng.normal() : rng.int(s.task === 'binary' ? 2 : 3)));
   const featureNames = Array.from({ length: s.features }, (_, i) => `f${i}`);
-  return { x, shape: [n, s.lookback, s.features], y, featureNames, classes: s.task === 'multiclass' ? ['DOWN', 'FLAT', 'UP'] : undefined };
+  return denseSamples({ x, shape: [n, s.lookback, s.features], y, featureNames, ...(s.task === 'multiclass' ? { classes: ['DOWN', 'FLAT', 'UP'] } : {}) });
 }
 
 interface Measure {
@@ -50,7 +51,7 @@ async function measure(backend: string, s: Setup, data: SampleSet): Promise<Meas
   await initBackend({ backend });
   const model = createModel('lstm', s.task, s.config);
   // One warm-up batch builds the network and compiles kernels outside the timing.
-  await model.fit({ ...data, x: data.x.subarray(0, 32 * s.lookback * s.features), y: data.y.subarray(0, 32), shape: [32, s.lookback, s.features] }, undefined, { epochs: 1 });
+  await model.fit(subsetSamples(data, Int32Array.from({ length: 32 }, (_, i) => i)), undefined, { epochs: 1 });
   let rssPeak = process.memoryUsage().rss;
   let tensorBytes = 0;
   const t0 = performance.now();
@@ -63,7 +64,7 @@ async function measure(backend: string, s: Setup, data: SampleSet): Promise<Meas
   });
   const ms = performance.now() - t0;
   model.dispose?.();
-  return { msPerEpoch: ms, samplesPerSecond: (data.shape[0] * 1000) / ms, rssPeakMiB: rssPeak / 2 ** 20, tensorMiB: tensorBytes / 2 ** 20 };
+  return { msPerEpoch: ms, samplesPerSecond: (sampleCount(data) * 1000) / ms, rssPeakMiB: rssPeak / 2 ** 20, tensorMiB: tensorBytes / 2 ** 20 };
 }
 
 async function main(): Promise<void> {

@@ -59,21 +59,6 @@ export class SourceUnavailableError extends StocklabError {
 }
 
 /**
- * How a value from a config reads in a message: `the string "300"`, `the number 3`, `null`,
- * `an array`, `an object`, so a type error says what was given, not just its printed form.
- */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return `the string ${textExcerpt(value)}`;
-  if (typeof value === 'number') return `the number ${value}`;
-  if (typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === 'object') return 'an object';
-  return `a ${typeof value}`;
-}
-
-/**
  * Text from an input file, quoted for a message: cut to `max` characters and with control
  * characters, invalid UTF-8 (U+FFFD) and lone surrogates escaped, so a binary or garbled
  * file never writes raw bytes to a terminal.

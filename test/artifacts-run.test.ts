@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { listRuns, listVersions, loadLayersModel, loadRun, saveRun } from '../src/artifacts';
+import { listRuns, listVersions, loadRun, saveRun } from '../src/artifacts';
+import { loadLayersModel } from '../src/models/nn/layers-io';
+import { allWindows, denseSamples, sampleCount, windowShape } from '../src/records/samples';
 import { DataError } from '../src/errors';
-import '../src/models/nn';
-import { loadModel } from '../src/models/registry';
-import { trainModel } from '../src/train';
+import { activeBackend } from '../src/backend';
+import { loadModel, trainModel } from '../src/models';
 import { syntheticWindows } from './nn-fixtures';
 
 const data = syntheticWindows({ bars: 400, lookback: 6, signal: 0.3 });
@@ -23,7 +24,8 @@ test('saveRun writes a complete versioned folder; loadRun restores identical pre
   const config = JSON.parse(readFileSync(join(saved.dir, 'config.json'), 'utf8'));
   assert.equal(config.model.kind, 'lstm');
   assert.equal(config.seed, 42);
-  assert.equal(config.backend, 'wasm');
+  assert.equal(config.backend, activeBackend()?.name, 'the backend that trained it, whichever loaded');
+  assert.ok(['tensorflow', 'wasm', 'cpu'].includes(config.backend));
   assert.equal(config.packages.tfjs, tf.version.tfjs);
   assert.equal(config.packages.stocklab, '0.1.0');
   assert.deepEqual(config.featureNames, ['log_return']);
@@ -52,18 +54,19 @@ test('saveRun writes a complete versioned folder; loadRun restores identical pre
 
 test('a model is refused for data whose feature columns differ, naming them', async () => {
   const root = mkdtempSync(join(tmpdir(), 'stocklab-runs-'));
-  const two = {
-    ...data.train,
-    x: Float32Array.from({ length: data.train.x.length * 2 }, (_, i) => data.train.x[i >> 1]),
-    shape: [data.train.shape[0], 6, 2] as const,
+  const x1 = allWindows(data.train);
+  const two = denseSamples({
+    x: Float32Array.from({ length: x1.length * 2 }, (_, i) => x1[i >> 1]),
+    shape: [sampleCount(data.train), 6, 2],
+    y: data.train.y,
     featureNames: ['log_return', 'volume_z'],
-  };
+  });
   const t = await trainModel(two, undefined, { kind: 'gru', task: 'binary', config: { units: [3], dense: [], epochs: 1 } });
   await saveRun({ root, name: 'g', model: t.model, train: two });
-  await assert.rejects(loadRun('g', { root, data: { featureNames: ['log_return', 'rsi_14'] } }), (e: Error) => e instanceof DataError && /"volume_z".*missing/.test(e.message) && /"rsi_14" is not one/.test(e.message));
-  await assert.rejects(loadRun('g', { root, data: { featureNames: ['volume_z', 'log_return'] } }), /"log_return" is column 1 in the data but column 0/);
+  await assert.rejects(loadRun('g', { root, data: { features: { names: ['log_return', 'rsi_14'], values: new Float32Array(0) } } }), (e: Error) => e instanceof DataError && /"volume_z".*missing/.test(e.message) && /"rsi_14" is not one/.test(e.message));
+  await assert.rejects(loadRun('g', { root, data: { features: { names: ['volume_z', 'log_return'], values: new Float32Array(0) } } }), /"log_return" is column 1 in the data but column 0/);
   // The model itself refuses mismatched input at predict time too.
-  await assert.rejects(t.model.predict({ ...two, featureNames: ['a', 'b'] }), DataError);
+  await assert.rejects(t.model.predict({ ...two, features: { ...two.features, names: ['a', 'b'] } }), DataError);
   t.model.dispose?.();
 });
 
@@ -82,7 +85,7 @@ test('saved networks are standard tfjs layers models: tf.loadLayersModel reads t
   assert.deepEqual(await viaRegistry.predictProba!(multi.test), await t.model.predictProba!(multi.test));
   const plain = await loadLayersModel(dir);
   const fromJson = await tf.loadLayersModel(tf.io.fromMemory(json.modelTopology, json.weightsManifest[0].weights, new Uint8Array(readFileSync(join(dir, 'weights.bin'))).buffer));
-  const x = tf.tensor(multi.test.x, [...multi.test.shape]);
+  const x = tf.tensor(allWindows(multi.test), windowShape(multi.test));
   const [a, b] = [plain.predict(x) as tf.Tensor, fromJson.predict(x) as tf.Tensor];
   assert.deepEqual(Array.from(a.dataSync()), Array.from(b.dataSync()));
   assert.deepEqual(Float32Array.from(a.dataSync()), await t.model.predictProba!(multi.test));

@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BuyAndHoldModel, LogisticModel, MajorityModel, NaiveModel, minimizeLbfgs } from '../src/models/baselines';
 import { EnsembleModel } from '../src/models/ensemble';
-import '../src/models/gbdt';
 import type { GbdtModel } from '../src/models/gbdt';
-import type { SampleSet, Task } from '../src/models/model';
+import { type SampleSet, denseSamples } from '../src/records/samples';
+import type { Task } from '../src/records/task';
 import { createModel, loadModel } from '../src/models/registry';
 import { Rng } from '../src/util/random';
 
 function set(x: number[][], y: number[], names: string[], classes?: string[]): SampleSet {
-  return { x: Float32Array.from(x.flat()), shape: [x.length, names.length], y: Float32Array.from(y), featureNames: names, classes };
+  return denseSamples({ x: Float32Array.from(x.flat()), shape: [x.length, names.length], y: Float32Array.from(y), featureNames: names, ...(classes ? { classes } : {}) });
 }
 
 const logit = (p: number) => Math.log(p / (1 - p));
@@ -141,7 +141,7 @@ describe('ensemble', () => {
     }
     const s = set(x, y, ['logret_1', 'b']);
     const task: Task = 'binary';
-    const e = new EnsembleModel(task, { members: [{ kind: 'gbdt', config: { nEstimators: 5 } }, { kind: 'logistic' }, { kind: 'majority' }], weights: [2, 1, 1] });
+    const e = createModel('ensemble', task, { members: [{ kind: 'gbdt', config: { nEstimators: 5 } }, { kind: 'logistic' }, { kind: 'majority' }], weights: [2, 1, 1] }) as EnsembleModel;
     await e.fit(s);
     const [g, l, m] = e.members;
     const pg = await g.predictProba!(s);

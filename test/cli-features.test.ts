@@ -12,7 +12,7 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], {
 
 test('cli features: a preset on any source writes <indicator>_<params> columns with a date column', () => {
   const out = join(dir, 'tech.csv');
-  const r = cli('features', '--source', 'synthetic', '--bars', '300', '--preset', 'technical', '--label', '{"kind":"updown","horizon":1}', '--out', out, '--json');
+  const r = cli('features', '--source', 'synthetic', '--bars', '300', '--preset', 'technical', '--label', '{"kind":"updown","horizonBars":1}', '--out', out, '--json');
   assert.equal(r.status, 0, r.stderr);
   const summary = JSON.parse(r.stdout);
   assert.equal(summary.rows, 300);
@@ -24,7 +24,7 @@ test('cli features: a preset on any source writes <indicator>_<params> columns w
 
 test('cli features: a dataset config writes Parquet', () => {
   const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ source: { source: 'synthetic', bars: 200, symbols: ['A', 'B'] }, features: 'basic', label: { kind: 'return', horizon: 5 } }));
+  writeFileSync(config, JSON.stringify({ source: { source: 'synthetic', bars: 200, symbols: ['A', 'B'] }, features: 'basic', label: { kind: 'return', horizonBars: 5 } }));
   const out = join(dir, 'table.parquet');
   const r = cli('features', '--config', config, '--out', out, '--json');
   assert.equal(r.status, 0, r.stderr);

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BarSourceSpec, loadBars } from '../src/data/load';
+import { syntheticMarket } from '../src/data/synthetic';
 import { UsageError } from '../src/errors';
 
 const dir = mkdtempSync(join(tmpdir(), 'stocklab-load-'));
@@ -30,26 +31,29 @@ async function usage(spec: unknown): Promise<string> {
   assert.fail(`${JSON.stringify(spec)} loaded`);
 }
 
-test('source spec: shape mistakes are usage errors naming the key', async () => {
-  assert.match(await usage({ source: 'csv', files: DAILY }), /csv source: "files" must be a list; got the string ".*SPY_daily\.csv" \(write \[".*"\]\)/);
-  assert.match(await usage({ source: 'csv', file: [DAILY] }), /csv source: unknown key "file"; did you mean "files"\?/);
-  assert.match(await usage({ source: 'csv' }), /csv source: "files" is required/);
-  assert.match(await usage({ source: 'csv', files: [] }), /"files" must be a non-empty list/);
-  assert.match(await usage({ source: 'yahoo', start: '2020-01-01' }), /yahoo source: "symbols" is required/);
-  assert.match(await usage({ source: 'yahoo', symbol: ['SPY'], start: '2020-01-01' }), /unknown key "symbol"; did you mean "symbols"\?/);
-  assert.match(await usage({ source: 'yahoo', symbols: ['SPY'] }), /yahoo source: "start" is required/);
-  assert.match(await usage({ source: 'yahoo', symbols: ['SPY', 'SPY'], start: '2020-01-01' }), /"symbols" lists "SPY" twice/);
-  assert.match(await usage({ source: 'csv', files: [DAILY], interval: 'daily' }), /"interval" must be one of 1m, .*; got the string "daily"/);
-  assert.match(await usage({ source: 'parquet' }), /"source" must be one of synthetic, csv, yahoo; got the string "parquet"/);
-  assert.match(await usage(['csv']), /source spec: expected an object/);
+test('source spec: shape mistakes are usage errors naming the key (the same schema configs use)', async () => {
+  assert.match(await usage({ source: 'csv', files: DAILY }), /source\.files: expected an array of at least 1 \(each a string\), got the string ".*SPY_daily\.csv"/);
+  assert.match(await usage({ source: 'csv', file: [DAILY] }), /source\.file: unknown key \(did you mean "files"\?\)/);
+  assert.match(await usage({ source: 'csv' }), /source\.files: is required/);
+  assert.match(await usage({ source: 'csv', files: [] }), /source\.files: expected an array of at least 1/);
+  assert.match(await usage({ source: 'yahoo', start: '2020-01-01' }), /source\.symbols: is required/);
+  assert.match(await usage({ source: 'yahoo', symbol: ['SPY'], start: '2020-01-01' }), /source\.symbol: unknown key \(did you mean "symbols"\?\)/);
+  assert.match(await usage({ source: 'yahoo', symbols: ['SPY'] }), /source\.start: is required/);
+  assert.match(await usage({ source: 'yahoo', symbols: ['SPY'], start: '2020' }), /source\.start: expected an ISO date \(YYYY-MM-DD\) or date-time, got the string "2020"/);
+  assert.match(await usage({ source: 'yahoo', symbols: ['SPY', 'SPY'], start: '2020-01-01' }), /source\.symbols: "SPY" is listed twice/);
+  assert.match(await usage({ source: 'yahoo', symbols: ['SPY'], start: '2020-01-01', fetch: 'https://example.com' }), /source\.fetch: expected a fetch function, got the string/);
+  assert.match(await usage({ source: 'csv', files: [DAILY], interval: 'daily' }), /source\.interval: expected one of "1m", .*, got the string "daily"/);
+  assert.match(await usage({ source: 'parquet' }), /source\.source: expected one of "synthetic", "csv", "yahoo", got the string "parquet"/);
+  assert.match(await usage(['csv']), /source: expected an object .*, got an array of 1/);
 });
 
 test('source spec: synthetic values of the wrong type say what they got', async () => {
-  assert.match(await usage({ source: 'synthetic', bars: '300' }), /synthetic: bars must be an integer >= 2; expected a number, got the string "300"/);
-  assert.match(await usage({ source: 'synthetic', signal: null }), /signal must be in \[0, 1\); expected a number, got null/);
-  assert.match(await usage({ source: 'synthetic', symbols: 'SYN' }), /"symbols" must be a list; got the string "SYN"/);
-  assert.match(await usage({ source: 'synthetic', bars: 1.5 }), /bars must be an integer >= 2; got 1.5/);
-  assert.match(await usage({ source: 'synthetic', seeds: 3 }), /unknown key "seeds"; did you mean "seed"\?/);
+  assert.match(await usage({ source: 'synthetic', bars: '300' }), /source\.bars: expected an integer >= 2 .*, got the string "300"/);
+  assert.match(await usage({ source: 'synthetic', signal: null }), /source\.signal: expected a number >= 0 and < 1, got null/);
+  assert.match(await usage({ source: 'synthetic', symbols: 'SYN' }), /source\.symbols: expected an array .*, got the string "SYN"/);
+  assert.match(await usage({ source: 'synthetic', seeds: 3 }), /source\.seeds: unknown key \(did you mean "seed"\?\)/);
+  // Called directly (a notebook), the generator says the same.
+  assert.throws(() => syntheticMarket({ bars: '300' as unknown as number }), /synthetic: bars must be an integer >= 2; expected a number, got the string "300"/);
 });
 
 test('csv source: two files giving one symbol, or mixing intervals, are usage errors naming both files', async () => {
@@ -60,7 +64,7 @@ test('csv source: two files giving one symbol, or mixing intervals, are usage er
   // Distinct names make the same two files loadable.
   const both = await loadBars({ source: 'csv', files: [DAILY, DAILY_TOO], symbols: ['A', 'B'] });
   assert.deepEqual(both.bars.symbols.map((s) => s.symbol), ['A', 'B']);
-  assert.match(await usage({ source: 'csv', files: [DAILY], symbols: ['A', 'B'] }), /"symbols" names 2 symbol\(s\) for 1 file\(s\)/);
+  assert.match(await usage({ source: 'csv', files: [DAILY], symbols: ['A', 'B'] }), /source\.symbols: gives 2 symbol\(s\) for 1 file\(s\)/);
 });
 
 test('load options: an unknown repair mode is refused, not treated as a repair', async () => {
@@ -69,7 +73,7 @@ test('load options: an unknown repair mode is refused, not treated as a repair',
 
 test('load options: start and end are ISO dates or date-times in UTC, never guessed', async () => {
   assert.match(await usageWith({ start: '2020' }), /start must be an ISO date \(YYYY-MM-DD\) or date-time; got the string "2020"/);
-  assert.match(await usageWith({ end: 20200103 as unknown as string }), /end must be an ISO date .*; got the number 20200103/);
+  assert.match(await usageWith({ end: 20200103 as unknown as string }), /end must be an ISO date .*; got 20200103/);
   const { bars } = await loadBars({ source: 'csv', files: [DAILY] }, { start: '2020-01-02T00:00:00', end: '2020-01-04' });
   assert.equal(bars.timestamp.length, 2);
 });

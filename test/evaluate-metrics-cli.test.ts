@@ -56,7 +56,14 @@ describe('stocklab metrics: bad files exit 3 naming file, row and column', () =>
 
   it('a value that is not a number', async () => {
     await dataError(csv('y_true,y_pred\n0.1,0.2\n0.3,0.1\n-0.2,abc\n'), { row: 4, field: 'y_pred', message: /"abc" is not a finite number/ });
-    await dataError(csv('y_true,y_pred\n0.1,0.2\n,0.1\n'), { row: 3, field: 'y_true', message: /empty/ });
+    await dataError(csv('y_true,y_pred\n0.1,0.2\n0.3,\n'), { row: 3, field: 'y_pred', message: /empty/ });
+  });
+
+  it('rows without an outcome yet (empty y_true) are left out and counted, never scored', async () => {
+    const out = await run({ predictions: csv('y_true,y_pred\n0.1,0.2\n-0.1,-0.3\n,0.1\n') });
+    assert.equal(out.rows, 2);
+    assert.equal(out.unlabelled, 1);
+    await dataError(csv('y_true,y_pred\n,0.2\n,0.1\n'), { message: /all 2 row\(s\) have an empty y_true/ });
   });
 
   it('an unknown class label and probabilities that do not sum to 1', async () => {

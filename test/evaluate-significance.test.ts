@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { directionalAccuracy } from '../src/evaluate/direction';
-import { binomialUpperTail, normQuantile, studentTCdf } from '../src/evaluate/distributions';
+import { binomialUpperTail, normQuantile, studentTCdf } from '../src/util/distributions';
 import { ksTwoSample, populationStabilityIndex, featureDrift } from '../src/evaluate/drift';
 import { deploymentGate } from '../src/evaluate/gate';
 import { bootstrapAccuracy, bootstrapSharpe, deflatedSharpe, dieboldMariano, directionalTests, probabilisticSharpe } from '../src/evaluate/significance';

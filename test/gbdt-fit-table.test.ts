@@ -35,7 +35,7 @@ describe('stocklab fit-table', () => {
     const metrics = r.json.metrics as Record<string, number>;
     assert.ok(metrics.accuracy > 0.8 && metrics.logloss < 0.5, JSON.stringify(metrics));
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    assert.equal(lines[0], 'prediction,proba_0,proba_1');
+    assert.equal(lines[0], 'time,symbol,y_true,y_pred,score,realized,p_0,p_1');
     assert.equal(lines.length, 201);
     assert.match(r.text, /fitted on 400 rows x 2 features/);
     const noTarget = table(join(dir, 'unlabelled.csv'), 20, 3, false);
@@ -53,6 +53,6 @@ describe('stocklab fit-table', () => {
       return true;
     });
     await assert.rejects(fitTableCommand.run({ train, test: train, target: 'y', drop: ['date'], model: 'nope' }, []), UsageError);
-    await assert.rejects(fitTableCommand.run({ train, test: train, target: 'y', drop: ['date'], params: '{bad' }, []), /not JSON/);
+    await assert.rejects(fitTableCommand.run({ train, test: train, target: 'y', drop: ['date'], params: '{bad' }, []), /--params: not valid JSON/);
   });
 });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { GbdtModel } from '../src/models/gbdt';
-import type { SampleSet, Task } from '../src/models/model';
+import { type SampleSet, denseSamples } from '../src/records/samples';
+import type { Task } from '../src/records/task';
 import { loadModel } from '../src/models/registry';
 import { Rng } from '../src/util/random';
 
@@ -18,7 +19,7 @@ function data(n: number, f = 5, seed = 1, task: Task = 'regression'): SampleSet 
     const v = 3 * (x[r * f] > 0 ? 1 : 0) + x[r * f + 1] + 0.3 * rng.normal();
     y[r] = task === 'regression' ? v : v > 1.5 ? 1 : 0;
   }
-  return { x, shape: [n, f], y, featureNames: Array.from({ length: f }, (_, j) => `x${j}`) };
+  return denseSamples({ x, shape: [n, f], y, featureNames: Array.from({ length: f }, (_, j) => `x${j}`) });
 }
 
 async function fit(config: Record<string, unknown>, set = data(400), task: Task = 'regression'): Promise<GbdtModel> {
@@ -46,7 +47,7 @@ describe('gbdt parameters', () => {
         let g = 0;
         let h = 0;
         for (let r = 0; r < 300; r++) {
-          const goesLeft = set.x[r * 5] < t.threshold[0];
+          const goesLeft = set.features.values[r * 5] < t.threshold[0];
           if (goesLeft === (side === 1)) {
             g += 0.5 - set.y[r];
             h += 1;
@@ -91,12 +92,12 @@ describe('gbdt parameters', () => {
         y[r] = v > 0.5 ? 5 : 0;
       }
     }
-    const set: SampleSet = { x, shape: [n, 2], y, featureNames: ['a', 'b'] };
+    const set: SampleSet = denseSamples({ x, shape: [n, 2], y, featureNames: ['a', 'b'] });
     const m = await fit({ nEstimators: 20, maxDepth: 2 }, set);
     const root = m.fitted.trees[0];
     assert.equal(root.feature[0], 0);
     assert.equal(root.defaultLeft[0], 0, 'missing goes right, with the high values');
-    const probe: SampleSet = { x: Float32Array.from([Number.NaN, 0, 2, 0, -2, 0]), shape: [3, 2], y: new Float32Array(3), featureNames: ['a', 'b'] };
+    const probe: SampleSet = denseSamples({ x: Float32Array.from([Number.NaN, 0, 2, 0, -2, 0]), shape: [3, 2], y: new Float32Array(3), featureNames: ['a', 'b'] });
     const [missing, high, low] = await m.predict(probe);
     assert.ok(Math.abs(missing - high) < 0.3 && Math.abs(missing - low) > 3, `${missing} ${high} ${low}`);
     // Flip the pattern: missing values now behave like small ones and go left.
@@ -144,8 +145,8 @@ describe('gbdt parameters', () => {
   });
 
   it('rejects bad parameters and targets with typed errors', async () => {
-    assert.throws(() => new GbdtModel('regression', { maxDepth: 0 }), /maxDepth must be/);
-    assert.throws(() => new GbdtModel('regression', { max_depth: 3 }), /unknown parameter/);
+    assert.throws(() => new GbdtModel('regression', { maxDepth: 0 }), /gbdt config\.maxDepth: expected an integer >= 1 and <= 30, got 0/);
+    assert.throws(() => new GbdtModel('regression', { max_depth: 3 }), /gbdt config\.max_depth: unknown key \(did you mean "maxDepth"\?\)/);
     assert.throws(() => new GbdtModel('binary', { objective: 'reg:squarederror' }), /does not fit/);
     const bad = data(50, 3, 1, 'binary');
     bad.y[7] = 2;
@@ -182,16 +183,21 @@ describe('gbdt models', () => {
     }
   });
 
-  it('uses the last bar of sequence windows', async () => {
+  it('reads the lags it declares of sequence windows, never a silent last-bar slice', async () => {
     const flat = data(200, 3);
     const lookback = 4;
     const x = new Float32Array(200 * lookback * 3).fill(99);
-    for (let r = 0; r < 200; r++) x.set(flat.x.subarray(r * 3, r * 3 + 3), (r * lookback + lookback - 1) * 3);
-    const seq: SampleSet = { ...flat, x, shape: [200, lookback, 3] };
-    const a = new GbdtModel('regression', { nEstimators: 5 });
+    for (let r = 0; r < 200; r++) x.set(flat.features.values.subarray(r * 3, r * 3 + 3), (r * lookback + lookback - 1) * 3);
+    const seq = denseSamples({ x, shape: [200, lookback, 3], y: flat.y, featureNames: flat.features.names });
+    const a = new GbdtModel('regression', { nEstimators: 5, lags: [0] });
     await a.fit(seq);
     const b = new GbdtModel('regression', { nEstimators: 5 });
     await b.fit(flat);
     assert.deepEqual(await a.predict(seq), await b.predict(flat));
+    const byDefault = new GbdtModel('regression', { nEstimators: 5 });
+    await byDefault.fit(seq);
+    assert.equal(byDefault.inputDescription(), 'lags 0,1,2,3 x 3 features');
+    assert.ok(Object.keys(byDefault.importance()).includes('x0_lag3'));
+    await assert.rejects(new GbdtModel('regression', { lags: [0, 4] }).fit(seq), /lag 4 reaches beyond the dataset's 4-bar window/);
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { denseSamples } from '../src/records/samples';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -33,7 +34,7 @@ describe('XGBoost JSON models', () => {
     assert.equal(model.task, 'binary');
     assert.equal(model.fitted.trees.length, 4);
     const x = binaryDataset().valid.x.subarray(0, 40 * 12);
-    const margins = model.predictMargin({ x, shape: [40, 12], y: new Float32Array(40), featureNames: [] });
+    const margins = model.predictMargin(denseSamples({ x, shape: [40, 12], y: new Float32Array(40), featureNames: Array.from({ length: 12 }, (_, j) => `f${j}`) }));
     assert.ok(tiny.margins.some((m) => m !== tiny.margins[0]), 'the model is not constant');
     tiny.margins.forEach((m, i) => assert.equal(margins[i], m, `row ${i}`));
   });
@@ -42,7 +43,7 @@ describe('XGBoost JSON models', () => {
     const d = binaryDataset(800, 600);
     const fit = fitOurs({ ...d, params: { nEstimators: 10, maxDepth: 3 } });
     const ours = GbdtModel.fromXgboostJson(JSON.parse(toText(fit.result.booster)));
-    const again = ours.predictMargin({ x: d.valid.x, shape: [d.valid.rows, d.features], y: d.valid.y, featureNames: [] });
+    const again = ours.predictMargin(denseSamples({ x: d.valid.x, shape: [d.valid.rows, d.features], y: d.valid.y, featureNames: Array.from({ length: d.features }, (_, j) => `f${j}`) }));
     assert.deepEqual(again, fit.margin);
   });
 });

@@ -196,7 +196,7 @@ test('label specs parse from JSON and bad fields are named', () => {
   const spec = parseLabelSpec(JSON.parse('{"kind":"updown-flat","horizonBars":5,"band":{"kind":"volatility","k":0.5}}'));
   assert.equal(spec.kind, 'updown-flat');
   assert.throws(() => parseLabelSpec({ kind: 'return', horizonBars: 0 }), (e: unknown) => e instanceof UsageError && /label\.horizonBars/.test(e.message));
-  assert.throws(() => parseLabelSpec({ kind: 'triple-barrier', profitTaking: 1, stopLoss: 1 }), /horizonBars is required/);
+  assert.throws(() => parseLabelSpec({ kind: 'triple-barrier', profitTaking: 1, stopLoss: 1 }), /label\.horizonBars: is required/);
   assert.throws(() => parseLabelSpec({ kind: 'updown-flat', band: { kind: 'wide' } }), /label\.band\.kind/);
-  assert.throws(() => parseLabelSpec({ kind: 'nope' }), /label\.kind must be one of/);
+  assert.throws(() => parseLabelSpec({ kind: 'nope' }), /label\.kind: expected one of/);
 });

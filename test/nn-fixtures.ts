@@ -1,4 +1,5 @@
-import type { SampleSet, Task } from '../src/models/model';
+import { type SampleSet, denseSamples } from '../src/records/samples';
+import type { Task } from '../src/records/task';
 import { syntheticMarket } from '../src/data/synthetic';
 
 /**
@@ -38,7 +39,7 @@ export function syntheticWindows(o: { bars: number; lookback: number; signal: nu
       const next = r[t + 1];
       y[i] = task === 'regression' ? next / sd : task === 'binary' ? (next > 0 ? 1 : 0) : next > 0.5 * sd ? 2 : next < -0.5 * sd ? 0 : 1;
     });
-    return { x, shape: [part.length, o.lookback, 1], y, featureNames: ['log_return'], classes: task === 'multiclass' ? ['DOWN', 'FLAT', 'UP'] : undefined };
+    return denseSamples({ x, shape: [part.length, o.lookback, 1], y, featureNames: ['log_return'], ...(task === 'multiclass' ? { classes: ['DOWN', 'FLAT', 'UP'] } : {}) });
   };
   const testEnds = ends.slice(nTrain + nVal);
   const cm = market.signal.conditionalMean;

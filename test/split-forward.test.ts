@@ -104,8 +104,8 @@ test('splits print as a table and give timeline data', () => {
 
 test('split specs parse from JSON and bad fields are named', () => {
   assert.deepEqual(parseSplitSpec({ kind: 'purged-kfold', folds: 3, embargoBars: 2 }), { kind: 'purged-kfold', folds: 3, embargoBars: 2 });
-  assert.throws(() => parseSplitSpec({ kind: 'chronological', fractions: [0.5, 0.2, 0.2] }), /split\.fractions must sum to 1/);
-  assert.throws(() => parseSplitSpec({ kind: 'chronological', testStart: 'soon' }), /split\.testStart must be an ISO date/);
+  assert.throws(() => parseSplitSpec({ kind: 'chronological', fractions: [0.5, 0.2, 0.2] }), /split\.fractions: must sum to 1/);
+  assert.throws(() => parseSplitSpec({ kind: 'chronological', testStart: 'soon' }), /split\.testStart: expected an ISO date/);
   assert.throws(() => parseSplitSpec({ kind: 'walk-forward', mode: 'rolling' }), /split\.mode/);
-  assert.throws(() => parseSplitSpec({ kind: 'purged-kfold', folds: 1 }), /split\.folds must be an integer >= 2/);
+  assert.throws(() => parseSplitSpec({ kind: 'purged-kfold', folds: 1 }), /split\.folds: expected an integer >= 2/);
 });

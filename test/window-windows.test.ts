@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeBarTable, type BarTable } from '../src/data/bars';
-import { featureMatrix, selectSampleRows, sampleSpans, tabularSamples, windowSamples, type LabelColumn } from '../src/window';
+import { featureMatrix, scaleMatrix, selectSampleRows, sampleSpans, windowSamples, type LabelColumn } from '../src/window';
+import { allWindows, gatherWindows, tabularMatrix, windowShape } from '../src/records/samples';
 import { fitScaler } from '../src/scale';
 import { makeSplit, segmentIndices } from '../src/split';
 import { UsageError } from '../src/errors';
@@ -42,42 +43,46 @@ test('sample rows: full NaN-free windows inside the symbol with a label; exclusi
 test('the window of the sample at bar t ends at t, oldest first, never crossing symbols', () => {
   const b = bars();
   const picked = selectSampleRows(b, FEATURES, LABELS, 3);
-  const set = windowSamples(b, FEATURES, LABELS, picked.rows, { lookback: 3 });
-  assert.deepEqual(set.shape, [9, 3, 2]);
-  assert.ok(set.x instanceof Float32Array);
+  const set = windowSamples(b, FEATURES, LABELS, picked.rows, 3);
+  assert.deepEqual(windowShape(set), [9, 3, 2]);
+  const x = allWindows(set);
+  assert.ok(set.features.values === FEATURES.values, 'a view: the matrix is shared, not copied');
   picked.rows.forEach((t, k) => {
-    const w = Array.from(set.x.subarray(k * 6, (k + 1) * 6));
+    const w = Array.from(x.subarray(k * 6, (k + 1) * 6));
     assert.deepEqual(w, [10 * (t - 2), 10 * (t - 2) + 1, 10 * (t - 1), 10 * (t - 1) + 1, 10 * t, 10 * t + 1], `row ${t}`);
     assert.equal(set.y[k], t % 3);
     assert.equal(set.timestamps![k], b.timestamp[t]);
     assert.equal(set.symbols![k], t < 12 ? 'A' : 'B');
   });
   assert.deepEqual(set.classes, ['DOWN', 'FLAT', 'UP']);
-  assert.deepEqual(set.featureNames, ['f0', 'f1']);
+  assert.deepEqual(set.features.names, ['f0', 'f1']);
+  assert.deepEqual(Array.from(gatherWindows(set, [8, 0])), [...Array.from(x.subarray(48, 54)), ...Array.from(x.subarray(0, 6))], 'a batch gathers the same windows');
   // Row 13 is B's second bar: a 3-bar window would reach into A.
-  assert.throws(() => windowSamples(b, featureMatrix(['f0'], [f0]), LABELS, [13], { lookback: 3 }), /cross the start of its symbol/);
-  assert.throws(() => windowSamples(b, FEATURES, LABELS, [3], { lookback: 3 }), (e: unknown) => e instanceof UsageError && /feature f1/.test(e.message));
-  assert.throws(() => windowSamples(b, FEATURES, LABELS, [8], { lookback: 3 }), /row 8 has no label/);
+  assert.throws(() => windowSamples(b, featureMatrix(['f0'], [f0]), LABELS, [13], 3), /cross the start of its symbol/);
+  assert.throws(() => windowSamples(b, FEATURES, LABELS, [3], 3), (e: unknown) => e instanceof UsageError && /feature f1/.test(e.message));
+  assert.throws(() => windowSamples(b, FEATURES, LABELS, [8], 3), /row 8 has no label/);
 });
 
-test('scaling while copying equals scaling then copying', () => {
+test('the scaled matrix equals the scaler applied to the raw matrix, in float32', () => {
   const b = bars();
   const picked = selectSampleRows(b, FEATURES, LABELS, 2);
   const scaler = fitScaler('standard', FEATURES.values, 2, picked.rows.subarray(0, 4));
-  const direct = windowSamples(b, FEATURES, LABELS, picked.rows, { lookback: 2, scaler });
-  const viaCopy = windowSamples(b, { names: FEATURES.names, values: scaler.transform(FEATURES.values) }, LABELS, picked.rows, { lookback: 2 });
-  assert.deepEqual(Array.from(direct.x), Array.from(viaCopy.x));
-  assert.ok(Math.abs(direct.x[0]) < 10, 'values are scaled');
+  const scaled = scaleMatrix(FEATURES, scaler);
+  assert.ok(scaled.values instanceof Float32Array);
+  assert.deepEqual(Array.from(scaled.values), Array.from(Float32Array.from(scaler.transform(FEATURES.values))));
+  const set = windowSamples(b, scaled, LABELS, picked.rows, 2);
+  assert.ok(Math.abs(allWindows(set)[0]) < 10, 'values are scaled');
 });
 
-test('tabular samples: last bar features plus named lags', () => {
+test('tabular view: the declared lags of each sample, named, oldest lag last', () => {
   const b = bars();
-  const plain = tabularSamples(b, FEATURES, LABELS, [4, 16]);
-  assert.deepEqual(plain.shape, [2, 2]);
+  const set = windowSamples(b, FEATURES, LABELS, [4, 16], 3);
+  const plain = tabularMatrix(set, [0]);
+  assert.deepEqual([plain.rows, plain.columns], [2, 2]);
   assert.deepEqual(Array.from(plain.x), [40, 41, 160, 161]);
-  const lagged = tabularSamples(b, FEATURES, LABELS, [4, 16], { lags: 2 });
-  assert.deepEqual(lagged.featureNames, ['f0_lag2', 'f1_lag2', 'f0_lag1', 'f1_lag1', 'f0', 'f1']);
-  assert.deepEqual(Array.from(lagged.x.subarray(0, 6)), [20, 21, 30, 31, 40, 41]);
+  const lagged = tabularMatrix(set, [0, 1, 2]);
+  assert.deepEqual(lagged.names, ['f0', 'f1', 'f0_lag1', 'f1_lag1', 'f0_lag2', 'f1_lag2']);
+  assert.deepEqual(Array.from(lagged.x.subarray(0, 6)), [40, 41, 30, 31, 20, 21]);
 });
 
 test('pooled symbols share split dates: every symbol has train samples before the test date and test after', () => {
@@ -86,8 +91,8 @@ test('pooled symbols share split dates: every symbol has train samples before th
   const spans = sampleSpans(b, LABELS, picked.rows);
   const testStart = new Date(T0 + 8 * DAY).toISOString().slice(0, 10);
   const fold = makeSplit(spans, { kind: 'chronological', testStart }).folds[0];
-  const train = windowSamples(b, FEATURES, LABELS, Array.from(segmentIndices(fold.train), (i) => picked.rows[i]), { lookback: 1 });
-  const test = windowSamples(b, FEATURES, LABELS, Array.from(segmentIndices(fold.test), (i) => picked.rows[i]), { lookback: 1 });
+  const train = windowSamples(b, FEATURES, LABELS, Array.from(segmentIndices(fold.train), (i) => picked.rows[i]), 1);
+  const test = windowSamples(b, FEATURES, LABELS, Array.from(segmentIndices(fold.test), (i) => picked.rows[i]), 1);
   assert.deepEqual(new Set(train.symbols), new Set(['A', 'B']));
   assert.deepEqual(new Set(test.symbols), new Set(['A', 'B']));
   assert.ok(train.timestamps!.every((t) => t < T0 + 7 * DAY), 'train labels end before the test date');

@@ -1,3 +1,1 @@
-export * from './feature-check';
-export * from './layers-io';
 export * from './run';

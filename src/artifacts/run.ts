@@ -4,10 +4,10 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { activeBackend } from '../backend';
 import { UsageError } from '../errors';
-import type { FitResult, Model, SampleSet } from '../models/model';
-import { loadModel } from '../models/registry';
+import { type FitResult, type Model, loadModel } from '../models';
+import { assertSameFeatures } from '../records/feature-check';
+import { type SampleSet, sampleCount, windowShape } from '../records/samples';
 import { writeJsonAtomic } from '../util/fs';
-import { assertSameFeatures } from './feature-check';
 
 /**
  * Training runs on disk: `<root>/<name>/<version>/`, versions `v0001`, `v0002`, ... in the
@@ -35,7 +35,7 @@ export interface DataSummary {
   readonly from?: string;
   readonly to?: string;
   readonly symbols?: readonly string[];
-  /** SHA-256 of shape, features, x and y. */
+  /** SHA-256 of the feature names, lookback, and per sample its bar row, time, target and bar features. */
   readonly sha256: string;
 }
 
@@ -89,7 +89,7 @@ export async function saveRun(o: SaveRunOptions): Promise<SavedRun> {
     const cfg = o.model.config();
     const common = {
       model: { kind: o.model.kind, task: o.model.task, config: cfg },
-      featureNames: o.train.featureNames,
+      featureNames: o.train.features.names,
       classes: o.train.classes,
       dataset: o.dataset,
       features: o.features,
@@ -142,7 +142,7 @@ export interface LoadRunOptions {
   /** Default: the latest. */
   readonly version?: string;
   /** Data the model will be applied to: its feature names must match the training features exactly. */
-  readonly data?: Pick<SampleSet, 'featureNames'>;
+  readonly data?: Pick<SampleSet, 'features'>;
 }
 
 export interface LoadedRun extends SavedRun {
@@ -162,7 +162,7 @@ export async function loadRun(ref: string, o: LoadRunOptions = {}): Promise<Load
   const dir = resolveRunDir(ref, o);
   const read = (file: string): unknown => JSON.parse(readFileSync(join(dir, file), 'utf8'));
   const config = read(RUN_CONFIG_FILE) as RunConfig;
-  if (o.data) assertSameFeatures(config.featureNames, o.data.featureNames, dir);
+  if (o.data) assertSameFeatures(config.featureNames, o.data.features.names, dir);
   const model = await loadModel(dir);
   return {
     dir,
@@ -187,12 +187,27 @@ function resolveRunDir(ref: string, o: LoadRunOptions): string {
   return resolve(root, ref, version);
 }
 
-/** Fingerprint and range of a sample set, for config.json. */
+/**
+ * Fingerprint and range of a sample set, for config.json: hashed from what defines the samples
+ * (feature names, lookback, bar rows, times, targets and each sample bar's feature values),
+ * streamed in bounded chunks, so any size of dataset hashes without copying its windows.
+ */
 export function summarizeData(s: SampleSet): DataSummary {
+  const n = sampleCount(s);
+  const nf = s.features.names.length;
   const h = createHash('sha256');
-  h.update(JSON.stringify({ shape: s.shape, features: s.featureNames, classes: s.classes ?? null }));
-  h.update(new Uint8Array(s.x.buffer, s.x.byteOffset, s.x.byteLength));
-  h.update(new Uint8Array(s.y.buffer, s.y.byteOffset, s.y.byteLength));
+  h.update(JSON.stringify({ lookback: s.lookback, features: s.features.names, classes: s.classes ?? null }));
+  const bytes = (a: Float64Array | Float32Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  h.update(bytes(s.rows));
+  h.update(bytes(s.y));
+  if (s.timestamps) h.update(bytes(s.timestamps));
+  const chunk = new Float32Array(Math.max(1, Math.floor(65536 / Math.max(1, nf))) * nf);
+  const perChunk = chunk.length / nf;
+  for (let start = 0; start < n; start += perChunk) {
+    const end = Math.min(n, start + perChunk);
+    for (let i = start; i < end; i++) chunk.set(s.features.values.subarray(s.rows[i] * nf, (s.rows[i] + 1) * nf), (i - start) * nf);
+    h.update(bytes(chunk.subarray(0, (end - start) * nf)));
+  }
   let from: string | undefined;
   let to: string | undefined;
   if (s.timestamps && s.timestamps.length > 0) {
@@ -205,7 +220,7 @@ export function summarizeData(s: SampleSet): DataSummary {
     from = new Date(lo).toISOString();
     to = new Date(hi).toISOString();
   }
-  return { samples: s.shape[0], shape: [...s.shape], from, to, symbols: s.symbols ? [...new Set(s.symbols)].sort() : undefined, sha256: h.digest('hex') };
+  return { samples: n, shape: windowShape(s), from, to, symbols: s.symbols ? [...new Set(s.symbols)].sort() : undefined, sha256: h.digest('hex') };
 }
 
 function packageVersions(): Record<string, string> {
@@ -233,5 +248,5 @@ function formatVersion(n: number): string {
 
 function nextVersionNumber(base: string): number {
   const taken = readdirSync(base).map(versionNumber).filter((n) => n >= 0);
-  return taken.length ? Math.max(...taken) + 1 : 1;
+  return taken.reduce((a, b) => Math.max(a, b), 0) + 1;
 }

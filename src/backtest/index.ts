@@ -2,3 +2,4 @@
 export * from './positions';
 export * from './engine';
 export * from './stats';
+export * from './portfolio';

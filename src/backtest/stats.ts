@@ -5,7 +5,7 @@
  * Notation: E₀..E_{N-1} the equity at each of the N bars' closes, rₜ = Eₜ/Eₜ₋₁ - 1 (t ≥ 1),
  * Y = bars per year, ddₜ = 1 - Eₜ / max(E₀..Eₜ), trade returns as defined in `engine.ts`.
  */
-import { formatTable } from '../cli/table';
+import { formatTable } from '../util/table';
 import { max, mean, sum, variance } from '../evaluate/moments';
 import type { BacktestResult } from './engine';
 
@@ -53,9 +53,9 @@ export interface BacktestStats {
    * largest dd in it.
    */
   readonly 'Avg. Drawdown [%]': number;
-  /** Longest drawdown period, in bars (from the peak bar to the recovery bar, or the last bar). */
+  /** Longest drawdown period, in bars (from the peak bar to the recovery bar, or the last bar); NaN without one. */
   readonly 'Max. Drawdown Duration': number;
-  /** Mean drawdown period length, in bars. */
+  /** Mean drawdown period length, in bars; NaN without a period. */
   readonly 'Avg. Drawdown Duration': number;
   /** Number of trades, the one still open at the end included. */
   readonly '# Trades': number;
@@ -86,18 +86,12 @@ export function backtestStats(result: BacktestResult, options: StatsOptions = {}
   const { equity, drawdown: dd, trades, close, timestamps } = result;
   const N = equity.length;
   const r = result.returns.subarray(1);
-
-  let logSum = 0;
-  for (const x of r) logSum += x <= -1 ? Number.NaN : Math.log1p(x);
-  const g = Number.isNaN(logSum) ? 0 : Math.expm1(logSum / N);
-  const annualReturn = Math.pow(1 + g, Y) - 1;
-  const s2 = variance(r);
-  const annualVol = Math.sqrt(Math.pow(s2 + (1 + g) ** 2, Y) - Math.pow(1 + g, 2 * Y));
+  const { annualReturn, annualVol } = annualised(result.returns, Y);
   let downside = 0;
   for (const x of r) downside += Math.min(x, 0) ** 2;
   downside = Math.sqrt(downside / r.length) * Math.sqrt(Y);
   const maxDd = max(dd);
-  const periods = drawdownPeriods(dd);
+  const { depths, durations: ddDurations } = drawdownPeriods(dd);
 
   const exposed = new Uint8Array(N);
   for (const t of trades) exposed.fill(1, t.entryBar, t.exitBar + 1);
@@ -105,9 +99,6 @@ export function backtestStats(result: BacktestResult, options: StatsOptions = {}
   const pnl = trades.map((t) => t.pnl);
   const durations = trades.map((t) => t.exitBar - t.entryBar);
   const winRate = trades.length > 0 ? rets.filter((x) => x > 0).length / trades.length : Number.NaN;
-  const wins = rets.filter((x) => x > 0);
-  const losses = rets.filter((x) => x < 0);
-  const lossSum = Math.abs(sum(losses));
 
   return {
     Start: formatTime(timestamps[0], result),
@@ -120,13 +111,13 @@ export function backtestStats(result: BacktestResult, options: StatsOptions = {}
     'Buy & Hold Return [%]': ((close[N - 1] - close[0]) / close[0]) * 100,
     'Return (Ann.) [%]': annualReturn * 100,
     'Volatility (Ann.) [%]': annualVol * 100,
-    'Sharpe Ratio': annualVol > 0 ? annualReturn / annualVol : Number.NaN,
+    'Sharpe Ratio': sharpeOf(annualReturn, annualVol),
     'Sortino Ratio': annualReturn / downside,
     'Calmar Ratio': maxDd > 0 ? annualReturn / maxDd : Number.NaN,
     'Max. Drawdown [%]': -maxDd * 100,
-    'Avg. Drawdown [%]': -mean(periods.map((p) => p.depth)) * 100,
-    'Max. Drawdown Duration': periods.length > 0 ? max(periods.map((p) => p.bars)) : Number.NaN,
-    'Avg. Drawdown Duration': mean(periods.map((p) => p.bars)),
+    'Avg. Drawdown [%]': -mean(depths) * 100,
+    'Max. Drawdown Duration': ddDurations.length > 0 ? max(ddDurations) : Number.NaN,
+    'Avg. Drawdown Duration': mean(ddDurations),
     '# Trades': trades.length,
     'Win Rate [%]': winRate * 100,
     'Best Trade [%]': trades.length > 0 ? max(rets) * 100 : Number.NaN,
@@ -134,7 +125,7 @@ export function backtestStats(result: BacktestResult, options: StatsOptions = {}
     'Avg. Trade [%]': trades.length > 0 ? (rets.some((x) => x <= -1) ? 0 : Math.expm1(mean(rets.map(Math.log1p)))) * 100 : Number.NaN,
     'Max. Trade Duration': trades.length > 0 ? max(durations) : Number.NaN,
     'Avg. Trade Duration': mean(durations),
-    'Profit Factor': lossSum > 0 ? sum(wins) / lossSum : Number.NaN,
+    'Profit Factor': profitFactor(rets),
     'Expectancy [%]': mean(rets) * 100,
     SQN: (Math.sqrt(trades.length) * mean(pnl)) / (Math.sqrt(variance(pnl)) || Number.NaN),
     'Kelly Criterion': winRate - (1 - winRate) / (mean(pnl.filter((x) => x > 0)) / -mean(pnl.filter((x) => x < 0))),
@@ -142,23 +133,57 @@ export function backtestStats(result: BacktestResult, options: StatsOptions = {}
 }
 
 /**
+ * Annualised geometric return and volatility as backtesting.py computes them, from per-bar
+ * returns whose first entry is the start bar's (0): the geometric mean spreads over every bar.
+ */
+export function annualised(returns: Float64Array, barsPerYear: number): { annualReturn: number; annualVol: number } {
+  const N = returns.length;
+  const r = returns.subarray(1);
+  let logSum = 0;
+  for (const x of r) logSum += x <= -1 ? Number.NaN : Math.log1p(x);
+  const g = Number.isNaN(logSum) ? 0 : Math.expm1(logSum / N);
+  const annualReturn = Math.pow(1 + g, barsPerYear) - 1;
+  const annualVol = Math.sqrt(Math.pow(variance(r) + (1 + g) ** 2, barsPerYear) - Math.pow(1 + g, 2 * barsPerYear));
+  return { annualReturn, annualVol };
+}
+
+export function sharpeOf(annualReturn: number, annualVol: number): number {
+  return annualVol > 0 ? annualReturn / annualVol : Number.NaN;
+}
+
+/** Gross winning over gross losing trade returns (NaN without a losing trade). */
+export function profitFactor(tradeReturns: readonly number[]): number {
+  let wins = 0;
+  let losses = 0;
+  for (const x of tradeReturns) {
+    if (x > 0) wins += x;
+    else losses -= x;
+  }
+  return losses > 0 ? wins / losses : Number.NaN;
+}
+
+/**
  * Drawdown periods as backtesting.py finds them: between consecutive "anchor" bars (bars at a
  * peak, dd = 0, plus the last bar) more than one bar apart. Without any such period, the
  * non-zero drawdowns stand in as depths (backtesting.py's fallback) and there are no durations.
  */
-function drawdownPeriods(dd: Float64Array): { bars: number; depth: number }[] {
+function drawdownPeriods(dd: Float64Array): { depths: number[]; durations: number[] } {
   const anchors: number[] = [];
   dd.forEach((d, i) => {
     if (d === 0) anchors.push(i);
   });
   if (anchors.at(-1) !== dd.length - 1) anchors.push(dd.length - 1);
-  const periods: { bars: number; depth: number }[] = [];
+  const depths: number[] = [];
+  const durations: number[] = [];
   for (let k = 1; k < anchors.length; k++) {
     const [prev, cur] = [anchors[k - 1], anchors[k]];
-    if (cur > prev + 1) periods.push({ bars: cur - prev, depth: max(dd.subarray(prev, cur + 1)) });
+    if (cur > prev + 1) {
+      durations.push(cur - prev);
+      depths.push(max(dd.subarray(prev, cur + 1)));
+    }
   }
-  if (periods.length === 0) return Array.from(dd.filter((d) => d > 0), (depth) => ({ bars: Number.NaN, depth }));
-  return periods;
+  if (depths.length === 0) return { depths: Array.from(dd.filter((d) => d > 0)), durations: [] };
+  return { depths, durations };
 }
 
 /** The statistics as a two-column text table. */

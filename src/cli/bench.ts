@@ -2,7 +2,7 @@ import { UsageError } from '../errors';
 import { benchRnnTraining, gemmPeak, layerKernelRate } from '../kernels/benchmark';
 import { type RecurrentKind } from '../kernels/recurrent';
 import { type Command, listFlag, numberFlag } from './command';
-import { formatTable } from './table';
+import { formatTable } from '../util/table';
 
 const CELLS: readonly RecurrentKind[] = ['lstm', 'gru'];
 
@@ -17,8 +17,8 @@ layers and with the fused ones, in the same run, and prints samples/s, ms per ep
 and the speedup; then the SIMD GEMM peak of this core and how close one fused
 layer's forward+backward runs to it. STOCKLAB_FAST=1 shrinks N to 128.`,
   options: { cells: { type: 'string', multiple: true }, samples: { type: 'string' } },
-  async run(flags, positionals) {
-    if (positionals[0] !== 'rnn' || positionals.length !== 1) throw new UsageError(`bench: expected "stocklab bench rnn"; got "${positionals.join(' ')}"`);
+  positionals: [{ name: 'benchmark', values: ['rnn'] }],
+  async run(flags) {
     const cells = listFlag(flags, 'cells') ?? CELLS;
     for (const c of cells) if (!(CELLS as readonly string[]).includes(c)) throw new UsageError(`--cells must list lstm and/or gru; got "${c}"`);
     const samples = numberFlag(flags, 'samples', (n) => Number.isInteger(n) && n > 0);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from '../errors';
 
@@ -19,6 +19,8 @@ export interface Command {
   /** Usage text shown by --help, after the generated option list. */
   readonly help: string;
   readonly options: OptionsConfig;
+  /** Positional arguments the command takes, in order, with their allowed values; none when absent. */
+  readonly positionals?: readonly { readonly name: string; readonly values: readonly string[] }[];
   run(flags: Flags, positionals: string[]): Promise<CommandResult>;
 }
 
@@ -29,12 +31,21 @@ export const COMMON_OPTIONS: OptionsConfig = {
 };
 
 export function parseFlags(command: Command, argv: string[]): { flags: Flags; positionals: string[] } {
+  let parsed: { values: Flags; positionals: string[] };
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
-    return { flags: values as Flags, positionals };
+    parsed = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...command.options }, allowPositionals: true, strict: true }) as { values: Flags; positionals: string[] };
   } catch (err) {
     throw new UsageError(`${command.name}: ${(err as Error).message}. See stocklab ${command.name} --help`);
   }
+  if (parsed.values.help) return { flags: parsed.values, positionals: parsed.positionals };
+  const declared = command.positionals ?? [];
+  const extra = parsed.positionals[declared.length];
+  if (extra !== undefined) throw new UsageError(`${command.name}: unexpected argument "${extra}". See stocklab ${command.name} --help`);
+  declared.forEach((p, i) => {
+    const v = parsed.positionals[i];
+    if (!p.values.includes(v)) throw new UsageError(`${command.name}: ${v === undefined ? 'missing' : `"${v}" is not a valid`} <${p.name}>; expected one of ${p.values.join(', ')}`);
+  });
+  return { flags: parsed.values, positionals: parsed.positionals };
 }
 
 export function helpText(command: Command): string {
@@ -87,4 +98,9 @@ export function oneOf<T extends string>(flags: Flags, name: string, allowed: rea
   if (s === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(s)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got "${s}"`);
   return s as T;
+}
+
+/** An output path that already exists is refused unless --force: a result is never silently replaced. */
+export function refuseOverwrite(path: string, flags: Flags): void {
+  if (existsSync(path) && flags.force !== true) throw new UsageError(`${path} already exists; pass --force to replace it, or choose another --out`);
 }

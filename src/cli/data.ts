@@ -7,7 +7,7 @@ import { dataDir } from '../util/env';
 import { checkOutputPath } from '../util/fs';
 import { type Command, stringFlag } from './command';
 import { SOURCE_HELP, SOURCE_OPTIONS, sourceFromFlags } from './source-flags';
-import { formatTable } from './table';
+import { formatTable } from '../util/table';
 
 export const dataCommand: Command = {
   name: 'data',

@@ -1,30 +1,31 @@
 import { join } from 'node:path';
 import { describeBackend, initBackend } from '../backend';
 import { UsageError } from '../errors';
-import { type ExperimentConfig, defaultExperiment, runExperiment, summaryJson, summaryText, writeExperimentReport } from '../experiment';
+import { type ExperimentConfig, defaultExperiment, parseExperimentConfig, runExperiment, summaryJson, summaryText } from '../experiment';
+import { writeExperimentReport } from '../report';
 import { projectRoot } from '../util/env';
-import { writeJsonAtomic } from '../util/fs';
 import { type Command, type CommandResult, type Flags, readJsonFile, stringFlag } from './command';
 
 const OPTIONS = { config: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' } } as const;
 
 /** Run an experiment config end to end and write its HTML report and JSON summary. */
-async function evaluate(config: ExperimentConfig | unknown, flags: Flags): Promise<CommandResult> {
+async function evaluate(config: ExperimentConfig, flags: Flags): Promise<CommandResult> {
   const backend = await initBackend({ backend: stringFlag(flags, 'backend') });
   process.stderr.write(describeBackend(backend) + '\n');
   const result = await runExperiment(config);
   const reportPath = stringFlag(flags, 'out') ?? join(projectRoot(), 'reports', result.name, 'report.html');
-  writeExperimentReport(result, reportPath);
-  const summary = summaryJson(result);
-  const summaryPath = reportPath.replace(/\.html?$/i, '') + '.json';
-  writeJsonAtomic(summaryPath, summary);
-  return { json: { ...summary, report: reportPath, summary: summaryPath }, text: `${describeBackend(backend)}\n${summaryText(result)}\n\nreport: ${reportPath}\nsummary: ${summaryPath}` };
+  const files = writeExperimentReport(result, reportPath);
+  return {
+    json: { ...summaryJson(result), report: files.html, summary: files.json, predictions: files.predictions },
+    text: `${describeBackend(backend)}\n${summaryText(result)}\n\nreport: ${files.html}\nsummary and per-bar series: ${files.json}\npredictions: ${Object.values(files.predictions).join(', ')}`,
+  };
 }
 
-function readConfig(flags: Flags): unknown {
+/** The config named by --config, checked before anything is loaded or trained; errors name the file. */
+function readConfig(flags: Flags): ExperimentConfig {
   const path = stringFlag(flags, 'config');
   if (!path) throw new UsageError('--config FILE is required');
-  return readJsonFile(path);
+  return parseExperimentConfig(readJsonFile(path), path);
 }
 
 const CONFIG_HELP = `An experiment config is JSON: {"name", "dataset": {source, start?, end?, adjust?, features,

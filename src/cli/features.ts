@@ -23,7 +23,7 @@ empty), and, when a label is configured, the label value and the last bar it loo
 
 ${SOURCE_HELP}
   --preset NAME                  feature preset (technical, basic, ...)
-  --label JSON                   a label spec, e.g. '{"kind":"updown","horizon":1}'
+  --label JSON                   a label spec, e.g. '{"kind":"updown","horizonBars":1}'
   --config PATH                  a dataset config JSON file (instead of source flags)
   --out PATH                     output file; .parquet writes Parquet, anything else CSV`,
   options: { ...SOURCE_OPTIONS, config: { type: 'string' }, preset: { type: 'string' }, label: { type: 'string' }, out: { type: 'string' } },
@@ -35,7 +35,7 @@ ${SOURCE_HELP}
     let label: LabelSpec | undefined;
     let loaded;
     if (configPath) {
-      const config = parseDatasetConfig(readJsonFile(configPath));
+      const config = parseDatasetConfig(readJsonFile(configPath), configPath);
       spec = config.features;
       label = config.label;
       loaded = await loadBars(config.source, loadOptionsOf(config));
@@ -44,7 +44,7 @@ ${SOURCE_HELP}
       if (!preset) throw new UsageError('features: give --config, or --preset with source flags');
       spec = presetSpec(preset);
       const labelJson = stringFlag(flags, 'label');
-      label = labelJson === undefined ? undefined : parseLabelSpec(parseJsonText(labelJson, '--label'));
+      label = labelJson === undefined ? undefined : parseLabelSpec(parseJsonText(labelJson, '--label'), '--label');
       const { spec: source, options } = sourceFromFlags(flags);
       loaded = await loadBars(source, options);
     }

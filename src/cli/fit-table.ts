@@ -1,15 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { DataError, type DataIssue, UsageError } from '../errors';
-// Model modules register their kinds when imported.
-import '../models/baselines';
-import '../models/ensemble';
-import '../models/gbdt';
-import { evalMetric } from '../models/gbdt/objective';
-import type { SampleSet, Task } from '../models/model';
-import { createModel, modelKinds } from '../models/registry';
+import { scoreForecasts } from '../experiment';
+import { createModel } from '../models';
+import { makePredictions, predictionsCsv } from '../records/predictions';
+import { type SampleSet, denseSamples } from '../records/samples';
+import type { Task } from '../records/task';
 import { writeFileAtomic } from '../util/fs';
-import { type Command, listFlag, oneOf, stringFlag } from './command';
-import { formatTable } from './table';
+import { formatTable } from '../util/table';
+import { type Command, listFlag, oneOf, parseJsonText, refuseOverwrite, stringFlag } from './command';
 
 /** A numeric CSV table: named columns of float32 values (empty, NA, NaN and null cells are NaN). */
 export interface NumericTable {
@@ -68,7 +66,7 @@ export function tableSamples(table: NumericTable, features: readonly string[], t
   for (let r = 0; r < table.rows; r++) for (let j = 0; j < index.length; j++) x[r * features.length + j] = table.values[index[j]][r];
   const t = table.columns.indexOf(target);
   const y = t >= 0 ? table.values[t] : new Float32Array(table.rows).fill(Number.NaN);
-  return { x, shape: [table.rows, features.length], y, featureNames: features };
+  return denseSamples({ x, shape: [table.rows, features.length], y, featureNames: features });
 }
 
 /** binary when every target is 0 or 1, else regression. */
@@ -94,7 +92,7 @@ missing values. --out writes one row per test row: prediction and class probabil
   --params JSON      model config, e.g. '{"maxDepth":4,"nEstimators":200}'
   --task TASK        regression, binary or multiclass
   --drop COLS        columns that are not features (comma-separated, repeatable)
-  --out PATH         predictions CSV`,
+  --out PATH         predictions CSV (the layout stocklab metrics reads); refused if it exists unless --force`,
   options: {
     train: { type: 'string' },
     test: { type: 'string' },
@@ -104,6 +102,7 @@ missing values. --out writes one row per test row: prediction and class probabil
     task: { type: 'string' },
     drop: { type: 'string', multiple: true },
     out: { type: 'string' },
+    force: { type: 'boolean' },
   },
   async run(flags) {
     const trainPath = stringFlag(flags, 'train');
@@ -111,39 +110,33 @@ missing values. --out writes one row per test row: prediction and class probabil
     const target = stringFlag(flags, 'target');
     if (!trainPath || !testPath || !target) throw new UsageError('fit-table: --train, --test and --target are required. See stocklab fit-table --help');
     const kind = stringFlag(flags, 'model') ?? 'gbdt';
-    if (!modelKinds().includes(kind)) throw new UsageError(`fit-table: unknown model "${kind}"; known: ${modelKinds().join(', ')}`);
-    let params: Record<string, unknown> = {};
     const paramsText = stringFlag(flags, 'params');
-    if (paramsText !== undefined) {
-      try {
-        params = JSON.parse(paramsText) as Record<string, unknown>;
-      } catch (err) {
-        throw new UsageError(`fit-table: --params is not JSON: ${(err as Error).message}`);
-      }
-      if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new UsageError('fit-table: --params must be a JSON object');
-    }
+    const params = paramsText === undefined ? {} : parseJsonText(paramsText, '--params');
+    const out = stringFlag(flags, 'out');
+    if (out) refuseOverwrite(out, flags);
     const dropped = new Set(listFlag(flags, 'drop') ?? []);
     const train = readNumericCsv(trainPath, dropped);
     const test = readNumericCsv(testPath, dropped);
     if (!train.columns.includes(target)) throw new UsageError(`fit-table: ${trainPath} has no target column "${target}"; columns: ${train.columns.join(', ')}`);
     const features = train.columns.filter((c) => c !== target);
     const trainSet = tableSamples(train, features, target, trainPath);
-    const testSet = tableSamples(test, features, target, testPath);
     const task = oneOf(flags, 'task', ['regression', 'binary', 'multiclass'] as const) ?? inferTask(trainSet.y);
-    const model = createModel(kind, task, params);
+    const classes = task === 'regression' ? undefined : classNames(task, trainSet.y);
+    const testSet = { ...tableSamples(test, features, target, testPath), ...(classes ? { classes } : {}) };
+    const model = createModel(kind, task, params as Record<string, unknown>);
     const started = performance.now();
-    await model.fit(trainSet);
+    await model.fit(classes ? { ...trainSet, classes } : trainSet);
     const fitSeconds = (performance.now() - started) / 1000;
-    const pred = await model.predict(testSet);
-    const proba = task !== 'regression' && model.predictProba ? await model.predictProba(testSet) : undefined;
-    const k = proba ? proba.length / Math.max(test.rows, 1) : 0;
-    const metrics = test.columns.includes(target) ? testMetrics(task, testSet.y, pred, proba, k) : undefined;
-    const out = stringFlag(flags, 'out');
-    if (out) {
-      const header = ['prediction', ...Array.from({ length: k }, (_, j) => `proba_${j}`)];
-      const lines = Array.from({ length: test.rows }, (_, r) => [pred[r], ...Array.from({ length: k }, (_, j) => proba![r * k + j])].join(','));
-      writeFileAtomic(out, [header.join(','), ...lines].join('\n') + '\n');
-    }
+    const p = makePredictions({
+      task,
+      classes,
+      yPred: await model.predict(testSet),
+      ...(task !== 'regression' ? { proba: await model.predictProba(testSet) } : {}),
+      yTrue: testSet.y,
+    });
+    model.dispose();
+    const metrics = test.columns.includes(target) ? headline(scoreForecasts(p).metrics) : undefined;
+    if (out) writeFileAtomic(out, predictionsCsv(p));
     const json = { model: kind, task, params: model.config(), features, trainRows: train.rows, testRows: test.rows, fitSeconds, metrics, out };
     const text = [
       `${kind} (${task}) fitted on ${train.rows} rows x ${features.length} features in ${fitSeconds.toFixed(3)} s`,
@@ -154,24 +147,14 @@ missing values. --out writes one row per test row: prediction and class probabil
   },
 };
 
-function testMetrics(task: Task, y: Float32Array, pred: Float32Array, proba: Float32Array | undefined, k: number): Record<string, number> {
-  const n = y.length;
-  if (task === 'regression') {
-    let se = 0;
-    let ae = 0;
-    for (let r = 0; r < n; r++) {
-      se += (pred[r] - y[r]) ** 2;
-      ae += Math.abs(pred[r] - y[r]);
-    }
-    return { rmse: Math.sqrt(se / n), mae: ae / n };
-  }
-  let hits = 0;
-  for (let r = 0; r < n; r++) if (pred[r] === y[r]) hits++;
-  const metrics: Record<string, number> = { accuracy: hits / n };
-  if (proba) {
-    // Log loss of the probabilities, via the multiclass metric on log-probabilities as margins.
-    const logp = Float64Array.from(proba, (p) => Math.log(Math.max(p, 1e-16)));
-    metrics.logloss = evalMetric('multi:softprob', logp, y, n, k);
-  }
-  return metrics;
+/** Class names of a table's integer targets: "0", "1", ... up to the largest seen (at least two). */
+function classNames(task: Task, y: Float32Array): string[] {
+  let max = 1;
+  for (const v of y) if (Number.isInteger(v) && v > max) max = v;
+  return Array.from({ length: task === 'binary' ? 2 : max + 1 }, (_, i) => String(i));
+}
+
+function headline(m: ReturnType<typeof scoreForecasts>['metrics']): Record<string, number> {
+  if ('rmse' in m) return { rmse: m.rmse, mae: m.mae, r2: m.r2 };
+  return { accuracy: m.accuracy, balancedAccuracy: m.balancedAccuracy, ...(m.logLoss !== undefined ? { logloss: m.logLoss } : {}) };
 }

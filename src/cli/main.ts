@@ -7,8 +7,9 @@ import { benchCommand } from './bench';
 import { fitTableCommand } from './fit-table';
 import { predictCommand, trainCommand } from './train';
 import { evaluateCommand, reportCommand, runCommand } from './evaluate';
+import { validateCommand } from './validate';
 
-const COMMANDS: readonly Command[] = [runCommand, dataCommand, featuresCommand, trainCommand, predictCommand, evaluateCommand, reportCommand, metricsCommand, fitTableCommand, benchCommand];
+const COMMANDS: readonly Command[] = [runCommand, dataCommand, featuresCommand, trainCommand, predictCommand, evaluateCommand, reportCommand, metricsCommand, fitTableCommand, validateCommand, benchCommand];
 
 const USAGE = `stocklab: stock-price prediction experiments
 
@@ -36,9 +37,6 @@ export async function main(argv: string[]): Promise<number> {
     if (flags.help) {
       process.stdout.write(helpText(command) + '\n');
       return 0;
-    }
-    if (positionals.length > 0 && !command.help.includes('<')) {
-      return fail(json, 2, `${command.name}: unexpected argument "${positionals[0]}". See stocklab ${command.name} --help`);
     }
     const result = await command.run(flags, positionals);
     process.stdout.write((json ? JSON.stringify({ command: command.name, ok: true, ...result.json }) : result.text) + '\n');

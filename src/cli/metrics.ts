@@ -6,7 +6,7 @@ import { regressionMetrics } from '../evaluate/regression';
 import { binomialTest, directionalTests } from '../evaluate/significance';
 import { formatPValue } from '../evaluate/verdict';
 import { type Command, oneOf, stringFlag } from './command';
-import { formatTable } from './table';
+import { formatTable } from '../util/table';
 
 const TASKS = ['regression', 'classification'] as const;
 type CliTask = (typeof TASKS)[number];
@@ -30,7 +30,8 @@ vs sign of y_true, rows with y_true = 0 skipped) with binomial tests against 50%
 majority rate, and the information coefficient (Pearson and Spearman).
 Classification: accuracy, balanced accuracy, per-class precision/recall/F1, macro and
 weighted averages, confusion matrix; with probabilities also log loss, Brier score and ROC AUC.
-Bad files exit 3 naming the file, row and column.
+Rows with an empty y_true (forecasts of bars whose outcome is not known yet, as predict
+writes them) are left out and counted. Bad files exit 3 naming the file, row and column.
 
   --predictions PATH             the CSV to score
   --task regression|classification`,
@@ -52,6 +53,8 @@ interface PredictionTable {
   readonly lines: readonly number[];
   readonly probaColumns: readonly string[];
   readonly hasPred: boolean;
+  /** Rows left out because their y_true is empty (forecasts of bars whose outcome is not known yet). */
+  readonly unlabelled: number;
 }
 
 function readPredictions(file: string): PredictionTable {
@@ -71,10 +74,13 @@ function readPredictions(file: string): PredictionTable {
   if (!hasPred && probaColumns.length === 0) fail(`needs a y_pred column or p_<class> probability columns; found [${names.join(', ')}]`, { row: 1 });
   const raw = df.columns.map((c) => df.getColumn(c).toArray() as (string | null)[]);
   // Blank lines come back as all-null rows: skip them but keep file line numbers right.
-  const keep = raw[0].map((_, i) => raw.some((col) => col[i] !== null && col[i]!.trim() !== '')).map((k, i) => (k ? i : -1)).filter((i) => i >= 0);
-  if (keep.length === 0) fail('no data rows');
+  const present = raw[0].map((_, i) => i).filter((i) => raw.some((col) => col[i] !== null && col[i]!.trim() !== ''));
+  if (present.length === 0) fail('no data rows');
+  const yTrue = raw[names.indexOf('y_true')];
+  const keep = present.filter((i) => yTrue[i] !== null && yTrue[i]!.trim() !== '');
+  if (keep.length === 0) fail(`all ${present.length} row(s) have an empty y_true: nothing to score (forecasts of bars whose outcome is not known yet)`);
   const columns = Object.fromEntries(names.map((name, k) => [name, keep.map((i) => (raw[k][i] === null ? null : raw[k][i]!.trim()))]));
-  return { file, columns, lines: keep.map((i) => i + 2), probaColumns, hasPred };
+  return { file, columns, lines: keep.map((i) => i + 2), probaColumns, hasPred, unlabelled: present.length - keep.length };
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|nan)$/i;
@@ -123,12 +129,13 @@ function scoreRegression(t: PredictionTable) {
     file: t.file,
     task: 'regression',
     rows: yTrue.length,
+    unlabelled: t.unlabelled,
     regression,
     directional: { ...direction, pValueVsHalf: tests?.vsHalf.pValue, pValueVsMajority: tests?.vsMajority.pValue },
     informationCoefficient: ic,
   };
   const text = [
-    `${t.file}: regression, ${yTrue.length} rows`,
+    `${t.file}: regression, ${yTrue.length} rows${unlabelledNote(t)}`,
     formatTable(
       ['metric', 'value'],
       [
@@ -197,9 +204,9 @@ function scoreClassification(t: PredictionTable) {
   const majority = Math.max(...m.perClass.map((c) => c.support)) / m.n;
   const correct = Math.round(m.accuracy * m.n);
   const vsMajority = majority < 1 ? binomialTest(correct, m.n, majority) : undefined;
-  const json = { file: t.file, task: 'classification', rows: m.n, classification: { ...m, majorityRate: majority, pValueVsMajority: vsMajority?.pValue } };
+  const json = { file: t.file, task: 'classification', rows: m.n, unlabelled: t.unlabelled, classification: { ...m, majorityRate: majority, pValueVsMajority: vsMajority?.pValue } };
   const text = [
-    `${t.file}: classification (${classes.length} classes), ${m.n} rows`,
+    `${t.file}: classification (${classes.length} classes), ${m.n} rows${unlabelledNote(t)}`,
     formatTable(['metric', 'value'], summaryRows(m, majority, vsMajority?.pValue)),
     '',
     classificationReport(m),
@@ -233,4 +240,8 @@ function classIndexer(classes: readonly string[]): (label: string) => number {
     if (exact >= 0 || !isNumeric(label)) return exact;
     return classes.findIndex((c) => isNumeric(c) && Number(c) === Number(label));
   };
+}
+
+function unlabelledNote(t: PredictionTable): string {
+  return t.unlabelled > 0 ? ` (${t.unlabelled} row(s) with an empty y_true left out)` : '';
 }

@@ -1,16 +1,16 @@
 import { describeBackend, initBackend } from '../backend';
-import { formatTimestamp } from '../data/bars';
 import { loadBars } from '../data/load';
 import { buildDataset, predictionSamples, type ResolvedDatasetConfig } from '../dataset';
 import { UsageError } from '../errors';
-import { classificationMetrics, directionalAccuracy, regressionMetrics } from '../evaluate';
-import { parseExperimentConfig } from '../experiment';
-import { createModel } from '../models';
-import type { Model, SampleSet } from '../models/model';
-import { assertSameFeatures, loadRun, saveRun } from '../artifacts';
+import { parseExperimentConfig, scoreForecasts } from '../experiment';
+import { type Model, createModel } from '../models';
+import { assertSameFeatures } from '../records/feature-check';
+import { makePredictions, predictionsCsv } from '../records/predictions';
+import type { SampleSet } from '../records/samples';
+import { loadRun, saveRun } from '../artifacts';
 import { modelsDir } from '../util/env';
 import { writeFileAtomic } from '../util/fs';
-import { type Command, type Flags, numberFlag, readJsonFile, stringFlag } from './command';
+import { type Command, type Flags, numberFlag, readJsonFile, refuseOverwrite, stringFlag } from './command';
 import { SOURCE_HELP, SOURCE_OPTIONS, sourceFromFlags } from './source-flags';
 
 /** Flags that override the model's hyperparameters, as the seeds' scripts allow (config key each maps to). */
@@ -69,7 +69,7 @@ Overrides: --epochs N --batch-size N --units N --dropout X --learning-rate X --l
       features: dataset.record.config.features,
       labels: dataset.record.config.label,
     });
-    model.dispose?.();
+    model.dispose();
     const json = { modelDir: saved.dir, version: saved.version, backend: backend.name, epochs: fit.epochs, bestEpoch: fit.bestEpoch, fitSeconds: fit.seconds, metrics: metrics.validation ?? metrics.test, testMetrics: metrics.test, dataRange: dataset.record.dataRange };
     const show = (m: Record<string, number> | undefined) => (m ? Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ') : 'n/a');
     const text = [
@@ -82,16 +82,18 @@ Overrides: --epochs N --batch-size N --units N --dropout X --learning-rate X --l
   },
 };
 
-/** Headline metrics of a fitted model on one sample set. */
+/** Headline metrics of a fitted model on one sample set (the same scoring as `evaluate`). */
 async function scoreSet(model: Model, set: SampleSet): Promise<Record<string, number>> {
-  const pred = await model.predict(set);
-  if (model.task === 'regression') {
-    const m = regressionMetrics(set.y, pred);
-    return { mae: m.mae, rmse: m.rmse, r2: m.r2, directionalAccuracy: directionalAccuracy(pred, set.y).accuracy };
-  }
-  const proba = model.predictProba ? await model.predictProba(set) : undefined;
-  const m = classificationMetrics(set.y, { classes: set.classes!, yPred: pred, ...(proba ? { proba } : {}) });
-  return { accuracy: m.accuracy, balancedAccuracy: m.balancedAccuracy, macroF1: m.macro.f1, ...(m.logLoss !== undefined ? { logLoss: m.logLoss } : {}) };
+  const p = makePredictions({
+    task: model.task,
+    classes: set.classes,
+    yPred: await model.predict(set),
+    ...(model.task !== 'regression' ? { proba: await model.predictProba(set) } : {}),
+    yTrue: set.y,
+  });
+  const { metrics } = scoreForecasts(p);
+  if ('rmse' in metrics) return { mae: metrics.mae, rmse: metrics.rmse, r2: metrics.r2, directionalAccuracy: scoreForecasts({ ...p, realized: p.yTrue }).directional.accuracy };
+  return { accuracy: metrics.accuracy, balancedAccuracy: metrics.balancedAccuracy, macroF1: metrics.macro.f1, ...(metrics.logLoss !== undefined ? { logLoss: metrics.logLoss } : {}) };
 }
 
 export const predictCommand: Command = {
@@ -101,11 +103,13 @@ export const predictCommand: Command = {
 
 Applies the saved feature spec and training scaler to the input bars and predicts every bar
 that has a full window, including the latest. Refuses a model whose features differ from the
-data's. Output CSV: date, symbol, prediction, and p_<class> columns for classifiers.
+data's. Output CSV (the layout \`stocklab metrics\` reads): time, symbol, y_true (the label
+where the bars already show it, else empty), y_pred, score, realized, and p_<class> columns
+for classifiers. An existing --out file is refused unless --force.
 
 ${SOURCE_HELP}
   --input PATH                   same as --file (a bars CSV)`,
-  options: { ...SOURCE_OPTIONS, model: { type: 'string' }, version: { type: 'string' }, input: { type: 'string', multiple: true }, out: { type: 'string' }, backend: { type: 'string' } },
+  options: { ...SOURCE_OPTIONS, model: { type: 'string' }, version: { type: 'string' }, input: { type: 'string', multiple: true }, out: { type: 'string' }, force: { type: 'boolean' }, backend: { type: 'string' } },
   async run(flags: Flags) {
     const ref = stringFlag(flags, 'model');
     if (!ref) throw new UsageError('predict: --model DIR_OR_NAME is required');
@@ -115,24 +119,28 @@ ${SOURCE_HELP}
     const { bars } = await loadBars(spec, options);
     const run = await loadRun(ref, { root: modelsDir(), version: stringFlag(flags, 'version') });
     const record = run.config.dataset as { config: ResolvedDatasetConfig };
-    const samples = predictionSamples(record.config, run.scaler, bars);
-    assertSameFeatures(run.config.featureNames, samples.featureNames, run.dir);
+    const { samples, labels } = predictionSamples(record.config, run.scaler, bars);
+    assertSameFeatures(run.config.featureNames, samples.features.names, run.dir);
     const model = run.model;
-    const pred = await model.predict(samples);
-    const classes = samples.classes ?? (run.config.classes as readonly string[] | undefined);
-    const proba = model.task !== 'regression' && model.predictProba ? await model.predictProba(samples) : undefined;
-    const n = samples.shape[0];
-    const header = ['date', 'symbol', 'prediction', ...(proba && classes ? classes.map((c) => `p_${c}`) : [])];
-    const lines = [header.join(',')];
-    for (let i = 0; i < n; i++) {
-      const label = model.task === 'regression' ? String(pred[i]) : (classes?.[pred[i]] ?? String(pred[i]));
-      const p = proba && classes ? classes.map((_, k) => proba[i * classes.length + k]) : [];
-      lines.push([formatTimestamp(samples.timestamps![i], bars.interval), samples.symbols![i], label, ...p].join(','));
-    }
     const out = stringFlag(flags, 'out');
-    if (out) writeFileAtomic(out, lines.join('\n') + '\n');
-    model.dispose?.();
-    const last = lines.at(-1)!;
+    if (out) refuseOverwrite(out, flags);
+    const classes = run.config.classes as readonly string[] | undefined;
+    const p = makePredictions({
+      task: model.task,
+      classes,
+      yPred: await model.predict(samples),
+      ...(model.task !== 'regression' ? { proba: await model.predictProba(samples) } : {}),
+      yTrue: samples.y,
+      timestamps: samples.timestamps,
+      symbols: samples.symbols,
+      barRows: samples.barRows,
+      realized: Float64Array.from(samples.barRows!, (r) => labels.realizedReturn[r]),
+    });
+    model.dispose();
+    const csv = predictionsCsv(p, bars.interval);
+    if (out) writeFileAtomic(out, csv);
+    const n = p.yPred.length;
+    const last = csv.trimEnd().split('\n').at(-1)!;
     return { json: { model: run.dir, rows: n, out, last }, text: `${n} prediction(s) from ${run.dir}${out ? ` written to ${out}` : ''}\nlatest: ${last}` };
   },
 };

@@ -190,3 +190,15 @@ export function formatTimestamp(ms: number, interval: Interval): string {
   const iso = new Date(ms).toISOString();
   return isIntraday(interval) ? iso.replace('.000Z', 'Z') : iso.slice(0, 10);
 }
+
+/**
+ * Bars in a trading year, for annualising: 252 sessions of daily bars, 6.5 hours a session of
+ * intraday bars, 52 weeks, 12 months, 4 quarters.
+ */
+export function barsPerYear(interval: Interval): number {
+  if (isIntraday(interval)) return 252 * Math.round(23_400_000 / intervalMs(interval));
+  if (interval === '5d' || interval === '1wk') return 52;
+  if (interval === '1mo') return 12;
+  if (interval === '3mo') return 4;
+  return 252;
+}

@@ -1,7 +1,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { DataError, type DataIssue, UsageError, describeValue, textExcerpt } from '../errors';
+import { describeValue } from '../config/schema';
+import { DataError, type DataIssue, UsageError, textExcerpt } from '../errors';
 import { type BarTable, type Interval, type SymbolBars, type ValueField, isIntraday, makeBarTable } from './bars';
 import { inferInterval } from './interval';
 
@@ -391,10 +392,14 @@ function isoDateTime(text: string): { wallMs: number; offsetMs: number } | undef
  * naming `where`, so a year alone or a number is never read as something unintended.
  */
 export function parseDateOption(value: unknown, where: string): number {
-  const iso = typeof value === 'string' && (/^\d{4}-\d{2}-\d{2}$/.test(value) || isoDateTime(value) !== undefined);
-  const t = iso ? parseTimestamp(value as string) : Number.NaN;
+  const t = typeof value === 'string' ? parseIsoDate(value) : Number.NaN;
   if (!Number.isFinite(t)) throw new UsageError(`${where} must be an ISO date (YYYY-MM-DD) or date-time; got ${describeValue(value)}`);
   return t;
+}
+
+/** Epoch ms of an ISO date (UTC midnight) or ISO date-time (no offset means UTC); NaN for anything else. */
+export function parseIsoDate(text: string): number {
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) || isoDateTime(text) !== undefined ? parseTimestamp(text) : Number.NaN;
 }
 
 function utcDate(y: number, m: number, d: number): number {

@@ -1,25 +1,13 @@
-import { DataError, UsageError, describeValue } from '../errors';
-import { type BarTable, type Interval, INTERVALS, adjustBars, concatBars, isInterval, sliceByTime } from './bars';
+import { describeValue } from '../config/schema';
+import { DataError, UsageError } from '../errors';
+import { type BarTable, adjustBars, concatBars, sliceByTime } from './bars';
 import { parseDateOption, readBarsCsv } from './csv';
-import { type PlantedSignal, type SyntheticOptions, syntheticMarket } from './synthetic';
+import { type BarSourceSpec, sourceSchema } from './source-schema';
+import { type PlantedSignal, syntheticMarket } from './synthetic';
 import { type RepairMode, type ValidationReport, validateBars } from './validate';
-import { type FetchLike, type CacheUse, loadYahoo } from './yahoo';
+import { type CacheUse, loadYahoo } from './yahoo';
 
-/** Where bars come from. Every source yields the same `BarTable`. */
-export type BarSourceSpec =
-  | ({ readonly source: 'synthetic' } & SyntheticOptions)
-  | { readonly source: 'csv'; readonly files: readonly string[]; readonly symbols?: readonly string[]; readonly interval?: Interval }
-  | {
-      readonly source: 'yahoo';
-      readonly symbols: readonly string[];
-      readonly start: string;
-      readonly end?: string;
-      readonly interval?: Interval;
-      readonly cacheDir?: string;
-      readonly maxAgeMs?: number;
-      readonly refresh?: boolean;
-      readonly fetch?: FetchLike;
-    };
+export type { BarSourceSpec } from './source-schema';
 
 export interface LoadOptions {
   /** Keep bars at or after this ISO date/time. */
@@ -46,8 +34,8 @@ export interface LoadedBars {
 }
 
 /** Load, validate (and optionally repair, filter and adjust) bars from any source. */
-export async function loadBars(spec: BarSourceSpec, options: LoadOptions = {}): Promise<LoadedBars> {
-  checkSourceSpec(spec);
+export async function loadBars(given: BarSourceSpec, options: LoadOptions = {}): Promise<LoadedBars> {
+  const spec = checkSourceSpec(given);
   if (options.repair !== undefined && !(REPAIR_MODES as readonly string[]).includes(options.repair)) {
     throw new UsageError(`repair must be one of ${REPAIR_MODES.join(', ')}; got ${describeValue(options.repair)}`);
   }
@@ -68,9 +56,6 @@ export async function loadBars(spec: BarSourceSpec, options: LoadOptions = {}): 
       break;
     }
     case 'csv': {
-      if (spec.symbols && spec.symbols.length !== spec.files.length) {
-        throw new UsageError(`csv source: "symbols" names ${spec.symbols.length} symbol(s) for ${spec.files.length} file(s); give one symbol per file`);
-      }
       const bySymbol = new Map<string, string>();
       spec.files.forEach((file, k) => {
         const parsed = readBarsCsv(file, { symbol: spec.symbols?.[k], interval: spec.interval });
@@ -125,93 +110,22 @@ export async function loadBars(spec: BarSourceSpec, options: LoadOptions = {}): 
 
 const REPAIR_MODES = ['none', 'drop', 'ffill'] as const;
 
-/** The keys each source takes; anything else is a mistake worth naming. */
-const SOURCE_KEYS: Readonly<Record<BarSourceSpec['source'], readonly string[]>> = {
-  synthetic: ['source', 'symbols', 'bars', 'start', 'interval', 'seed', 'signal', 'annualDrift', 'annualVolatility', 'startPrice'],
-  csv: ['source', 'files', 'symbols', 'interval'],
-  yahoo: ['source', 'symbols', 'start', 'end', 'interval', 'cacheDir', 'maxAgeMs', 'refresh', 'fetch'],
-};
-
 /**
- * The shape of a source spec as it arrives from a JSON config: every mistake a `UsageError`
- * naming the key, what was expected and what was given. Value ranges of the synthetic market
- * are checked by `syntheticMarket` itself.
+ * The spec checked against the one source schema configs use (so a spec built in code gets
+ * the same messages as one read from JSON), plus what a schema cannot say: a symbol named twice.
+ * `fetch` is code, not config, and passes through.
  */
-function checkSourceSpec(spec: unknown): asserts spec is BarSourceSpec {
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-    throw new UsageError(`source spec: expected an object like {"source": "csv", "files": ["SPY.csv"]}; got ${describeValue(spec)}`);
-  }
-  const o = spec as Record<string, unknown>;
-  const source = o.source;
-  if (typeof source !== 'string' || !Object.hasOwn(SOURCE_KEYS, source)) {
-    throw new UsageError(`source spec: "source" must be one of ${Object.keys(SOURCE_KEYS).join(', ')}; got ${describeValue(source)}`);
-  }
-  const where = `${source} source`;
-  const allowed = SOURCE_KEYS[source as BarSourceSpec['source']];
-  for (const key of Object.keys(o)) {
-    if (allowed.includes(key) || o[key] === undefined) continue;
-    const near = closest(key, allowed);
-    throw new UsageError(`${where}: unknown key "${key}"${near ? `; did you mean "${near}"?` : ''} (keys: ${allowed.join(', ')})`);
-  }
-  const stringList = (key: string, required: boolean): void => {
-    const v = o[key];
-    if (v === undefined && !required) return;
-    if (v === undefined) throw new UsageError(`${where}: "${key}" is required: a list like ["SPY"]`);
-    if (typeof v === 'string') throw new UsageError(`${where}: "${key}" must be a list; got ${describeValue(v)} (write [${JSON.stringify(v)}])`);
-    if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'string' || x.trim() === '')) {
-      throw new UsageError(`${where}: "${key}" must be a non-empty list of non-empty strings; got ${Array.isArray(v) ? JSON.stringify(v) : describeValue(v)}`);
-    }
-    const seen = new Set<string>();
-    for (const x of v as string[]) {
-      if (seen.has(x)) throw new UsageError(`${where}: "${key}" lists ${JSON.stringify(x)} twice`);
-      seen.add(x);
-    }
-  };
-  const optional = (key: string, type: 'string' | 'number' | 'boolean' | 'function'): void => {
-    const v = o[key];
-    if (v !== undefined && typeof v !== type) throw new UsageError(`${where}: "${key}" must be a ${type}; got ${describeValue(v)}`);
-  };
-  if (o.interval !== undefined && !(typeof o.interval === 'string' && isInterval(o.interval))) {
-    throw new UsageError(`${where}: "interval" must be one of ${INTERVALS.join(', ')}; got ${describeValue(o.interval)}`);
-  }
-  switch (source) {
-    case 'csv':
-      stringList('files', true);
-      stringList('symbols', false);
-      break;
-    case 'yahoo':
-      stringList('symbols', true);
-      if (typeof o.start !== 'string') throw new UsageError(`${where}: "start" is required: an ISO date like "2015-01-01"; got ${describeValue(o.start)}`);
-      optional('end', 'string');
-      optional('cacheDir', 'string');
-      optional('maxAgeMs', 'number');
-      optional('refresh', 'boolean');
-      optional('fetch', 'function');
-      break;
-    case 'synthetic':
-      stringList('symbols', false);
-      optional('start', 'string');
-      break;
-  }
+function checkSourceSpec(spec: BarSourceSpec): BarSourceSpec {
+  const fetch: unknown = typeof spec === 'object' && spec !== null ? (spec as { fetch?: unknown }).fetch : undefined;
+  if (fetch !== undefined && typeof fetch !== 'function') throw new UsageError(`source.fetch: expected a fetch function, got ${describeValue(fetch)}`);
+  const parsed = sourceSchema.parse(fetch === undefined ? spec : withoutFetch(spec), 'source');
+  const names = (parsed as { symbols?: readonly string[] }).symbols;
+  const twice = names?.find((x, k) => names.indexOf(x) !== k);
+  if (twice !== undefined) throw new UsageError(`source.symbols: ${JSON.stringify(twice)} is listed twice`);
+  return (fetch === undefined ? parsed : { ...parsed, fetch }) as BarSourceSpec;
 }
 
-/** The allowed key a misspelt one most likely meant (edit distance at most 2), if any. */
-function closest(key: string, allowed: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = 3;
-  for (const a of allowed) {
-    const d = editDistance(key.toLowerCase(), a.toLowerCase());
-    if (d < bestD) [best, bestD] = [a, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
+function withoutFetch(spec: object): object {
+  const { fetch: _, ...rest } = spec as { fetch?: unknown };
+  return rest;
 }

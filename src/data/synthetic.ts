@@ -1,6 +1,8 @@
-import { UsageError, describeValue } from '../errors';
+import { describeValue } from '../config/schema';
+import { UsageError } from '../errors';
 import { Rng } from '../util/random';
-import { type BarTable, type Interval, type SymbolBars, INTERVALS, intervalMs, isInterval, isIntraday, makeBarTable } from './bars';
+import { normCdf } from '../util/distributions';
+import { type BarTable, type Interval, type SymbolBars, INTERVALS, barsPerYear, intervalMs, isInterval, isIntraday, makeBarTable } from './bars';
 import { parseDateOption } from './csv';
 import { MAX_PLAUSIBLE_PRICE } from './validate';
 
@@ -101,9 +103,9 @@ export function syntheticMarket(options: SyntheticOptions = {}): SyntheticMarket
   const startMs = parseDateOption(o.start, 'synthetic: start');
 
   const timestamps = tradingTimestamps(startMs, o.bars, o.interval);
-  const barsPerYear = isIntraday(o.interval) ? 252 * Math.round(23_400_000 / intervalMs(o.interval)) : 252;
-  const mu = o.annualDrift / barsPerYear;
-  const calmVar = (o.annualVolatility * o.annualVolatility) / barsPerYear;
+  const perYear = barsPerYear(o.interval);
+  const mu = o.annualDrift / perYear;
+  const calmVar = (o.annualVolatility * o.annualVolatility) / perYear;
   const rho = o.signal;
   const innov = Math.sqrt(1 - rho * rho);
 
@@ -158,7 +160,7 @@ export function syntheticMarket(options: SyntheticOptions = {}): SyntheticMarket
         // Score the forecast made at t-1 for bar t.
         const prevM = condMean[si * n + t - 1];
         const s = Math.sqrt(h) * innov;
-        probSum += normalCdf(Math.abs(prevM) / s);
+        probSum += normCdf(Math.abs(prevM) / s);
         // With no information (m = 0) the oracle's guess is right half the time.
         hits += prevM === 0 ? 0.5 : Math.sign(prevM) === Math.sign(r) ? 1 : 0;
         scored++;
@@ -192,14 +194,6 @@ function tradingTimestamps(startMs: number, count: number, interval: Interval): 
     dayStart += day;
   }
   return out;
-}
-
-/** Standard normal CDF (Abramowitz-Stegun 7.1.26 via erf; absolute error < 1.5e-7). */
-export function normalCdf(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * z);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
-  return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

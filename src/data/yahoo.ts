@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataError, SourceUnavailableError, UsageError, describeValue } from '../errors';
+import { describeValue } from '../config/schema';
+import { DataError, SourceUnavailableError, UsageError } from '../errors';
 import { dataDir } from '../util/env';
 import { writeJsonAtomic } from '../util/fs';
 import { parseDateOption } from './csv';

@@ -1,12 +1,14 @@
 import { type BarTable, formatTimestamp } from '../data/bars';
 import { barsToFrame } from '../data/frame';
 import { loadBars } from '../data/load';
+import type { PlantedSignal } from '../data/synthetic';
 import { buildFeatures, featureColumns } from '../features';
 import { type Labels, computeLabels } from '../labels';
-import type { SampleSet, Task } from '../models/model';
+import type { FeatureMatrix, SampleSet } from '../records/samples';
+import type { Task } from '../records/task';
 import { type ScalerJSON, Scaler } from '../scale';
 import { type Split, describeSplit, makeSplit, segmentIndices, type SplitSegment } from '../split';
-import { type FeatureMatrix, type SampleRows, featureMatrix, sampleSpans, selectSampleRows, tabularSamples, windowSamples } from '../window';
+import { type SampleRows, featureMatrix, sampleSpans, scaleMatrix, selectSampleRows, windowSamples } from '../window';
 import { type ResolvedDatasetConfig, loadOptionsOf, parseDatasetConfig } from './config';
 
 /** Bars, features, labels, valid sample rows and the split: everything before fitting the scaler. */
@@ -18,9 +20,14 @@ export interface PreparedDataset {
   /** Bar rows that are samples; the split's sample indices index this. */
   readonly sampleRows: SampleRows;
   readonly split: Split;
+  /** The synthetic source's planted signal (its best achievable directional accuracy), when bars came from it. */
+  readonly signal?: PlantedSignal;
 }
 
-/** One fold's sample sets and the scaler fitted on its training samples. */
+/**
+ * One fold's sample sets and the scaler fitted on its training samples. The three sets are
+ * views over one scaled float32 copy of the feature matrix.
+ */
 export interface DatasetFold {
   readonly index: number;
   readonly train: SampleSet;
@@ -49,7 +56,8 @@ export interface Dataset extends DatasetFold {
 /** Load bars, build features (one polars query) and labels, pick valid sample rows and split them. */
 export async function prepareDataset(configJson: unknown, bars?: BarTable): Promise<PreparedDataset> {
   const config = parseDatasetConfig(configJson);
-  const table = bars ?? (await loadBars(config.source, loadOptionsOf(config))).bars;
+  const loaded = bars ? undefined : await loadBars(config.source, loadOptionsOf(config));
+  const table = bars ?? loaded!.bars;
   const columns = featureColumns(config.features);
   const frame = buildFeatures(barsToFrame(table), config.features);
   const features = featureMatrix(
@@ -59,7 +67,7 @@ export async function prepareDataset(configJson: unknown, bars?: BarTable): Prom
   const labels = computeLabels(table, config.label);
   const sampleRows = selectSampleRows(table, features, labels, config.lookback);
   const split = makeSplit(sampleSpans(table, labels, sampleRows.rows), config.split);
-  return { config, bars: table, features, labels, sampleRows, split };
+  return { config, bars: table, features, labels, sampleRows, split, ...(loaded?.signal ? { signal: loaded.signal } : {}) };
 }
 
 /** Fit the scaler on fold `k`'s training samples (their bars only) and cut its sample sets. */
@@ -70,10 +78,8 @@ export function datasetFold(prepared: PreparedDataset, k = 0): DatasetFold {
   const rowsOf = (seg: SplitSegment) => Array.from(segmentIndices(seg), (i) => sampleRows.rows[i]);
   const trainRows = rowsOf(fold.train);
   const scaler = new Scaler(config.scaler).fit(features.values, features.names.length, trainRows);
-  const cut = (rows: number[]): SampleSet =>
-    config.layout === 'tabular'
-      ? tabularSamples(bars, features, labels, rows, { lags: config.lookback - 1, scaler })
-      : windowSamples(bars, features, labels, rows, { lookback: config.lookback, scaler });
+  const scaled: FeatureMatrix = scaleMatrix(features, scaler);
+  const cut = (rows: number[]): SampleSet => windowSamples(bars, scaled, labels, rows, config.lookback);
   const train = cut(trainRows);
   const test = cut(rowsOf(fold.test));
   if (!fold.validation) return { index: k, train, test, scaler };
@@ -101,7 +107,7 @@ export async function buildDataset(configJson: unknown, bars?: BarTable): Promis
       last: formatTimestamp(ts.reduce((a, b) => Math.max(a, b), -Infinity), table.interval),
       bars: ts.length,
     },
-    samples: { train: fold.train.shape[0], validation: fold.validation?.shape[0] ?? 0, test: fold.test.shape[0], excluded: sampleRows.excluded },
+    samples: { train: fold.train.rows.length, validation: fold.validation?.rows.length ?? 0, test: fold.test.rows.length, excluded: sampleRows.excluded },
     split: describeSplit(split, { interval: table.interval }),
   };
   return { ...fold, prepared, record };

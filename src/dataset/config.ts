@@ -1,8 +1,11 @@
-import { UsageError } from '../errors';
+import { ConfigError, type Schema, bool, custom, int, obj, oneOf, opt, req, str } from '../config/schema';
+import { parseTimestamp } from '../data/csv';
 import type { BarSourceSpec, LoadOptions } from '../data/load';
-import { type FeatureDef, type FeatureSpec, presetSpec, validateFeatureSpec } from '../features';
-import { type LabelSpec, parseLabelSpec } from '../labels';
-import { type SplitSpec, parseSplitSpec } from '../split';
+import { sourceSchema } from '../data/source-schema';
+import { UsageError } from '../errors';
+import { type FeatureDef, type FeatureSpec, PRESETS, featureNames, presetSpec, validateFeatureSpec } from '../features';
+import { type LabelSpec, labelSchema } from '../labels';
+import { type SplitSpec, splitSchema } from '../split';
 import { SCALER_KINDS, type ScalerKind } from '../scale';
 
 /**
@@ -13,8 +16,8 @@ import { SCALER_KINDS, type ScalerKind } from '../scale';
  * - `features`: a feature spec (array of `{name, params}`) or a preset name;
  * - `label`, `split` (default chronological 70/15/15): see `LabelSpec`, `SplitSpec`;
  * - `scaler`: default `standard`, fitted on the training samples' bars only;
- * - `lookback`: bars per sample window, default 1; `layout`: `sequence` (default,
- *   `[n, lookback, features]`) or `tabular` (the window flattened into lag columns).
+ * - `lookback`: bars per sample window, default 1. Sequence models read whole windows;
+ *   tabular models read the lags their config declares (within the window).
  */
 export interface DatasetConfig {
   readonly source: BarSourceSpec;
@@ -26,7 +29,6 @@ export interface DatasetConfig {
   readonly split?: SplitSpec;
   readonly scaler?: ScalerKind;
   readonly lookback?: number;
-  readonly layout?: 'sequence' | 'tabular';
 }
 
 /** A config with every default filled in and the feature spec resolved (saved with the dataset). */
@@ -40,42 +42,61 @@ export interface ResolvedDatasetConfig {
   readonly split: SplitSpec;
   readonly scaler: ScalerKind;
   readonly lookback: number;
-  readonly layout: 'sequence' | 'tabular';
 }
 
-/** Check a dataset config (typically parsed from JSON) and fill in its defaults. */
-export function parseDatasetConfig(value: unknown): ResolvedDatasetConfig {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError('dataset config must be an object');
-  const o = value as Record<string, unknown>;
-  const source = o.source as BarSourceSpec | undefined;
-  if (typeof source !== 'object' || source === null || typeof source.source !== 'string') {
-    throw new UsageError('dataset config: "source" must be a bar source spec like {"source": "csv", "files": ["SPY.csv"]}');
+const featureSpecSchema: Schema<readonly FeatureDef[]> = custom(
+  'a preset name or an array of {name, params}',
+  (v, path) => {
+    try {
+      return validateFeatureSpec(typeof v === 'string' ? presetSpec(v) : v);
+    } catch (err) {
+      if (err instanceof UsageError) throw new ConfigError(path, err.message);
+      throw err;
+    }
+  },
+  () => ({
+    description: 'A preset name or a list of features.',
+    anyOf: [
+      { enum: Object.keys(PRESETS) },
+      {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { name: { enum: featureNames() }, params: { type: 'object', additionalProperties: { type: 'number' } } },
+          required: ['name'],
+          additionalProperties: false,
+        },
+      },
+    ],
+  }),
+);
+
+const isoDate = (doc: string) => str({ check: (v) => (Number.isNaN(parseTimestamp(v)) ? `expected an ISO date, got the string ${JSON.stringify(v)}` : undefined), doc });
+
+/** The dataset config as a strict schema; parsing fills in every default. */
+export const datasetSchema: Schema<ResolvedDatasetConfig> = obj(
+  {
+    source: req(sourceSchema),
+    start: opt(isoDate('Keep bars at or after this date (feature warm-up uses the first bars of the range).')),
+    end: opt(isoDate('Keep bars before this date.')),
+    adjust: opt(bool('Scale OHLC by adjClose/close (split and dividend adjustment).'), false),
+    features: req(featureSpecSchema),
+    label: req(labelSchema),
+    split: opt(splitSchema, { kind: 'chronological' } as SplitSpec),
+    scaler: opt(oneOf(SCALER_KINDS, 'Fitted on the training samples only.'), 'standard' as ScalerKind),
+    lookback: opt(int({ min: 1, max: 10_000, doc: 'Bars per sample window (sequence models read all; tabular models read their lags).' }), 1),
+  },
+  { doc: 'Everything that defines a dataset: the same config gives the same samples.' },
+) as Schema<ResolvedDatasetConfig>;
+
+/** Check a dataset config (typically parsed from JSON) and fill in its defaults; `source` names the file in errors. */
+export function parseDatasetConfig(value: unknown, source?: string): ResolvedDatasetConfig {
+  try {
+    return datasetSchema.parse(value, '');
+  } catch (err) {
+    if (err instanceof ConfigError && source) throw err.in(source);
+    throw err;
   }
-  for (const key of ['start', 'end'] as const) {
-    if (o[key] !== undefined && typeof o[key] !== 'string') throw new UsageError(`dataset config: "${key}" must be an ISO date string`);
-  }
-  if (o.features === undefined) throw new UsageError('dataset config: "features" is required (a feature spec array or a preset name)');
-  const features = validateFeatureSpec(typeof o.features === 'string' ? presetSpec(o.features) : o.features);
-  if (o.label === undefined) throw new UsageError('dataset config: "label" is required');
-  const scaler = o.scaler ?? 'standard';
-  if (!(SCALER_KINDS as readonly unknown[]).includes(scaler)) throw new UsageError(`dataset config: "scaler" must be one of ${SCALER_KINDS.join(', ')}, got ${JSON.stringify(scaler)}`);
-  const lookback = o.lookback ?? 1;
-  if (typeof lookback !== 'number' || !Number.isInteger(lookback) || lookback < 1) throw new UsageError(`dataset config: "lookback" must be an integer >= 1, got ${JSON.stringify(lookback)}`);
-  const layout = o.layout ?? 'sequence';
-  if (layout !== 'sequence' && layout !== 'tabular') throw new UsageError(`dataset config: "layout" must be "sequence" or "tabular", got ${JSON.stringify(layout)}`);
-  if (o.adjust !== undefined && typeof o.adjust !== 'boolean') throw new UsageError('dataset config: "adjust" must be true or false');
-  return {
-    source,
-    ...(o.start !== undefined ? { start: o.start as string } : {}),
-    ...(o.end !== undefined ? { end: o.end as string } : {}),
-    adjust: (o.adjust as boolean | undefined) ?? false,
-    features,
-    label: parseLabelSpec(o.label),
-    split: o.split === undefined ? { kind: 'chronological' } : parseSplitSpec(o.split),
-    scaler: scaler as ScalerKind,
-    lookback,
-    layout,
-  };
 }
 
 export function loadOptionsOf(config: ResolvedDatasetConfig): LoadOptions {

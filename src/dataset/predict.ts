@@ -1,25 +1,34 @@
 import type { BarTable } from '../data/bars';
 import { barsToFrame } from '../data/frame';
-import { buildFeatures, featureColumns } from '../features';
-import type { SampleSet } from '../models/model';
+import { DataError } from '../errors';
+import { buildFeatures, featureColumns, warmupBars } from '../features';
+import { type Labels, computeLabels } from '../labels';
+import type { SampleSet } from '../records/samples';
 import { Scaler } from '../scale';
-import { type LabelColumn, featureMatrix, selectSampleRows, tabularSamples, windowSamples } from '../window';
+import { type LabelColumn, featureMatrix, scaleMatrix, selectSampleRows, windowSamples } from '../window';
 import type { ResolvedDatasetConfig } from './config';
 
 /**
  * Samples for prediction: the saved dataset config's features on new bars, scaled with the
  * saved (training) scaler, one sample for every bar that has a full window of features,
- * including the latest bars, whose labels are not known yet. `y` is 0 (unknown).
+ * including the latest bars, whose labels are not known yet (`y` is NaN there), and the labels
+ * where the bars already show them, so forecasts can be scored. Too few bars for a single
+ * window is a `DataError` saying how many are needed.
  */
-export function predictionSamples(config: ResolvedDatasetConfig, scalerJson: unknown, bars: BarTable): SampleSet {
+export function predictionSamples(config: ResolvedDatasetConfig, scalerJson: unknown, bars: BarTable): { samples: SampleSet; labels: Labels } {
   const columns = featureColumns(config.features);
   const frame = buildFeatures(barsToFrame(bars), config.features);
   const features = featureMatrix(columns, columns.map((c) => frame.getColumn(c).toArray() as (number | null)[]));
+  const labels = computeLabels(bars, config.label);
   // No label is needed to predict: a defined placeholder lets every full window through.
   const unknown: LabelColumn = { value: new Float64Array(bars.timestamp.length) };
   const { rows } = selectSampleRows(bars, features, unknown, config.lookback);
-  const scaler = Scaler.fromJSON(scalerJson);
-  return config.layout === 'tabular'
-    ? tabularSamples(bars, features, unknown, rows, { lags: config.lookback - 1, scaler })
-    : windowSamples(bars, features, unknown, rows, { lookback: config.lookback, scaler });
+  if (rows.length === 0) {
+    const need = warmupBars(config.features) + config.lookback;
+    throw new DataError(
+      bars.symbols.map((s) => ({ code: 'too_short', severity: 'error' as const, source: 'prediction bars', symbol: s.symbol, message: `${s.end - s.start} bar(s); a forecast needs at least ${need} (feature warm-up ${need - config.lookback} + lookback ${config.lookback})` })),
+    );
+  }
+  const samples = windowSamples(bars, scaleMatrix(features, Scaler.fromJSON(scalerJson)), unknown, rows, config.lookback);
+  return { samples: { ...samples, y: Float32Array.from(samples.barRows!, (r) => labels.value[r]) }, labels };
 }

@@ -1,4 +1,5 @@
-import { formatTable } from '../cli/table';
+import { argmaxRows } from '../records/task';
+import { formatTable } from '../util/table';
 import { averageRanks } from './moments';
 import { checkPaired } from './regression';
 
@@ -67,7 +68,7 @@ export function classificationMetrics(yTrue: ArrayLike<number>, input: Classific
   if (k < 2) throw new RangeError(`classification needs at least two classes, got ${k}`);
   const n = yTrue.length;
   if (proba && proba.length !== n * k) throw new RangeError(`probabilities: expected ${n} x ${k} = ${n * k} values, got ${proba.length}`);
-  const yPred = input.yPred ?? (proba ? argmaxRows(proba, k) : undefined);
+  const yPred = input.yPred ?? (proba ? argmaxRows(proba, n, k) : undefined);
   if (!yPred) throw new RangeError('classification needs predicted classes or probabilities');
   checkPaired(yTrue, yPred);
   for (let i = 0; i < n; i++) {
@@ -152,18 +153,6 @@ export function binaryRocAuc(positive: ArrayLike<number>, score: ArrayLike<numbe
   const nNeg = positive.length - nPos;
   if (nPos === 0 || nNeg === 0) return Number.NaN;
   return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
-}
-
-/** Index of each row's largest value (the first one on ties, as `numpy.argmax`). */
-function argmaxRows(matrix: ArrayLike<number>, columns: number): Int32Array {
-  const n = matrix.length / columns;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < columns; c++) if (matrix[i * columns + c] > matrix[i * columns + best]) best = c;
-    out[i] = best;
-  }
-  return out;
 }
 
 /** scikit-learn-style `classification_report` plus the confusion matrix, as plain text. */

@@ -1,4 +1,4 @@
-import { studentTCdf } from './distributions';
+import { studentTCdf } from '../util/distributions';
 import { averageRanks, pearson } from './moments';
 import { checkPaired } from './regression';
 

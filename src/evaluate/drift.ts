@@ -2,7 +2,7 @@
  * Has the data moved since training? Population stability index and the two-sample
  * Kolmogorov-Smirnov test, per feature, training rows against recent rows.
  */
-import { kolmogorovSf } from './distributions';
+import { kolmogorovSf } from '../util/distributions';
 import { sortedQuantile } from './moments';
 
 export interface PsiOptions {

@@ -6,5 +6,5 @@ export * from './significance';
 export * from './verdict';
 export * from './gate';
 export * from './drift';
-export * from './distributions';
+export * from '../util/distributions';
 export { averageRanks, pearson, shapeMoments } from './moments';

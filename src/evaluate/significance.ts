@@ -7,7 +7,7 @@
  */
 import { Rng } from '../util/random';
 import type { DirectionalAccuracy } from './direction';
-import { binomialUpperTail, normCdf, normQuantile, studentTCdf } from './distributions';
+import { binomialUpperTail, normCdf, normQuantile, studentTCdf } from '../util/distributions';
 import { mean, shapeMoments, sortedQuantile, variance } from './moments';
 import { checkPaired } from './regression';
 

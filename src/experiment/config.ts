@@ -1,8 +1,8 @@
-import { UsageError } from '../errors';
-import type { DatasetConfig } from '../dataset';
+import { ConfigError, type Schema, arr, custom, int, num, obj, oneOf, opt, req, str } from '../config/schema';
+import { type DatasetConfig, datasetSchema } from '../dataset';
 import type { Execution } from '../backtest';
 import type { GateThresholds } from '../evaluate';
-import type { FitOptions } from '../models/model';
+import { type FitOptions, modelFactory, modelKinds, parseModelConfig } from '../models';
 
 /** One model in an experiment: a registered kind, its hyperparameters and how to fit it. */
 export interface ModelEntry {
@@ -15,7 +15,11 @@ export interface ModelEntry {
 
 /** How forecasts become positions in the backtest. */
 export interface BacktestSpec {
-  /** Long when the score is above this. Default 0 for return forecasts, 0.5 for P(up). */
+  /**
+   * Long when the directional score is above this. The score is the predicted return
+   * (regression) or P(UP) - P(DOWN) (classification), so the default 0 means "up is the
+   * likelier move" for both.
+   */
   readonly longAbove?: number;
   /** Short when the score is below this. Default: never short. */
   readonly shortBelow?: number;
@@ -35,6 +39,8 @@ export interface ExperimentConfig {
   readonly name: string;
   readonly dataset: DatasetConfig;
   readonly models: readonly ModelEntry[];
+  /** Name of the model every other is compared with (Diebold-Mariano). Default: the first baseline-tagged model. */
+  readonly baseline?: string;
   readonly backtest?: BacktestSpec;
   readonly gate?: GateThresholds;
   /** Configurations tried before this one (for the deflated Sharpe ratio). Default: the number of models. */
@@ -43,23 +49,94 @@ export interface ExperimentConfig {
   readonly seed?: number;
 }
 
-export function parseExperimentConfig(value: unknown, where = 'experiment config'): ExperimentConfig {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${where} must be a JSON object`);
-  const o = value as Record<string, unknown>;
-  if (typeof o.name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(o.name)) throw new UsageError(`${where}: "name" must be a string of letters, digits, '.', '_' or '-'`);
-  if (typeof o.dataset !== 'object' || o.dataset === null) throw new UsageError(`${where}: "dataset" must be a dataset config object`);
-  const models = o.models ?? (o.model ? [o.model] : undefined);
-  if (!Array.isArray(models) || models.length === 0) throw new UsageError(`${where}: "models" must be a non-empty array of {kind, config?, fit?}`);
-  const names = new Set<string>();
-  models.forEach((m, i) => {
-    if (typeof m !== 'object' || m === null || typeof (m as ModelEntry).kind !== 'string') throw new UsageError(`${where}: models[${i}] needs a "kind"`);
-    const name = (m as ModelEntry).name ?? (m as ModelEntry).kind;
-    if (names.has(name)) throw new UsageError(`${where}: model name "${name}" appears twice; give each a distinct "name"`);
-    names.add(name);
-  });
-  if (o.trials !== undefined && !(Number.isInteger(o.trials) && (o.trials as number) >= 1)) throw new UsageError(`${where}: "trials" must be a positive integer`);
-  if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new UsageError(`${where}: "seed" must be an integer`);
-  return { ...(o as unknown as ExperimentConfig), models: models as ModelEntry[] };
+const NAME = /^(?!\.{1,2}$)[A-Za-z0-9._-]+$/;
+const bps = (doc: string) => num({ min: 0, max: 10_000, doc });
+
+const fitSchema = obj({
+  epochs: opt(int({ min: 1, doc: 'Epochs or boosting rounds (overrides the model config).' })),
+  batchSize: opt(int({ min: 1 })),
+  earlyStoppingPatience: opt(int({ min: 0 })),
+  classWeights: opt(arr(num({ min: 0 }), { minItems: 2, doc: 'Loss weight per class index.' })),
+});
+
+/** A model entry: `config` is checked by the kind's own schema, at `models[i].config`. */
+const modelEntrySchema: Schema<ModelEntry> = custom<ModelEntry>(
+  'a model entry {kind, name?, config?, fit?}',
+  (v, path) => {
+    const entry = obj({ name: opt(str({ pattern: NAME, patternDoc: "letters, digits, '.', '_' or '-'" })), kind: req(str()), config: opt(custom('an object', (c) => c, () => ({}))), fit: opt(fitSchema) }).parse(v, path);
+    modelFactory(entry.kind, `${path}.kind`);
+    const config = parseModelConfig(entry.kind, entry.config ?? {}, `${path}.config`);
+    return { ...entry, config } as ModelEntry;
+  },
+  () => ({
+    type: 'object',
+    required: ['kind'],
+    properties: { name: { type: 'string' }, kind: { enum: modelKinds() }, config: { type: 'object' }, fit: fitSchema.json() },
+    additionalProperties: false,
+    allOf: modelKinds().map((kind) => ({ if: { properties: { kind: { const: kind } } }, then: { properties: { config: modelFactory(kind).configSchema.json() } } })),
+  }),
+);
+
+export const backtestSchema = obj(
+  {
+    longAbove: opt(num({ min: -1e9, max: 1e9, doc: 'Long when the directional score is above this. Default 0.' })),
+    shortBelow: opt(num({ min: -1e9, max: 1e9, doc: 'Short when the score is below this. Default: never short.' })),
+    execution: opt(oneOf(['next-open', 'close-to-close'] as const)),
+    commissionBps: opt(bps('Commission per side in basis points. Default 1.')),
+    slippageBps: opt(bps('Slippage per side in basis points. Default 1.')),
+  },
+  {
+    doc: 'How forecasts become positions.',
+    check: (b) => (b.shortBelow !== undefined && b.longAbove !== undefined && b.shortBelow > b.longAbove ? { field: 'shortBelow', problem: `(${b.shortBelow}) must not exceed longAbove (${b.longAbove})` } : undefined),
+  },
+);
+
+export const gateSchema = obj(
+  {
+    minDirectionalAccuracy: opt(num({ min: 0, max: 1, doc: 'Minimum directional accuracy, as a fraction. Default 0.55.' })),
+    minProfitFactor: opt(num({ min: 0, doc: 'Minimum backtest profit factor. Default 1.5.' })),
+    maxDrawdownPct: opt(num({ min: 0, max: 100, doc: 'Maximum drawdown in percent. Default 20.' })),
+  },
+  { doc: 'Thresholds a model must meet before anyone trades it.' },
+);
+
+/** The experiment config as a strict schema: the source of `stocklab validate` and of schema/experiment.schema.json. */
+export const experimentSchema: Schema<ExperimentConfig> = obj(
+  {
+    $schema: opt(str({ doc: 'Path of the JSON Schema, for editors.' })),
+    name: req(str({ pattern: NAME, patternDoc: "letters, digits, '.', '_' or '-' (not '.' or '..')", doc: 'Names the report folder.' })),
+    dataset: req(datasetSchema),
+    models: req(arr(modelEntrySchema, { minItems: 1 })),
+    baseline: opt(str({ doc: 'Name of the model the others are compared with (Diebold-Mariano). Default: the first baseline-tagged model.' })),
+    backtest: opt(backtestSchema),
+    gate: opt(gateSchema),
+    trials: opt(int({ min: 1, doc: 'Configurations tried (deflated Sharpe ratio). Default: the number of models.' })),
+    seed: opt(int({ doc: 'Seed for every model fit. Default 42.' })),
+  },
+  {
+    doc: 'A stocklab experiment: dataset, models, backtest and gate.',
+    check: (e) => {
+      const names = new Set<string>();
+      for (const [i, m] of e.models.entries()) {
+        const name = modelName(m);
+        if (names.has(name)) return { field: `models[${i}].name`, problem: `model name "${name}" appears twice; give each a distinct "name"` };
+        names.add(name);
+      }
+      if (e.baseline !== undefined && !names.has(e.baseline)) return { field: 'baseline', problem: `names no model; models: ${[...names].join(', ')}` };
+      return undefined;
+    },
+  },
+) as unknown as Schema<ExperimentConfig>;
+
+/** Check an experiment config; errors name the path (`models[0].config.epochs`) and exit 2. */
+export function parseExperimentConfig(value: unknown, where = ''): ExperimentConfig {
+  try {
+    const { $schema: _schema, ...config } = experimentSchema.parse(value, '') as ExperimentConfig & { $schema?: string };
+    return config;
+  } catch (err) {
+    if (err instanceof ConfigError && where) throw err.in(where);
+    throw err;
+  }
 }
 
 export function modelName(entry: ModelEntry): string {

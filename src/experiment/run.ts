@@ -1,7 +1,7 @@
 import { activeBackend } from '../backend';
-import { type BacktestStats, backtestStats, runBacktest, targetPositions } from '../backtest';
-import { type BarTable, formatTimestamp } from '../data/bars';
-import { datasetFold, prepareDataset } from '../dataset';
+import { type BacktestStats, type PortfolioBacktest, backtestStats, portfolioBacktest, runBacktest, targetPositions } from '../backtest';
+import { type BarTable, barsPerYear, formatTimestamp } from '../data/bars';
+import { type DatasetFold, type PreparedDataset, datasetFold, prepareDataset } from '../dataset';
 import {
   type ClassificationMetrics,
   type DirectionalAccuracy,
@@ -19,26 +19,21 @@ import {
   regressionMetrics,
   verdict,
 } from '../evaluate';
-import type { Model, SampleSet, Task } from '../models/model';
-import { sampleColumns } from '../models/model';
-import { createModel } from '../models';
+import { type FitResult, createModel, modelFactory } from '../models';
+import { type Predictions, concatPredictions, makePredictions } from '../records/predictions';
+import { type SampleSet, sampleColumns, sampleCount } from '../records/samples';
+import type { Task } from '../records/task';
 import { type TimelineBar, describeSplit, splitTimeline } from '../split';
-import { type ExperimentConfig, type ModelEntry, modelName, parseExperimentConfig } from './config';
+import { type BacktestSpec, type ExperimentConfig, type ModelEntry, modelName, parseExperimentConfig } from './config';
 
-/** Out-of-sample predictions of one model, pooled over folds, in fold order. */
-export interface PooledPredictions {
-  readonly timestamps: number[];
-  readonly symbols: string[];
-  /** Label value (regression target or class index). */
-  readonly y: number[];
-  /** Predicted value or class index. */
-  readonly pred: number[];
-  /** Class probabilities, row-major [n, classes] (classification). */
-  readonly proba: number[];
-  /** Directional score: the predicted return (regression) or P(UP) - P(DOWN) (classification). */
-  readonly score: number[];
-  /** The label's realised return (close at the bar to close at the label's end). */
-  readonly realized: number[];
+/** One model's fit on one fold and its out-of-sample forecasts. */
+export interface FoldForecast {
+  readonly fold: number;
+  readonly fit: FitResult;
+  readonly predictions: Predictions;
+  readonly importance?: Readonly<Record<string, number>>;
+  /** What the model read of each sample, e.g. `lags 0,1,2 x 5 features`. */
+  readonly input: string;
 }
 
 export interface FoldResult {
@@ -51,32 +46,50 @@ export interface FoldResult {
   readonly score: number;
 }
 
+export interface ForecastScores {
+  readonly metrics: ClassificationMetrics | RegressionMetrics;
+  readonly directional: DirectionalAccuracy;
+  readonly ic: InformationCoefficient;
+}
+
 export interface SymbolBacktest {
   readonly symbol: string;
+  readonly tradeReturns: readonly number[];
   readonly stats: BacktestStats;
+  readonly timestamps: Float64Array;
   readonly x: string[];
-  readonly equity: number[];
-  readonly buyHold: number[];
-  readonly position: number[];
-  readonly returns: number[];
+  readonly equity: Float64Array;
+  readonly buyHold: Float64Array;
+  readonly position: Float64Array;
+  readonly returns: Float64Array;
+}
+
+export interface ForecastBacktest {
+  readonly symbols: SymbolBacktest[];
+  /** Equal-weight portfolio of every symbol: the pooled view the verdict and gate use. */
+  readonly portfolio: PortfolioBacktest;
 }
 
 export interface ModelResult {
   readonly name: string;
   readonly kind: string;
   readonly task: Task;
+  readonly baseline: boolean;
+  readonly input: string;
   readonly classes?: readonly string[];
   readonly folds: FoldResult[];
   readonly history?: Readonly<Record<string, readonly number[]>>;
   readonly importance?: Readonly<Record<string, number>>;
-  readonly predictions: PooledPredictions;
+  readonly predictions: Predictions;
   readonly metrics: ClassificationMetrics | RegressionMetrics;
   readonly directional: DirectionalAccuracy;
   readonly ic: InformationCoefficient;
   readonly backtests: SymbolBacktest[];
+  readonly portfolio: PortfolioBacktest;
   readonly verdict: Verdict;
-  /** Gate on the pooled directional accuracy and the first symbol's backtest (every symbol's gate in `gates`). */
+  /** Gate on the pooled directional accuracy and the portfolio backtest. */
   readonly gate: GateResult;
+  /** Gate per symbol, on that symbol's directional accuracy and backtest. */
   readonly gates: Record<string, GateResult>;
 }
 
@@ -90,6 +103,13 @@ export interface ExperimentResult {
   readonly symbols: string[];
   readonly features: readonly string[];
   readonly label: { readonly name: string; readonly task: Task; readonly classes?: readonly string[] };
+  /** The model every other is compared with, when the experiment has one. */
+  readonly baseline?: string;
+  /**
+   * Best achievable directional accuracy of next-bar forecasts, when the bars come from the
+   * synthetic source with a planted signal (the Bayes-optimal forecast's expected hit rate).
+   */
+  readonly bestAccuracy?: number;
   readonly models: ModelResult[];
   /** PSI/KS per feature: the last fold's training samples against its test samples. */
   readonly drift: FeatureDrift[];
@@ -104,11 +124,152 @@ export interface RunOptions {
 }
 
 /**
- * Walk-forward evaluation: every model (baselines included) is refitted on each fold's training
- * samples and predicts that fold's test samples; out-of-sample predictions are pooled and scored
- * (metrics, directional accuracy, IC), traded (next-bar backtest with costs), tested for
- * significance (binomial, deflated Sharpe, Diebold-Mariano against `naive` for regressions) and
- * put through the deployment gate.
+ * Stage 1: fit a fresh model of `entry` on the fold's training samples and forecast its test
+ * samples. Nothing of the test samples reaches `fit`.
+ */
+export async function fitAndPredictFold(entry: ModelEntry, prepared: PreparedDataset, fold: DatasetFold, seed: number): Promise<FoldForecast> {
+  const { labels } = prepared;
+  const model = createModel(entry.kind, labels.task, entry.config ?? {});
+  try {
+    const fit = await model.fit(fold.train, fold.validation, { ...entry.fit, seed });
+    const test = fold.test;
+    const predictions = makePredictions({
+      task: labels.task,
+      classes: labels.classes,
+      yPred: await model.predict(test),
+      ...(labels.task !== 'regression' ? { proba: await model.predictProba(test) } : {}),
+      yTrue: test.y,
+      timestamps: test.timestamps,
+      symbols: test.symbols,
+      barRows: test.barRows,
+      realized: test.barRows && Float64Array.from(test.barRows, (r) => labels.realizedReturn[r]),
+    });
+    const importance = model.importance();
+    return { fold: fold.index, fit, predictions, ...(importance ? { importance } : {}), input: model.inputDescription() };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Stage 2: metrics, directional accuracy and information coefficient of forecasts. */
+export function scoreForecasts(p: Predictions): ForecastScores {
+  const metrics =
+    p.task === 'regression'
+      ? regressionMetrics(p.yTrue, p.yPred)
+      : classificationMetrics(p.yTrue, { classes: p.classes ?? [], yPred: p.yPred, ...(p.proba ? { proba: p.proba } : {}) });
+  return { metrics, directional: directionalAccuracy(p.score, p.realized), ic: informationCoefficient(p.score, p.realized) };
+}
+
+/**
+ * Stage 3: trade each symbol over its out-of-sample span (position from the score at each
+ * forecast bar, flat elsewhere), then pool the symbols into an equal-weight portfolio.
+ * Forecasts are placed by their bar rows: one sort, no lookups.
+ */
+export function backtestForecasts(bars: BarTable, p: Predictions, spec: BacktestSpec = {}): ForecastBacktest {
+  const order = Int32Array.from({ length: p.barRows.length }, (_, i) => i).sort((i, j) => p.barRows[i] - p.barRows[j]);
+  const perYear = barsPerYear(bars.interval);
+  const symbols: SymbolBacktest[] = [];
+  let k = 0;
+  for (const s of bars.symbols) {
+    const begin = k;
+    while (k < order.length && p.barRows[order[k]] < s.end) k++;
+    if (k === begin) continue;
+    const first = p.barRows[order[begin]];
+    const last = Math.min(s.end - 1, p.barRows[order[k - 1]] + 1);
+    const scores = new Float64Array(last - first + 1).fill(Number.NaN);
+    for (let i = begin; i < k; i++) scores[p.barRows[order[i]] - first] = p.score[order[i]];
+    const positions = targetPositions(scores, { longAbove: spec.longAbove ?? 0, shortBelow: spec.shortBelow });
+    const slice = (c: Float64Array) => c.subarray(first, last + 1);
+    const result = runBacktest(
+      { close: slice(bars.close), open: slice(bars.open), timestamps: slice(bars.timestamp), positions },
+      { execution: spec.execution, commissionBps: spec.commissionBps, slippageBps: spec.slippageBps },
+    );
+    const close = slice(bars.close);
+    const eq0 = result.equity[0];
+    symbols.push({
+      symbol: s.symbol,
+      tradeReturns: result.trades.map((t) => t.return),
+      stats: backtestStats(result, { barsPerYear: perYear }),
+      timestamps: Float64Array.from(result.timestamps),
+      x: Array.from(result.timestamps, (t) => formatTimestamp(t, bars.interval)),
+      equity: Float64Array.from(result.equity),
+      buyHold: Float64Array.from(close, (c) => (eq0 * c) / close[0]),
+      position: Float64Array.from(result.position),
+      returns: Float64Array.from(result.returns),
+    });
+  }
+  const portfolio = portfolioBacktest(
+    symbols.map((b) => ({ timestamps: b.timestamps, returns: b.returns, tradeReturns: b.tradeReturns, buyHold: Float64Array.from(b.buyHold, (e, i) => (i === 0 ? 0 : e / b.buyHold[i - 1] - 1)) })),
+    perYear,
+  );
+  return { symbols, portfolio };
+}
+
+/** Directional accuracy of each symbol's forecasts, in one pass over the record. */
+function directionalBySymbol(p: Predictions): Map<string, DirectionalAccuracy> {
+  const rows = new Map<string, number[]>();
+  for (let i = 0; i < p.symbols.length; i++) {
+    const list = rows.get(p.symbols[i]);
+    if (list) list.push(i);
+    else rows.set(p.symbols[i], [i]);
+  }
+  return new Map(
+    [...rows].map(([symbol, idx]) => [
+      symbol,
+      directionalAccuracy(
+        Float64Array.from(idx, (i) => p.score[i]),
+        Float64Array.from(idx, (i) => p.realized[i]),
+      ),
+    ]),
+  );
+}
+
+/**
+ * Stage 4: the verdict (binomial vs majority, deflated Sharpe of the portfolio, Diebold-Mariano
+ * against the named baseline for regressions) and the gates, pooled and per symbol.
+ */
+export function judgeForecasts(
+  p: Predictions,
+  scores: ForecastScores,
+  backtest: ForecastBacktest,
+  options: { readonly config: ExperimentConfig; readonly trials: number; readonly baseline?: Predictions },
+): { verdict: Verdict; gate: GateResult; gates: Record<string, GateResult> } {
+  const b = options.baseline;
+  const dm =
+    p.task === 'regression' && b && b !== p
+      ? dieboldMariano(
+          Float64Array.from(p.yPred, (v, i) => (v - p.yTrue[i]) ** 2),
+          Float64Array.from(b.yPred, (v, i) => (v - b.yTrue[i]) ** 2),
+        )
+      : undefined;
+  const judged = verdict({ directional: scores.directional, returns: backtest.portfolio.returns.subarray(1), dieboldMariano: dm, trials: options.trials });
+  const pf = backtest.portfolio.stats;
+  const gate = deploymentGate({ directionalAccuracy: scores.directional.accuracy, profitFactor: pf['Profit Factor'], maxDrawdownPct: pf['Max. Drawdown [%]'] }, options.config.gate);
+  const bySymbol = directionalBySymbol(p);
+  const gates = Object.fromEntries(
+    backtest.symbols.map((s) => [
+      s.symbol,
+      deploymentGate(
+        { directionalAccuracy: bySymbol.get(s.symbol)!.accuracy, profitFactor: s.stats['Profit Factor'], maxDrawdownPct: s.stats['Max. Drawdown [%]'] },
+        options.config.gate,
+      ),
+    ]),
+  );
+  return { verdict: judged, gate, gates };
+}
+
+/** The model every other is compared with: the named one, else the first baseline-tagged model. */
+export function baselineName(config: ExperimentConfig): string | undefined {
+  if (config.baseline) return config.baseline;
+  const first = config.models.find((m) => modelFactory(m.kind).tags.baseline);
+  return first && modelName(first);
+}
+
+/**
+ * Walk-forward evaluation as a chain of the public stages above: every model (baselines
+ * included) is refitted on each fold's training samples and forecasts that fold's test samples
+ * (`fitAndPredictFold`); forecasts are pooled over folds, scored (`scoreForecasts`), traded per
+ * symbol and as a portfolio (`backtestForecasts`) and judged (`judgeForecasts`).
  */
 export async function runExperiment(configJson: unknown, options: RunOptions = {}): Promise<ExperimentResult> {
   const started = Date.now();
@@ -116,75 +277,51 @@ export async function runExperiment(configJson: unknown, options: RunOptions = {
   const log = options.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const prepared = await prepareDataset(config.dataset, options.bars);
   const { labels, split, bars } = prepared;
-  const task = labels.task;
-  const rowOf = rowLookup(bars);
-  const pooled = new Map<string, { entry: ModelEntry; folds: FoldResult[]; preds: PooledPredictions; history?: Record<string, readonly number[]>; importance?: Record<string, number> }>();
-  for (const entry of config.models) pooled.set(modelName(entry), { entry, folds: [], preds: emptyPredictions() });
+  const seed = config.seed ?? 42;
+  const forecasts = new Map<string, FoldForecast[]>(config.models.map((e) => [modelName(e), []]));
+  const folds = new Map<string, FoldResult[]>(config.models.map((e) => [modelName(e), []]));
 
   let drift: FeatureDrift[] = [];
   for (let k = 0; k < split.folds.length; k++) {
     const fold = datasetFold(prepared, k);
     if (k === split.folds.length - 1) drift = driftOf(fold.train, fold.test);
     for (const entry of config.models) {
-      const slot = pooled.get(modelName(entry))!;
-      const model = createModel(entry.kind, task, entry.config ?? {});
-      try {
-        const fit = await model.fit(fold.train, fold.validation, { ...entry.fit, seed: config.seed ?? 42 });
-        const out = await predictAll(model, fold.test);
-        const realized = fold.test.timestamps ? Array.from({ length: fold.test.shape[0] }, (_, i) => labels.realizedReturn[rowOf(fold.test.symbols![i], fold.test.timestamps![i])]) : [];
-        const score = directionalScore(task, labels.classes, out.pred, out.proba);
-        appendPredictions(slot.preds, fold.test, out.pred, out.proba, score, realized);
-        const dir = directionalAccuracy(score, realized);
-        const foldScore = task === 'regression' ? regressionMetrics(fold.test.y, out.pred).rmse : classificationMetrics(fold.test.y, { classes: labels.classes!, yPred: out.pred }).accuracy;
-        slot.folds.push({ fold: k, samples: fold.test.shape[0], fitSeconds: fit.seconds, epochs: fit.epochs, directionalAccuracy: dir.accuracy, score: foldScore });
-        slot.history = fit.history as Record<string, readonly number[]>;
-        const importance = (model as Model & { featureImportance?: (type: 'gain') => readonly { feature: string; value: number }[] }).featureImportance?.('gain');
-        if (importance) slot.importance = Object.fromEntries(importance.map((f) => [f.feature, f.value]));
-        log(`fold ${k + 1}/${split.folds.length} ${modelName(entry)}: fit ${fit.seconds.toFixed(1)}s, ${fit.epochs} epoch(s), directional accuracy ${(dir.accuracy * 100).toFixed(1)}%`);
-      } finally {
-        model.dispose?.();
-      }
+      const name = modelName(entry);
+      const f = await fitAndPredictFold(entry, prepared, fold, seed);
+      forecasts.get(name)!.push(f);
+      const s = scoreForecasts(f.predictions);
+      const foldScore = 'rmse' in s.metrics ? s.metrics.rmse : s.metrics.accuracy;
+      folds.get(name)!.push({ fold: k, samples: sampleCount(fold.test), fitSeconds: f.fit.seconds, epochs: f.fit.epochs, directionalAccuracy: s.directional.accuracy, score: foldScore });
+      log(`fold ${k + 1}/${split.folds.length} ${name}: fit ${f.fit.seconds.toFixed(1)}s, ${f.fit.epochs} epoch(s), directional accuracy ${(s.directional.accuracy * 100).toFixed(1)}%`);
     }
   }
 
+  const pooled = new Map([...forecasts].map(([name, fs]) => [name, concatPredictions(fs.map((f) => f.predictions))]));
+  const baseline = baselineName(config);
   const trials = config.trials ?? config.models.length;
-  const naive = [...pooled.values()].find((p) => p.entry.kind === 'naive');
-  const models: ModelResult[] = [...pooled.entries()].map(([name, slot]) => {
-    const p = slot.preds;
-    const metrics =
-      task === 'regression' ? regressionMetrics(p.y, p.pred) : classificationMetrics(p.y, { classes: labels.classes!, yPred: p.pred, ...(p.proba.length ? { proba: p.proba } : {}) });
-    const directional = directionalAccuracy(p.score, p.realized);
-    const backtests = backtestBySymbol(bars, p, rowOf, config);
-    const returns = backtests.flatMap((b) => b.returns.slice(1));
-    const dm =
-      task === 'regression' && naive && naive !== slot && naive.preds.y.length === p.y.length
-        ? dieboldMariano(
-            p.pred.map((v, i) => (v - p.y[i]) ** 2),
-            naive.preds.pred.map((v, i) => (v - p.y[i]) ** 2),
-          )
-        : undefined;
-    const gates = Object.fromEntries(
-      backtests.map((b) => [
-        b.symbol,
-        deploymentGate({ directionalAccuracy: directional.accuracy, profitFactor: b.stats['Profit Factor'], maxDrawdownPct: b.stats['Max. Drawdown [%]'] }, config.gate),
-      ]),
-    );
+  const models: ModelResult[] = config.models.map((entry) => {
+    const name = modelName(entry);
+    const fs = forecasts.get(name)!;
+    const last = fs[fs.length - 1];
+    const p = pooled.get(name)!;
+    const scores = scoreForecasts(p);
+    const backtest = backtestForecasts(bars, p, config.backtest);
+    const judged = judgeForecasts(p, scores, backtest, { config, trials, baseline: baseline === undefined ? undefined : pooled.get(baseline) });
     return {
       name,
-      kind: slot.entry.kind,
-      task,
+      kind: entry.kind,
+      task: labels.task,
+      baseline: modelFactory(entry.kind).tags.baseline,
+      input: last.input,
       classes: labels.classes,
-      folds: slot.folds,
-      history: slot.history,
-      importance: slot.importance,
+      folds: folds.get(name)!,
+      history: last.fit.history,
+      importance: last.importance,
       predictions: p,
-      metrics,
-      directional,
-      ic: informationCoefficient(p.score, p.realized),
-      backtests,
-      verdict: verdict({ directional, returns, dieboldMariano: dm, trials }),
-      gate: gates[backtests[0].symbol],
-      gates,
+      ...scores,
+      backtests: backtest.symbols,
+      portfolio: backtest.portfolio,
+      ...judged,
     };
   });
 
@@ -197,94 +334,18 @@ export async function runExperiment(configJson: unknown, options: RunOptions = {
     interval: bars.interval,
     symbols: bars.symbols.map((s) => s.symbol),
     features: prepared.features.names,
-    label: { name: labels.name, task, ...(labels.classes ? { classes: labels.classes } : {}) },
+    label: { name: labels.name, task: labels.task, ...(labels.classes ? { classes: labels.classes } : {}) },
+    ...(baseline ? { baseline } : {}),
+    ...(prepared.signal && prepared.signal.strength > 0 ? { bestAccuracy: prepared.signal.bestAccuracy } : {}),
     models,
     drift,
     seconds: (Date.now() - started) / 1000,
   };
 }
 
-async function predictAll(model: Model, set: SampleSet): Promise<{ pred: Float32Array; proba?: Float32Array }> {
-  const pred = await model.predict(set);
-  const proba = model.task !== 'regression' && model.predictProba ? await model.predictProba(set) : undefined;
-  return { pred, proba };
-}
-
-/** A signed score whose sign is the forecast direction. */
-function directionalScore(task: Task, classes: readonly string[] | undefined, pred: Float32Array, proba?: Float32Array): Float64Array {
-  const n = pred.length;
-  if (task === 'regression') return Float64Array.from(pred);
-  const k = classes!.length;
-  const up = classes!.indexOf('UP');
-  const down = classes!.indexOf('DOWN');
-  if (!proba || up < 0) {
-    // Without probabilities the predicted class is the forecast: UP +1, DOWN -1, anything else 0.
-    return Float64Array.from(pred, (c) => (c === up ? 1 : c === down ? -1 : 0));
-  }
-  return Float64Array.from({ length: n }, (_, i) => proba[i * k + up] - (down >= 0 ? proba[i * k + down] : 1 - proba[i * k + up]));
-}
-
-function emptyPredictions(): PooledPredictions {
-  return { timestamps: [], symbols: [], y: [], pred: [], proba: [], score: [], realized: [] };
-}
-
-function appendPredictions(into: PooledPredictions, set: SampleSet, pred: Float32Array, proba: Float32Array | undefined, score: Float64Array, realized: number[]): void {
-  for (let i = 0; i < set.shape[0]; i++) {
-    into.timestamps.push(set.timestamps![i]);
-    into.symbols.push(set.symbols![i]);
-    into.y.push(set.y[i]);
-    into.pred.push(pred[i]);
-    into.score.push(score[i]);
-    into.realized.push(realized[i]);
-  }
-  if (proba) into.proba.push(...proba);
-}
-
-/** (symbol, timestamp) -> bar row. */
-function rowLookup(bars: BarTable): (symbol: string, t: number) => number {
-  const maps = new Map(bars.symbols.map((s) => [s.symbol, new Map(Array.from(bars.timestamp.subarray(s.start, s.end), (t, i) => [t, s.start + i]))]));
-  return (symbol, t) => {
-    const row = maps.get(symbol)?.get(t);
-    if (row === undefined) throw new RangeError(`no bar for ${symbol} at ${new Date(t).toISOString()}`);
-    return row;
-  };
-}
-
-/** Trade each symbol over its out-of-sample span: position from the score at each predicted bar, flat elsewhere. */
-function backtestBySymbol(bars: BarTable, p: PooledPredictions, rowOf: (s: string, t: number) => number, config: ExperimentConfig): SymbolBacktest[] {
-  const spec = config.backtest ?? {};
-  return bars.symbols
-    .filter((s) => p.symbols.includes(s.symbol))
-    .map((s) => {
-      const rows = p.symbols.flatMap((sym, i) => (sym === s.symbol ? [i] : []));
-      const barRows = rows.map((i) => rowOf(s.symbol, p.timestamps[i]));
-      const first = Math.min(...barRows);
-      const last = Math.min(s.end - 1, Math.max(...barRows) + 1);
-      const scores = new Float64Array(last - first + 1).fill(Number.NaN);
-      rows.forEach((i, k) => (scores[barRows[k] - first] = p.score[i]));
-      const positions = targetPositions(scores, { longAbove: spec.longAbove ?? 0, shortBelow: spec.shortBelow });
-      const slice = (c: Float64Array) => c.subarray(first, last + 1);
-      const result = runBacktest(
-        { close: slice(bars.close), open: slice(bars.open), timestamps: slice(bars.timestamp), positions },
-        { execution: spec.execution, commissionBps: spec.commissionBps, slippageBps: spec.slippageBps },
-      );
-      const close0 = bars.close[first];
-      const eq0 = result.equity[0];
-      return {
-        symbol: s.symbol,
-        stats: backtestStats(result),
-        x: Array.from(result.timestamps, (t) => formatTimestamp(t, bars.interval)),
-        equity: Array.from(result.equity),
-        buyHold: Array.from(slice(bars.close), (c) => (eq0 * c) / close0),
-        position: Array.from(result.position),
-        returns: Array.from(result.returns),
-      };
-    });
-}
-
 function driftOf(train: SampleSet, recent: SampleSet): FeatureDrift[] {
   const a = sampleColumns(train);
   const b = sampleColumns(recent);
-  return featureDrift(Object.fromEntries(train.featureNames.map((n, j) => [n, a[j]])), Object.fromEntries(recent.featureNames.map((n, j) => [n, b[j]])));
+  const names = train.features.names;
+  return featureDrift(Object.fromEntries(names.map((n, j) => [n, a[j]])), Object.fromEntries(names.map((n, j) => [n, b[j]])));
 }
-

@@ -1,5 +1,5 @@
 import type { BarTable } from '../data/bars';
-import type { Task } from '../models/model';
+import type { Task } from '../records/task';
 import { DEFAULT_VOL_WINDOW, type LabelSpec, type ReturnKind, horizonOf, labelClasses, labelName, labelTask } from './spec';
 
 /** Which barrier ended a triple-barrier label. */

@@ -1,5 +1,5 @@
-import { UsageError } from '../errors';
-import type { Task } from '../models/model';
+import { type Schema, int, literal, num, obj, oneOf, opt, req, tagged } from '../config/schema';
+import type { Task } from '../records/task';
 
 /** How a price change is measured: `log` = ln(p1/p0), `simple` = p1/p0 - 1. */
 export type ReturnKind = 'log' | 'simple';
@@ -81,67 +81,47 @@ export function labelName(spec: LabelSpec): string {
   }
 }
 
-/** Check a label spec read from JSON; throws a `UsageError` naming the bad field. */
+const horizon = int({ min: 1, doc: 'Bars ahead the label looks (h). Default 1.' });
+const returns = oneOf(['log', 'simple'] as const, 'How a price change is measured. Default log.');
+const multiple = num({ min: 0, doc: 'A multiple of the volatility sigma_t; 0 disables.' });
+const volWindow = int({ min: 2, doc: `One-bar returns in the volatility estimate. Default ${DEFAULT_VOL_WINDOW}.` });
+
+/** The label spec as a strict schema: the same definition validates JSON and documents it. */
+export const labelSchema: Schema<LabelSpec> = tagged<LabelSpec>(
+  'kind',
+  {
+    return: obj({ kind: req(literal('return')), horizonBars: opt(horizon), returns: opt(returns) }, { doc: 'The return from close_t to close_{t+h} (regression).' }),
+    updown: obj({ kind: req(literal('updown')), horizonBars: opt(horizon) }, { doc: 'UP when close_{t+h} > close_t, else DOWN (binary).' }),
+    'updown-flat': obj(
+      {
+        kind: req(literal('updown-flat')),
+        horizonBars: opt(horizon),
+        returns: opt(returns),
+        band: req(
+          tagged<FlatBand>('kind', {
+            fixed: obj({ kind: req(literal('fixed')), threshold: req(num({ min: 0, doc: '|return| <= threshold is FLAT.' })) }),
+            volatility: obj({ kind: req(literal('volatility')), k: req(multiple), volWindow: opt(volWindow) }),
+          }),
+        ),
+      },
+      { doc: 'DOWN / FLAT / UP by the return against a flat band (multiclass).' },
+    ),
+    'triple-barrier': obj(
+      {
+        kind: req(literal('triple-barrier')),
+        horizonBars: req(horizon),
+        profitTaking: req(multiple),
+        stopLoss: req(multiple),
+        volWindow: opt(volWindow),
+        returns: opt(returns),
+      },
+      { doc: 'First barrier touched among +profitTaking*sigma, -stopLoss*sigma and the time barrier h.' },
+    ),
+  },
+  'What the label says about the bars after bar t.',
+);
+
+/** Check a label spec read from JSON; throws a `ConfigError` naming the bad field. */
 export function parseLabelSpec(value: unknown, where = 'label'): LabelSpec {
-  const o = asObject(value, where);
-  const kind = o.kind;
-  if (typeof kind !== 'string' || !(LABEL_KINDS as readonly string[]).includes(kind)) {
-    throw new UsageError(`${where}.kind must be one of ${LABEL_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
-  }
-  const horizonBars = optionalInt(o, 'horizonBars', where, 1);
-  const returns = optionalReturns(o, where);
-  switch (kind as LabelKind) {
-    case 'return':
-      return { kind: 'return', horizonBars, returns };
-    case 'updown':
-      return { kind: 'updown', horizonBars };
-    case 'updown-flat': {
-      const b = asObject(o.band, `${where}.band`);
-      if (b.kind === 'fixed') return { kind: 'updown-flat', horizonBars, returns, band: { kind: 'fixed', threshold: nonNegative(b, 'threshold', `${where}.band`) } };
-      if (b.kind === 'volatility') {
-        return {
-          kind: 'updown-flat',
-          horizonBars,
-          returns,
-          band: { kind: 'volatility', k: nonNegative(b, 'k', `${where}.band`), volWindow: optionalInt(b, 'volWindow', `${where}.band`, 2) },
-        };
-      }
-      throw new UsageError(`${where}.band.kind must be "fixed" or "volatility", got ${JSON.stringify(b.kind)}`);
-    }
-    case 'triple-barrier': {
-      if (horizonBars === undefined) throw new UsageError(`${where}.horizonBars is required for a triple-barrier label`);
-      return {
-        kind: 'triple-barrier',
-        horizonBars,
-        profitTaking: nonNegative(o, 'profitTaking', where),
-        stopLoss: nonNegative(o, 'stopLoss', where),
-        volWindow: optionalInt(o, 'volWindow', where, 2),
-        returns,
-      };
-    }
-  }
-}
-
-function asObject(value: unknown, where: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${where} must be an object`);
-  return value as Record<string, unknown>;
-}
-
-function optionalInt(o: Record<string, unknown>, key: string, where: string, min: number): number | undefined {
-  const v = o[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new UsageError(`${where}.${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function nonNegative(o: Record<string, unknown>, key: string, where: string): number {
-  const v = o[key];
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new UsageError(`${where}.${key} must be a number >= 0, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function optionalReturns(o: Record<string, unknown>, where: string): ReturnKind | undefined {
-  const v = o.returns;
-  if (v === undefined || v === 'log' || v === 'simple') return v;
-  throw new UsageError(`${where}.returns must be "log" or "simple", got ${JSON.stringify(v)}`);
+  return labelSchema.parse(value, where);
 }

@@ -1,15 +1,38 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { arr, custom, num, obj, opt, record, req, str } from '../config/schema';
 import { UsageError } from '../errors';
+import { type SampleSet, sampleCount } from '../records/samples';
+import { type Task, argmaxRows } from '../records/task';
 import { writeJsonAtomic } from '../util/fs';
-import { argmaxRows } from './gbdt/tabular';
-import type { FitOptions, FitResult, Model, SampleSet, Task } from './model';
-import { MODEL_META_FILE, createModel, loadModel, registerModel } from './registry';
+import { type FitOptions, type FitResult, MODEL_META_FILE, type Model, type ModelCatalog, type ModelFactory, type ModelTags } from './model';
 
 export interface EnsembleMemberSpec {
   readonly kind: string;
   readonly config?: Record<string, unknown>;
 }
+
+/** Member configs are checked by their own kind's schema when the members are created through the catalog. */
+const memberSchema = obj({
+  kind: req(str({ doc: 'A registered model kind.' })),
+  config: opt(record(custom<unknown>('any JSON value', (v) => v, () => ({})), "The member kind's hyperparameters.")),
+});
+
+export const ensembleConfigSchema = obj(
+  {
+    members: req(arr(memberSchema, { minItems: 1, doc: 'Member models.' })),
+    weights: opt(arr(num({ min: 0 }), { doc: 'One non-negative weight per member; default equal.' })),
+  },
+  {
+    doc: 'A weighted average of member models.',
+    check: (c) =>
+      c.weights && (c.weights.length !== c.members.length || c.weights.every((w) => w === 0))
+        ? { field: 'weights', problem: `must be ${c.members.length} non-negative numbers, not all zero` }
+        : undefined,
+  },
+);
+
+const TAGS: ModelTags = { input: 'sequence', tasks: ['regression', 'binary', 'multiclass'], baseline: false };
 
 interface EnsembleMeta {
   kind: 'ensemble';
@@ -20,37 +43,42 @@ interface EnsembleMeta {
 
 /**
  * A weighted average of member models, itself a `Model`: regression averages predictions,
- * classification averages class probabilities (members without `predictProba` count as
- * one-hot) and predicts the most probable class. Config: `{ members: [{ kind, config }],
+ * classification averages class probabilities and predicts the most probable class. Each
+ * member reads the samples as its own tags say (whole windows or its lags). Config: `{ members: [{ kind, config }],
  * weights? }` (default equal weights); saved with each member in `member-<i>/`.
  */
 export class EnsembleModel implements Model {
   readonly kind = 'ensemble';
+  readonly tags = TAGS;
   readonly members: readonly Model[];
   readonly weights: readonly number[];
 
-  constructor(readonly task: Task, config: Record<string, unknown> = {}, members?: readonly Model[]) {
-    const specs = config.members;
-    if (members) this.members = members;
-    else if (Array.isArray(specs) && specs.length > 0) {
-      this.members = specs.map((s: EnsembleMemberSpec, i) => {
-        if (typeof s?.kind !== 'string') throw new UsageError(`ensemble: members[${i}] needs a "kind"`);
-        return createModel(s.kind, task, s.config ?? {});
-      });
-    } else throw new UsageError('ensemble: config.members must list at least one { kind, config }');
-    const mismatch = this.members.find((m) => m.task !== task);
+  constructor(readonly task: Task, members: readonly Model[], weights?: readonly number[]) {
+    if (members.length === 0) throw new UsageError('ensemble: needs at least one member');
+    this.members = members;
+    const mismatch = members.find((m) => m.task !== task);
     if (mismatch) throw new UsageError(`ensemble: member "${mismatch.kind}" has task ${mismatch.task}; the ensemble's is ${task}`);
-    const w = (config.weights as number[] | undefined) ?? this.members.map(() => 1);
-    if (!Array.isArray(w) || w.length !== this.members.length || w.some((v) => typeof v !== 'number' || !(v >= 0)) || w.every((v) => v === 0)) {
-      throw new UsageError(`ensemble: weights must be ${this.members.length} non-negative numbers, not all zero; got ${JSON.stringify(config.weights)}`);
+    const w = weights ?? members.map(() => 1);
+    if (w.length !== members.length || w.some((v) => !(v >= 0)) || w.every((v) => v === 0)) {
+      throw new UsageError(`ensemble: weights must be ${members.length} non-negative numbers, not all zero; got ${JSON.stringify(weights)}`);
     }
     const total = w.reduce((a, b) => a + b, 0);
     this.weights = w.map((v) => v / total);
   }
 
+  /** An unfitted ensemble from its config: members are created through the catalog. */
+  static fromConfig(task: Task, config: Record<string, unknown>, catalog: ModelCatalog): EnsembleModel {
+    const c = ensembleConfigSchema.parse(config, 'ensemble config');
+    return new EnsembleModel(
+      task,
+      c.members.map((m) => catalog.create(m.kind, task, m.config ?? {})),
+      c.weights,
+    );
+  }
+
   /** An ensemble of existing (possibly fitted) models. */
   static of(task: Task, members: readonly Model[], weights?: readonly number[]): EnsembleModel {
-    return new EnsembleModel(task, { weights }, members);
+    return new EnsembleModel(task, members, weights);
   }
 
   config(): Record<string, unknown> {
@@ -71,7 +99,7 @@ export class EnsembleModel implements Model {
   }
 
   async predict(x: SampleSet): Promise<Float32Array> {
-    const n = x.shape[0];
+    const n = sampleCount(x);
     if (this.task !== 'regression') {
       const proba = await this.predictProba(x);
       return argmaxRows(proba, n, n > 0 ? proba.length / n : 2);
@@ -86,22 +114,32 @@ export class EnsembleModel implements Model {
 
   async predictProba(x: SampleSet): Promise<Float32Array> {
     if (this.task === 'regression') throw new UsageError('ensemble: predictProba needs a classification task');
-    const n = x.shape[0];
+    const n = sampleCount(x);
     let out: Float32Array | undefined;
     for (const [i, m] of this.members.entries()) {
-      let p: Float32Array;
-      if (m.predictProba) p = await m.predictProba(x);
-      else {
-        const c = await m.predict(x);
-        const k = this.task === 'binary' ? 2 : Math.max(2, ...c) + 1;
-        p = new Float32Array(n * k);
-        c.forEach((v, r) => (p[r * k + v] = 1));
-      }
+      const p = await m.predictProba(x);
       out ??= new Float32Array(p.length);
       if (p.length !== out.length) throw new UsageError(`ensemble: member ${i} (${m.kind}) gives ${p.length / Math.max(n, 1)} classes; member 0 gives ${out.length / Math.max(n, 1)}`);
       for (let j = 0; j < p.length; j++) out[j] += this.weights[i] * p[j];
     }
     return out!;
+  }
+
+  /** Members' importances, weighted and summed per input column. */
+  importance(): Record<string, number> | undefined {
+    const out: Record<string, number> = {};
+    let any = false;
+    this.members.forEach((m, i) => {
+      const imp = m.importance();
+      if (!imp) return;
+      any = true;
+      for (const [k, v] of Object.entries(imp)) out[k] = (out[k] ?? 0) + this.weights[i] * v;
+    });
+    return any ? out : undefined;
+  }
+
+  inputDescription(): string {
+    return this.members.map((m) => `${m.kind}: ${m.inputDescription()}`).join('; ');
   }
 
   async save(dir: string): Promise<void> {
@@ -114,16 +152,22 @@ export class EnsembleModel implements Model {
     writeJsonAtomic(join(dir, MODEL_META_FILE), meta);
   }
 
-  static async load(dir: string): Promise<EnsembleModel> {
+  static async load(dir: string, catalog: ModelCatalog): Promise<EnsembleModel> {
     const meta = JSON.parse(readFileSync(join(dir, MODEL_META_FILE), 'utf8')) as EnsembleMeta;
     const members: Model[] = [];
-    for (const name of meta.members) members.push(await loadModel(join(dir, name)));
+    for (const name of meta.members) members.push(await catalog.load(join(dir, name)));
     return EnsembleModel.of(meta.task, members, meta.weights);
   }
 
   dispose(): void {
-    for (const m of this.members) m.dispose?.();
+    for (const m of this.members) m.dispose();
   }
 }
 
-registerModel('ensemble', { create: (task, config) => new EnsembleModel(task, config), load: (dir) => EnsembleModel.load(dir) });
+export const ensembleFactory: ModelFactory = {
+  kind: 'ensemble',
+  tags: TAGS,
+  configSchema: ensembleConfigSchema as never,
+  create: (task, config, catalog) => EnsembleModel.fromConfig(task, config, catalog),
+  load: (dir, catalog) => EnsembleModel.load(dir, catalog),
+};

@@ -1,11 +1,7 @@
 /**
- * Every model kind, registered on import: neural (lstm, gru, transformer), gbdt, the
- * baselines (naive, majority, logistic, buy-and-hold) and ensemble. Import from here (not
- * from registry.ts) wherever a model is created or loaded by name.
+ * Every model kind (neural: lstm, gru, transformer; gbdt; baselines: naive, majority, logistic,
+ * buy-and-hold; ensemble), known through one explicit table in registry.ts.
  */
-import './nn';
-import './gbdt';
-import './baselines';
-import './ensemble';
-
-export { createModel, loadModel, modelKinds, registerModel, type ModelFactory, MODEL_META_FILE } from './registry';
+export { catalog, createModel, loadModel, modelFactory, modelKinds, parseModelConfig, registerModel } from './registry';
+export { MODEL_META_FILE, type FitOptions, type FitResult, type Model, type ModelCatalog, type ModelFactory, type ModelTags } from './model';
+export { type TrainModelOptions, type TrainedModel, keptEpochMetrics, trainModel } from './train-model';

@@ -1,42 +1,64 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError, didYouMean } from '../config/schema';
 import { UsageError } from '../errors';
-import type { Model, Task } from './model';
+import type { Task } from '../records/task';
+import { buyAndHoldFactory, logisticFactory, majorityFactory, naiveFactory } from './baselines';
+import { ensembleFactory } from './ensemble';
+import { gbdtFactory } from './gbdt';
+import { MODEL_META_FILE, type Model, type ModelCatalog, type ModelFactory } from './model';
+import { gruFactory, lstmFactory, transformerFactory } from './nn';
 
-/** How to build and load one kind of model. */
-export interface ModelFactory {
-  /** A new, unfitted model from its config (as `Model.config()` returns it, or as a user writes it). */
-  create(task: Task, config: Record<string, unknown>): Model;
-  /** A fitted model from a folder written by `Model.save`. */
-  load(dir: string): Promise<Model>;
-}
+/**
+ * Every model kind, in one explicit table (no registration by import side effect, so a kind is
+ * known wherever this module is reached). User plug-ins add theirs with `registerModel`.
+ */
+const factories = new Map<string, ModelFactory>(
+  [lstmFactory, gruFactory, transformerFactory, gbdtFactory, naiveFactory, majorityFactory, logisticFactory, buyAndHoldFactory, ensembleFactory].map((f) => [f.kind, f]),
+);
 
-const factories = new Map<string, ModelFactory>();
-
-/** Register a model kind. Each model module registers itself when imported. */
-export function registerModel(kind: string, factory: ModelFactory): void {
-  factories.set(kind, factory);
+export function registerModel(factory: ModelFactory): void {
+  if (factories.has(factory.kind)) throw new UsageError(`model kind "${factory.kind}" is already registered`);
+  factories.set(factory.kind, factory);
 }
 
 export function modelKinds(): string[] {
   return [...factories.keys()].sort();
 }
 
-export function createModel(kind: string, task: Task, config: Record<string, unknown> = {}): Model {
+/** The factory of a kind; an unknown kind names the known ones, with a did-you-mean. */
+export function modelFactory(kind: string, path = 'kind'): ModelFactory {
   const f = factories.get(kind);
-  if (!f) throw new UsageError(`unknown model "${kind}"; known: ${modelKinds().join(', ')}`);
-  return f.create(task, config);
+  if (!f) throw new ConfigError(path, `unknown model kind "${kind}"${didYouMean(kind, modelKinds())}; known: ${modelKinds().join(', ')}`);
+  return f;
 }
 
-/** File in every saved model folder naming its kind; written by `Model.save`. */
-export const MODEL_META_FILE = 'model-meta.json';
+/** A kind's config, validated: unknown keys and wrong types name `path` (e.g. `models[0].config`). */
+export function parseModelConfig(kind: string, config: unknown, path = 'config'): Record<string, unknown> {
+  return modelFactory(kind).configSchema.parse(config ?? {}, path);
+}
+
+export const catalog: ModelCatalog = {
+  create: (kind, task, config) => createModel(kind, task, config),
+  load: (dir) => loadModel(dir),
+};
+
+export function createModel(kind: string, task: Task, config: Record<string, unknown> = {}): Model {
+  const f = modelFactory(kind);
+  if (!f.tags.tasks.includes(task)) throw new UsageError(`model kind "${kind}" does not do ${task}; it does ${f.tags.tasks.join(', ')}`);
+  return f.create(task, f.configSchema.parse(config, `${kind} config`), catalog);
+}
 
 /** Load any saved model: reads `model-meta.json` for the kind and dispatches to its factory. */
 export async function loadModel(dir: string): Promise<Model> {
   const metaPath = join(dir, MODEL_META_FILE);
   if (!existsSync(metaPath)) throw new UsageError(`${dir} is not a saved model folder (no ${MODEL_META_FILE})`);
-  const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { kind?: string };
-  const f = meta.kind ? factories.get(meta.kind) : undefined;
-  if (!f) throw new UsageError(`${metaPath}: unknown model kind "${meta.kind}"; known: ${modelKinds().join(', ')}`);
-  return f.load(dir);
+  let meta: { kind?: unknown };
+  try {
+    meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { kind?: unknown };
+  } catch (err) {
+    throw new UsageError(`${metaPath}: not valid JSON (${(err as Error).message}); the saved model is damaged`);
+  }
+  if (typeof meta.kind !== 'string') throw new UsageError(`${metaPath}: no model "kind"`);
+  return modelFactory(meta.kind, `${metaPath}: kind`).load(dir, catalog);
 }

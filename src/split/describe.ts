@@ -1,5 +1,5 @@
 import { type Interval, formatTimestamp } from '../data/bars';
-import { formatTable } from '../cli/table';
+import { formatTable } from '../util/table';
 import type { IndexRange, SegmentName, Split, SplitSegment } from './split';
 
 /** One bar of a split timeline plot: a segment of a fold, from its first to its last sample time. */

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors';
+import { type Schema, arr, int, literal, num, obj, oneOf, opt, req, str, tagged } from '../config/schema';
 import { parseTimestamp } from '../data/csv';
 
 /**
@@ -47,61 +47,50 @@ export type SplitKind = SplitSpec['kind'];
 export const SPLIT_KINDS: readonly SplitKind[] = ['chronological', 'walk-forward', 'purged-kfold'];
 export const DEFAULT_FRACTIONS: readonly [number, number, number] = [0.7, 0.15, 0.15];
 
-/** Check a split spec read from JSON; throws a `UsageError` naming the bad field. */
+const steps = (min: number, doc: string) => int({ min, doc });
+const isoDate = (doc: string) => str({ check: (v) => (Number.isNaN(parseTimestamp(v)) ? `expected an ISO date, got the string ${JSON.stringify(v)}` : undefined), doc });
+const embargo = steps(0, 'Gap in time-axis steps after each label end (default 0).');
+
+/** The split spec as a strict schema. */
+export const splitSchema: Schema<SplitSpec> = tagged<SplitSpec>(
+  'kind',
+  {
+    chronological: obj(
+      {
+        kind: req(literal('chronological')),
+        fractions: opt(arr(num({ min: 0, max: 1 }), { minItems: 3, maxItems: 3, doc: '[train, validation, test] fractions of the time axis; sum 1. Default [0.7, 0.15, 0.15].' })),
+        validationStart: opt(isoDate('First validation date; needs testStart.')),
+        testStart: opt(isoDate('First test date (wins over fractions).')),
+        embargoBars: opt(embargo),
+      },
+      {
+        check: (o) => {
+          const f = o.fractions;
+          if (f && (f[0] <= 0 || f[2] <= 0)) return { field: 'fractions', problem: `train and test fractions must be > 0, got ${JSON.stringify(f)}` };
+          if (f && Math.abs(f[0] + f[1] + f[2] - 1) > 1e-9) return { field: 'fractions', problem: `must sum to 1, got ${f[0] + f[1] + f[2]}` };
+          if (o.validationStart !== undefined && o.testStart === undefined) return { field: 'validationStart', problem: 'needs testStart' };
+          if (o.validationStart !== undefined && o.testStart !== undefined && parseTimestamp(o.validationStart) >= parseTimestamp(o.testStart)) {
+            return { field: 'validationStart', problem: `(${o.validationStart}) must be before testStart (${o.testStart})` };
+          }
+          return undefined;
+        },
+      },
+    ),
+    'walk-forward': obj({
+      kind: req(literal('walk-forward')),
+      mode: opt(oneOf(['expanding', 'sliding'] as const, 'Training window: everything earlier (expanding, default) or the last trainBars steps.')),
+      folds: opt(steps(1, 'Consecutive test windows (default 5).')),
+      trainBars: opt(steps(1, 'Sliding training window length.')),
+      testBars: opt(steps(1, 'Steps per test window (default: the axis divided into folds + 1 parts).')),
+      validationBars: opt(steps(0, 'Validation steps before each test window (default 0).')),
+      embargoBars: opt(embargo),
+    }),
+    'purged-kfold': obj({ kind: req(literal('purged-kfold')), folds: opt(steps(2, 'Contiguous test blocks (default 5).')), embargoBars: opt(embargo) }),
+  },
+  'How samples are split along the time axis.',
+);
+
+/** Check a split spec read from JSON; throws a `ConfigError` naming the bad field. */
 export function parseSplitSpec(value: unknown, where = 'split'): SplitSpec {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${where} must be an object`);
-  const o = value as Record<string, unknown>;
-  const embargoBars = int(o, 'embargoBars', where, 0);
-  switch (o.kind) {
-    case 'chronological': {
-      let fractions: [number, number, number] | undefined;
-      if (o.fractions !== undefined) {
-        const f = o.fractions;
-        if (!Array.isArray(f) || f.length !== 3 || !f.every((x) => typeof x === 'number' && x >= 0) || (f as number[])[0] <= 0 || (f as number[])[2] <= 0) {
-          throw new UsageError(`${where}.fractions must be [train, validation, test] with train > 0, validation >= 0, test > 0, got ${JSON.stringify(f)}`);
-        }
-        const sum = (f as number[]).reduce((a, b) => a + b, 0);
-        if (Math.abs(sum - 1) > 1e-9) throw new UsageError(`${where}.fractions must sum to 1, got ${sum}`);
-        fractions = f as [number, number, number];
-      }
-      const validationStart = date(o, 'validationStart', where);
-      const testStart = date(o, 'testStart', where);
-      if (validationStart !== undefined && testStart === undefined) throw new UsageError(`${where}.validationStart needs ${where}.testStart`);
-      if (validationStart !== undefined && testStart !== undefined && parseTimestamp(validationStart) >= parseTimestamp(testStart)) {
-        throw new UsageError(`${where}.validationStart (${validationStart}) must be before ${where}.testStart (${testStart})`);
-      }
-      return { kind: 'chronological', fractions, validationStart, testStart, embargoBars };
-    }
-    case 'walk-forward': {
-      const mode = o.mode;
-      if (mode !== undefined && mode !== 'expanding' && mode !== 'sliding') throw new UsageError(`${where}.mode must be "expanding" or "sliding", got ${JSON.stringify(mode)}`);
-      return {
-        kind: 'walk-forward',
-        mode,
-        folds: int(o, 'folds', where, 1),
-        trainBars: int(o, 'trainBars', where, 1),
-        testBars: int(o, 'testBars', where, 1),
-        validationBars: int(o, 'validationBars', where, 0),
-        embargoBars,
-      };
-    }
-    case 'purged-kfold':
-      return { kind: 'purged-kfold', folds: int(o, 'folds', where, 2), embargoBars };
-    default:
-      throw new UsageError(`${where}.kind must be one of ${SPLIT_KINDS.join(', ')}, got ${JSON.stringify(o.kind)}`);
-  }
-}
-
-function int(o: Record<string, unknown>, key: string, where: string, min: number): number | undefined {
-  const v = o[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new UsageError(`${where}.${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function date(o: Record<string, unknown>, key: string, where: string): string | undefined {
-  const v = o[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || Number.isNaN(parseTimestamp(v))) throw new UsageError(`${where}.${key} must be an ISO date, got ${JSON.stringify(v)}`);
-  return v;
+  return splitSchema.parse(value, where);
 }

@@ -4,4 +4,3 @@ export * from './loop';
 export * from './optimizer';
 export * from './progress';
 export * from './schedule';
-export * from './train-model';

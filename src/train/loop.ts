@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
-import type { FitResult, SampleSet } from '../models/model';
-import type { LearningRateSchedule } from '../models/nn/config';
+import type { FitResult } from '../records/fit';
+import { type SampleSet, gatherWindows, sampleCount, windowShape } from '../records/samples';
+import type { LearningRateSchedule } from './schedule';
 import { Rng } from '../util/random';
 import { runNetwork } from './forward';
 import { type LossSpec, batchLoss, metricName, metricSum, sampleLosses } from './losses';
@@ -34,7 +35,7 @@ export interface TrainLoopOptions extends OptimizerSpec, LossSpec {
  */
 export async function trainNetwork(net: tf.LayersModel, train: SampleSet, validation: SampleSet | undefined, o: TrainLoopOptions): Promise<FitResult> {
   const started = performance.now();
-  const n = train.shape[0];
+  const n = sampleCount(train);
   if (n === 0) throw new UsageError('training set is empty');
   const weights = o.classWeights ? sampleWeights(train.y, o.classWeights) : undefined;
   const variables = net.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -46,7 +47,7 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
   const progress = o.verbose ? new ProgressBar(o.epochs, batches) : undefined;
   const metric = metricName(o.task);
   const history: Record<string, number[]> = {};
-  const earlyStopping = o.earlyStoppingPatience > 0 && validation !== undefined && validation.shape[0] > 0;
+  const earlyStopping = o.earlyStoppingPatience > 0 && validation !== undefined && sampleCount(validation) > 0;
   let best: { loss: number; epoch: number; weights: tf.Tensor[] } | undefined;
   let epoch = 0;
   try {
@@ -77,7 +78,7 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
         progress?.batch(epoch, b, lossSum / Math.min(n, (b + 1) * o.batchSize));
       }
       const logs: Record<string, number> = { loss: lossSum / n, [metric]: metricTotal / n };
-      if (validation && validation.shape[0] > 0) {
+      if (validation && sampleCount(validation) > 0) {
         const v = evaluateNetwork(net, validation, o, o.batchSize);
         logs.val_loss = v.loss;
         logs[`val_${metric}`] = v.metric;
@@ -107,7 +108,7 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
 
 /** Mean (unweighted) loss and metric of a network over a sample set, in batches. */
 export function evaluateNetwork(net: tf.LayersModel, set: SampleSet, spec: LossSpec, batchSize = 256): { loss: number; metric: number } {
-  const n = set.shape[0];
+  const n = sampleCount(set);
   let loss = 0;
   let metric = 0;
   for (let start = 0; start < n; start += batchSize) {
@@ -125,7 +126,7 @@ export function evaluateNetwork(net: tf.LayersModel, set: SampleSet, spec: LossS
 
 /** Network outputs `[n, units]` row-major for every sample, in batches, dropout off. */
 export function predictNetwork(net: tf.LayersModel, set: SampleSet, batchSize = 256): Float32Array {
-  const n = set.shape[0];
+  const n = sampleCount(set);
   const units = net.outputs[0].shape[1] as number;
   const out = new Float32Array(n * units);
   for (let start = 0; start < n; start += batchSize) {
@@ -137,16 +138,14 @@ export function predictNetwork(net: tf.LayersModel, set: SampleSet, batchSize = 
 }
 
 function batchTensors(set: SampleSet, idx: Int32Array, weights?: Float32Array): { x: tf.Tensor; y: tf.Tensor1D; w?: tf.Tensor1D } {
-  const row = set.shape.slice(1).reduce((a, b) => a * b, 1);
-  const xb = new Float32Array(idx.length * row);
+  const [, lookback, features] = windowShape(set);
   const yb = new Float32Array(idx.length);
   const wb = weights ? new Float32Array(idx.length) : undefined;
   idx.forEach((s, i) => {
-    xb.set(set.x.subarray(s * row, (s + 1) * row), i * row);
     yb[i] = set.y[s];
     if (wb && weights) wb[i] = weights[s];
   });
-  return { x: tf.tensor(xb, [idx.length, ...set.shape.slice(1)]), y: tf.tensor1d(yb), w: wb && tf.tensor1d(wb) };
+  return { x: tf.tensor3d(gatherWindows(set, idx), [idx.length, lookback, features]), y: tf.tensor1d(yb), w: wb && tf.tensor1d(wb) };
 }
 
 function sampleWeights(y: Float32Array, classWeights: readonly number[]): Float32Array {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Task } from '../models/model';
+import type { Task } from '../records/task';
 
 /** Losses and metrics over a batch: `output` is the network's `[b, units]`, `y` the `[b]` targets. */
 

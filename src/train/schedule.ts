@@ -1,4 +1,13 @@
-import type { LearningRateSchedule } from '../models/nn/config';
+/** How the learning rate changes over epochs. */
+export type LearningRateSchedule =
+  | { readonly type: 'constant' }
+  /** lr = learningRate * factor^floor(epoch / every). */
+  | { readonly type: 'step'; readonly every: number; readonly factor: number }
+  /** Cosine decay from learningRate to minLearningRate over the configured epochs. */
+  | { readonly type: 'cosine'; readonly minLearningRate: number }
+  /** Multiply by factor after `patience` epochs without improvement of the monitored loss. */
+  | { readonly type: 'plateau'; readonly factor: number; readonly patience: number; readonly minLearningRate: number };
+
 
 /**
  * Learning rate per epoch. `step` and `cosine` depend on the epoch only; `plateau` also on

@@ -1,14 +1,5 @@
 import { UsageError } from '../errors';
-
-/**
- * Feature values aligned with a bar table's rows: row-major `[rows, names.length]`, so the
- * features of consecutive bars are contiguous and a window is one slice. Missing values
- * (feature warm-up) are NaN.
- */
-export interface FeatureMatrix {
-  readonly names: readonly string[];
-  readonly values: Float64Array | Float32Array;
-}
+import type { FeatureMatrix } from '../records/samples';
 
 /** Interleave per-feature columns (each one value per row; null/undefined read as NaN) into a matrix. */
 export function featureMatrix(names: readonly string[], columns: readonly ArrayLike<number | null | undefined>[]): FeatureMatrix {
@@ -25,8 +16,4 @@ export function featureMatrix(names: readonly string[], columns: readonly ArrayL
     }
   });
   return { names, values };
-}
-
-export function matrixRows(m: FeatureMatrix): number {
-  return m.values.length / m.names.length;
 }

@@ -1,9 +1,8 @@
 import { UsageError } from '../errors';
 import type { BarTable } from '../data/bars';
-import type { SampleSet } from '../models/model';
+import { type FeatureMatrix, type SampleSet, matrixRows } from '../records/samples';
 import type { Scaler } from '../scale/scaler';
 import type { SampleSpans } from '../split/split';
-import { type FeatureMatrix, matrixRows } from './matrix';
 
 /** What a sample is built from: per-row label values (NaN = undefined) and class names. */
 export interface LabelColumn {
@@ -71,93 +70,75 @@ export function sampleSpans(bars: BarTable, labels: LabelColumn, rows: ArrayLike
   return { time, endTime };
 }
 
-export interface WindowOptions {
-  /** Bars per window, ending at (and including) the sample's bar. */
-  readonly lookback: number;
-  /** Scale values while copying them (a scaler fitted on training rows only). */
-  readonly scaler?: Scaler;
-}
-
 /**
- * Sequence samples `[n, lookback, features]` in one Float32Array: the window of the sample at
- * bar t holds bars t-lookback+1 .. t of t's symbol, oldest first. Values are copied once, from
- * the feature matrix into the output. Every row must have a defined label and a NaN-free
- * window inside its symbol (use `selectSampleRows`), else a `UsageError` names the row.
+ * Sequence samples as a view over `features` (already scaled, see `scaleMatrix`): the window of
+ * the sample at bar t is bars t-lookback+1 .. t of t's symbol, oldest first, gathered only when
+ * a batch needs it. Every row must have a defined label and a NaN-free window inside its symbol
+ * (use `selectSampleRows`), else a `UsageError` names the row.
  */
-export function windowSamples(bars: BarTable, features: FeatureMatrix, labels: LabelColumn, rows: ArrayLike<number>, options: WindowOptions): SampleSet {
-  const { x, y } = copyWindows(bars, features, labels, rows, options.lookback, options.scaler);
-  return {
-    x,
-    shape: [rows.length, options.lookback, features.names.length],
-    y,
-    featureNames: features.names,
-    ...(labels.classes ? { classes: labels.classes } : {}),
-    timestamps: pickTimes(bars, rows),
-    symbols: pickSymbols(bars, rows),
-  };
-}
-
-export interface TabularOptions {
-  /** Earlier bars appended as extra columns (`<name>_lag1` ... `<name>_lag<n>`). Default 0. */
-  readonly lags?: number;
-  readonly scaler?: Scaler;
-}
-
-/**
- * Tabular samples `[n, features * (lags + 1)]` for tree models: the features of bar t, then,
- * with `lags`, those of the earlier bars. Same row rules as `windowSamples` with lookback lags + 1.
- */
-export function tabularSamples(bars: BarTable, features: FeatureMatrix, labels: LabelColumn, rows: ArrayLike<number>, options: TabularOptions = {}): SampleSet {
-  const lags = options.lags ?? 0;
-  const lookback = lags + 1;
-  const { x, y } = copyWindows(bars, features, labels, rows, lookback, options.scaler);
-  // A flattened window is oldest first: lag `lags` .. lag 0.
-  const names: string[] = [];
-  for (let lag = lags; lag >= 0; lag--) for (const name of features.names) names.push(lag === 0 ? name : `${name}_lag${lag}`);
-  return {
-    x,
-    shape: [rows.length, names.length],
-    y,
-    featureNames: names,
-    ...(labels.classes ? { classes: labels.classes } : {}),
-    timestamps: pickTimes(bars, rows),
-    symbols: pickSymbols(bars, rows),
-  };
-}
-
-function copyWindows(
-  bars: BarTable,
-  features: FeatureMatrix,
-  labels: LabelColumn,
-  rows: ArrayLike<number>,
-  lookback: number,
-  scaler: Scaler | undefined,
-): { x: Float32Array; y: Float32Array } {
+export function windowSamples(bars: BarTable, features: FeatureMatrix, labels: LabelColumn, rows: ArrayLike<number>, lookback: number): SampleSet {
   checkShapes(bars, features, labels, lookback);
   const nf = features.names.length;
-  if (scaler && scaler.features !== nf) throw new UsageError(`scaler was fitted on ${scaler.features} features, the matrix has ${nf}`);
-  const per = lookback * nf;
-  const x = new Float32Array(rows.length * per);
-  const y = new Float32Array(rows.length);
   const symbolStart = symbolStarts(bars);
+  const lastMissing = lastMissingRow(bars, features);
+  const y = new Float32Array(rows.length);
   for (let k = 0; k < rows.length; k++) {
     const t = rows[k];
     if (!(Number.isInteger(t) && t >= 0 && t < bars.close.length)) throw new UsageError(`sample ${k}: row ${t} is not a bar of the table`);
     if (t - lookback + 1 < symbolStart[t]) throw new UsageError(`sample ${k}: the ${lookback}-bar window ending at row ${t} would cross the start of its symbol`);
+    if (lastMissing[t] > t - lookback) {
+      const r = lastMissing[t];
+      const f = Array.from({ length: nf }, (_, j) => j).find((j) => Number.isNaN(features.values[r * nf + j]))!;
+      throw new UsageError(`sample ${k}: the window ending at row ${t} holds a missing value of feature ${features.names[f]} (row ${r})`);
+    }
     const label = labels.value[t];
     if (Number.isNaN(label)) throw new UsageError(`sample ${k}: row ${t} has no label`);
     y[k] = label;
-    const from = (t - lookback + 1) * nf;
-    if (scaler) scaler.transformInto(features.values, from, from + per, x, k * per);
-    else x.set(features.values.subarray(from, from + per), k * per);
   }
-  for (let i = 0; i < x.length; i++) {
-    if (Number.isNaN(x[i])) {
-      const k = Math.floor(i / per);
-      throw new UsageError(`sample ${k}: the window ending at row ${rows[k]} holds a missing value of feature ${features.names[i % nf]}`);
+  const barRows = Int32Array.from(rows);
+  return {
+    features,
+    rows: barRows,
+    lookback,
+    y,
+    ...(labels.classes ? { classes: labels.classes } : {}),
+    timestamps: pickTimes(bars, rows),
+    symbols: pickSymbols(bars, rows),
+    barRows,
+  };
+}
+
+/**
+ * The feature matrix scaled once into float32 (what networks and trees consume): every
+ * sample set of a fold is a view over it. The scaler was fitted on training rows only; applying
+ * it row by row to later rows uses nothing from them.
+ */
+export function scaleMatrix(features: FeatureMatrix, scaler?: Scaler): FeatureMatrix {
+  if (scaler && scaler.features !== features.names.length) throw new UsageError(`scaler was fitted on ${scaler.features} features, the matrix has ${features.names.length}`);
+  const values = new Float32Array(features.values.length);
+  if (scaler) scaler.transformInto(features.values, 0, features.values.length, values, 0);
+  else values.set(features.values);
+  return { names: features.names, values };
+}
+
+/** Per row, the latest row of its symbol at or before it with a missing feature (or start - 1). */
+function lastMissingRow(bars: BarTable, features: FeatureMatrix): Int32Array {
+  const nf = features.names.length;
+  const x = features.values;
+  const out = new Int32Array(bars.close.length);
+  for (const s of bars.symbols) {
+    let last = s.start - 1;
+    for (let t = s.start; t < s.end; t++) {
+      for (let i = t * nf; i < (t + 1) * nf; i++) {
+        if (Number.isNaN(x[i])) {
+          last = t;
+          break;
+        }
+      }
+      out[t] = last;
     }
   }
-  return { x, y };
+  return out;
 }
 
 /** Per row, the first row of its symbol. */

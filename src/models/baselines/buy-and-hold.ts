@@ -1,8 +1,13 @@
+import { obj } from '../../config/schema';
 import { UsageError } from '../../errors';
-import { checkTargets, classesOf } from '../gbdt/tabular';
-import type { FitOptions, FitResult, Model, SampleSet, Task } from '../model';
-import { registerModel } from '../registry';
-import { checkConfigKeys, oneHot, readBaseline, saveBaseline, upClass } from './persist';
+import { type SampleSet, sampleCount } from '../../records/samples';
+import { type Task, oneHot, upClass } from '../../records/task';
+import type { FitOptions, FitResult, Model, ModelFactory, ModelTags } from '../model';
+import { checkSetTargets, classesOf } from '../targets';
+import { readBaseline, saveBaseline } from './persist';
+
+const CONFIG = obj({}, { doc: 'Always long: every sample is predicted up.' });
+const TAGS: ModelTags = { input: 'tabular', tasks: ['regression', 'binary', 'multiclass'], baseline: true };
 
 interface BuyAndHoldState {
   /** Classification: the "up" class index. Regression: the predicted (positive) return. */
@@ -17,13 +22,14 @@ interface BuyAndHoldState {
  */
 export class BuyAndHoldModel implements Model {
   readonly kind = 'buy-and-hold';
+  readonly tags = TAGS;
   private state?: BuyAndHoldState;
 
   constructor(
     readonly task: Task,
     config: Record<string, unknown> = {},
   ) {
-    checkConfigKeys('buy-and-hold', config, []);
+    CONFIG.parse(config, 'buy-and-hold config');
   }
 
   config(): Record<string, unknown> {
@@ -32,7 +38,7 @@ export class BuyAndHoldModel implements Model {
 
   async fit(train: SampleSet, _validation?: SampleSet, _options?: FitOptions): Promise<FitResult> {
     const k = classesOf(this.task, train);
-    checkTargets(this.task, train, 'training set', k);
+    checkSetTargets(this.task, train, 'training set', k);
     if (this.task === 'regression') {
       let sum = 0;
       for (const v of train.y) sum += Math.abs(v);
@@ -49,13 +55,23 @@ export class BuyAndHoldModel implements Model {
   }
 
   async predict(x: SampleSet): Promise<Float32Array> {
-    return new Float32Array(x.shape[0]).fill(this.fitted().value);
+    return new Float32Array(sampleCount(x)).fill(this.fitted().value);
   }
 
   async predictProba(x: SampleSet): Promise<Float32Array> {
     if (this.task === 'regression') throw new UsageError('buy-and-hold: predictProba needs a classification task');
     return oneHot(await this.predict(x), this.fitted().classes);
   }
+
+  importance(): undefined {
+    return undefined;
+  }
+
+  inputDescription(): string {
+    return 'no features (training labels only)';
+  }
+
+  dispose(): void {}
 
   async save(dir: string): Promise<void> {
     saveBaseline(dir, { kind: this.kind, task: this.task, config: {}, state: this.fitted() });
@@ -69,4 +85,10 @@ export class BuyAndHoldModel implements Model {
   }
 }
 
-registerModel('buy-and-hold', { create: (task, config) => new BuyAndHoldModel(task, config), load: (dir) => BuyAndHoldModel.load(dir) });
+export const buyAndHoldFactory: ModelFactory = {
+  kind: 'buy-and-hold',
+  tags: TAGS,
+  configSchema: CONFIG,
+  create: (task, config) => new BuyAndHoldModel(task, config),
+  load: (dir) => BuyAndHoldModel.load(dir),
+};

@@ -1,5 +1,5 @@
-export { BuyAndHoldModel } from './buy-and-hold';
+export { BuyAndHoldModel, buyAndHoldFactory } from './buy-and-hold';
 export { type LbfgsOptions, type LbfgsResult, minimizeLbfgs } from './lbfgs';
-export { type LogisticConfig, LogisticModel } from './logistic';
-export { MajorityModel } from './majority';
-export { type NaiveConfig, NaiveModel } from './naive';
+export { type LogisticConfig, LogisticModel, logisticFactory } from './logistic';
+export { MajorityModel, majorityFactory } from './majority';
+export { type NaiveConfig, NaiveModel, naiveFactory } from './naive';

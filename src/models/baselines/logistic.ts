@@ -1,20 +1,31 @@
+import { bool, int, num, obj, opt } from '../../config/schema';
 import { UsageError } from '../../errors';
-import { argmaxRows, checkTargets, classesOf, tabularView } from '../gbdt/tabular';
-import type { FitOptions, FitResult, Model, SampleSet, Task } from '../model';
-import { registerModel } from '../registry';
+import { type SampleSet, lagNames, sampleCount } from '../../records/samples';
+import { type Task, argmaxRows, softmaxRow } from '../../records/task';
+import type { FitOptions, FitResult, Model, ModelFactory, ModelTags } from '../model';
+import { LagInput, lagsSchema } from '../tabular-input';
+import { checkSetTargets, classesOf } from '../targets';
 import { minimizeLbfgs } from './lbfgs';
-import { checkConfigKeys, readBaseline, saveBaseline } from './persist';
+import { readBaseline, saveBaseline } from './persist';
+
+export const logisticConfigSchema = obj(
+  {
+    l2: opt(num({ min: 0, doc: "L2 penalty: minimises sum(log loss) + l2/2 |w|^2 (intercept not penalised); sklearn's C = 1/l2." }), 1),
+    standardize: opt(bool('Penalise and fit on features standardised with training means and deviations.'), true),
+    maxIterations: opt(int({ min: 1, doc: 'L-BFGS iterations.' }), 500),
+    lags: opt(lagsSchema),
+  },
+  { doc: 'L2-regularised logistic regression (multinomial for multiclass).' },
+);
 
 export interface LogisticConfig {
-  /** L2 penalty: minimises sum(log loss) + l2/2 * |w|^2 (the intercept is not penalised); sklearn's C = 1/l2. Default 1. */
   readonly l2: number;
-  /** Penalise and fit on features standardised with training means and deviations. Default true. */
   readonly standardize: boolean;
-  /** L-BFGS iterations. Default 500. */
   readonly maxIterations: number;
+  readonly lags?: readonly number[];
 }
 
-const DEFAULTS: LogisticConfig = { l2: 1, standardize: true, maxIterations: 500 };
+const TAGS: ModelTags = { input: 'tabular', tasks: ['binary', 'multiclass'], baseline: false };
 
 interface LogisticState {
   /** Per output (1 for binary, K for multiclass): F coefficients then the intercept, on the raw feature scale. */
@@ -23,29 +34,29 @@ interface LogisticState {
   converged: boolean;
   /** Training means, which stand in for missing feature values. */
   means: number[];
+  lags: number[];
+  featureNames: string[];
 }
 
 /**
  * L2-regularised logistic regression (multinomial for multiclass) fitted by L-BFGS to a
  * gradient tolerance of 1e-9 on the mean loss. Missing feature values count as the training
- * mean (0 after standardisation). Sequence sets use their last bar.
+ * mean (0 after standardisation). It reads the features of the bars its `lags` name.
  */
 export class LogisticModel implements Model {
   readonly kind = 'logistic';
+  readonly tags = TAGS;
   private readonly options: LogisticConfig;
   private state?: LogisticState;
+  private input: LagInput;
 
   constructor(
     readonly task: Task,
     config: Record<string, unknown> = {},
   ) {
-    checkConfigKeys('logistic', config, Object.keys(DEFAULTS));
     if (task === 'regression') throw new UsageError('logistic: needs a binary or multiclass task');
-    this.options = { ...DEFAULTS, ...(config as Partial<LogisticConfig>) };
-    const { l2, standardize, maxIterations } = this.options;
-    if (typeof l2 !== 'number' || !(l2 >= 0)) throw new UsageError(`logistic: l2 must be a number >= 0; got ${JSON.stringify(l2)}`);
-    if (typeof standardize !== 'boolean') throw new UsageError(`logistic: standardize must be true or false; got ${JSON.stringify(standardize)}`);
-    if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new UsageError(`logistic: maxIterations must be an integer >= 1; got ${JSON.stringify(maxIterations)}`);
+    this.options = logisticConfigSchema.parse(config, 'logistic config');
+    this.input = new LagInput('logistic', this.options.lags);
   }
 
   config(): Record<string, unknown> {
@@ -60,8 +71,8 @@ export class LogisticModel implements Model {
   async fit(train: SampleSet, _validation?: SampleSet, _options?: FitOptions): Promise<FitResult> {
     const started = performance.now();
     const k = classesOf(this.task, train);
-    checkTargets(this.task, train, 'training set', k);
-    const { x, rows: n, features: f } = tabularView(train);
+    checkSetTargets(this.task, train, 'training set', k);
+    const { x, rows: n, columns: f } = this.input.fit(train);
     if (n === 0) throw new UsageError('logistic: the training set is empty');
     const mean = new Float64Array(f);
     const scale = new Float64Array(f).fill(1);
@@ -140,7 +151,7 @@ export class LogisticModel implements Model {
       c[f] = intercept;
       return c;
     });
-    this.state = { coef, classes: k, converged: result.converged, means: Array.from(mean) };
+    this.state = { coef, classes: k, converged: result.converged, means: Array.from(mean), lags: [...this.input.lags!], featureNames: [...train.features.names] };
     return { history: { loss: [result.value] }, epochs: result.iterations, seconds: (performance.now() - started) / 1000 };
   }
 
@@ -151,8 +162,7 @@ export class LogisticModel implements Model {
 
   async predictProba(xs: SampleSet): Promise<Float32Array> {
     const { coef, classes, means } = this.fitted();
-    const { x, rows: n, features: f } = tabularView(xs);
-    if (coef[0].length !== f + 1) throw new UsageError(`logistic: samples have ${f} features; the model was fitted on ${coef[0].length - 1}`);
+    const { x, rows: n, columns: f } = this.input.matrix(xs, 'sample set');
     const out = new Float32Array(n * classes);
     const score = new Float64Array(coef.length);
     for (let r = 0; r < n; r++) {
@@ -169,18 +179,28 @@ export class LogisticModel implements Model {
         out[2 * r] = 1 - p;
         out[2 * r + 1] = p;
       } else {
-        const max = Math.max(...score);
-        let sum = 0;
-        for (let o = 0; o < classes; o++) sum += Math.exp(score[o] - max);
-        for (let o = 0; o < classes; o++) out[r * classes + o] = Math.exp(score[o] - max) / sum;
+        softmaxRow(score, 0, classes, out, r * classes);
       }
     }
     return out;
   }
 
   async predict(x: SampleSet): Promise<Float32Array> {
-    return argmaxRows(await this.predictProba(x), x.shape[0], this.fitted().classes);
+    return argmaxRows(await this.predictProba(x), sampleCount(x), this.fitted().classes);
   }
+
+  /** Mean absolute coefficient per input column over outputs, on the input scale (the dataset's scaler already standardises it). */
+  importance(): Record<string, number> {
+    const { coef, lags, featureNames } = this.fitted();
+    const names = lagNames(featureNames, lags);
+    return Object.fromEntries(names.map((name, j) => [name, coef.reduce((s, c) => s + Math.abs(c[j]), 0) / coef.length]));
+  }
+
+  inputDescription(): string {
+    return this.input.describe();
+  }
+
+  dispose(): void {}
 
   async save(dir: string): Promise<void> {
     saveBaseline(dir, { kind: this.kind, task: this.task, config: this.config(), state: this.fitted() });
@@ -190,8 +210,15 @@ export class LogisticModel implements Model {
     const file = readBaseline<LogisticState>(dir, 'logistic');
     const model = new LogisticModel(file.task, file.config);
     model.state = file.state;
+    model.input = LagInput.restored('logistic', file.state.lags, file.state.featureNames);
     return model;
   }
 }
 
-registerModel('logistic', { create: (task, config) => new LogisticModel(task, config), load: (dir) => LogisticModel.load(dir) });
+export const logisticFactory: ModelFactory = {
+  kind: 'logistic',
+  tags: TAGS,
+  configSchema: logisticConfigSchema,
+  create: (task, config) => new LogisticModel(task, config),
+  load: (dir) => LogisticModel.load(dir),
+};

@@ -1,8 +1,13 @@
+import { obj } from '../../config/schema';
 import { UsageError } from '../../errors';
-import { checkTargets, classesOf } from '../gbdt/tabular';
-import type { FitOptions, FitResult, Model, SampleSet, Task } from '../model';
-import { registerModel } from '../registry';
-import { checkConfigKeys, readBaseline, saveBaseline } from './persist';
+import { type SampleSet, sampleCount } from '../../records/samples';
+import { type Task, oneHot, upClass } from '../../records/task';
+import type { FitOptions, FitResult, Model, ModelFactory, ModelTags } from '../model';
+import { checkSetTargets, classesOf } from '../targets';
+import { readBaseline, saveBaseline } from './persist';
+
+const CONFIG = obj({}, { doc: 'The most frequent training class, or the training mean.' });
+const TAGS: ModelTags = { input: 'tabular', tasks: ['regression', 'binary', 'multiclass'], baseline: true };
 
 interface MajorityState {
   /** Classification: training class frequencies. Regression: [training mean]. */
@@ -15,13 +20,14 @@ interface MajorityState {
  */
 export class MajorityModel implements Model {
   readonly kind = 'majority';
+  readonly tags = TAGS;
   private state?: MajorityState;
 
   constructor(
     readonly task: Task,
     config: Record<string, unknown> = {},
   ) {
-    checkConfigKeys('majority', config, []);
+    CONFIG.parse(config, 'majority config');
   }
 
   config(): Record<string, unknown> {
@@ -30,7 +36,7 @@ export class MajorityModel implements Model {
 
   async fit(train: SampleSet, _validation?: SampleSet, _options?: FitOptions): Promise<FitResult> {
     const k = classesOf(this.task, train);
-    checkTargets(this.task, train, 'training set', k);
+    checkSetTargets(this.task, train, 'training set', k);
     const n = train.y.length;
     if (n === 0) throw new UsageError('majority: the training set is empty');
     if (this.task === 'regression') {
@@ -53,16 +59,26 @@ export class MajorityModel implements Model {
   async predict(x: SampleSet): Promise<Float32Array> {
     const f = this.fitted().frequencies;
     const value = this.task === 'regression' ? f[0] : f.indexOf(Math.max(...f));
-    return new Float32Array(x.shape[0]).fill(value);
+    return new Float32Array(sampleCount(x)).fill(value);
   }
 
   async predictProba(x: SampleSet): Promise<Float32Array> {
     if (this.task === 'regression') throw new UsageError('majority: predictProba needs a classification task');
     const f = this.fitted().frequencies;
-    const out = new Float32Array(x.shape[0] * f.length);
-    for (let r = 0; r < x.shape[0]; r++) out.set(f, r * f.length);
+    const out = new Float32Array(sampleCount(x) * f.length);
+    for (let r = 0; r < sampleCount(x); r++) out.set(f, r * f.length);
     return out;
   }
+
+  importance(): undefined {
+    return undefined;
+  }
+
+  inputDescription(): string {
+    return 'no features (training labels only)';
+  }
+
+  dispose(): void {}
 
   async save(dir: string): Promise<void> {
     saveBaseline(dir, { kind: this.kind, task: this.task, config: {}, state: this.fitted() });
@@ -76,4 +92,10 @@ export class MajorityModel implements Model {
   }
 }
 
-registerModel('majority', { create: (task, config) => new MajorityModel(task, config), load: (dir) => MajorityModel.load(dir) });
+export const majorityFactory: ModelFactory = {
+  kind: 'majority',
+  tags: TAGS,
+  configSchema: CONFIG,
+  create: (task, config) => new MajorityModel(task, config),
+  load: (dir) => MajorityModel.load(dir),
+};

@@ -1,17 +1,21 @@
+import { obj, oneOf, opt, str } from '../../config/schema';
 import { UsageError } from '../../errors';
-import { tabularView } from '../gbdt/tabular';
-import type { FitOptions, FitResult, Model, SampleSet, Task } from '../model';
-import { registerModel } from '../registry';
-import { checkConfigKeys, downClass, flatClass, oneHot, readBaseline, saveBaseline, upClass } from './persist';
+import { type SampleSet, sampleCount } from '../../records/samples';
+import { type Task, downClass, flatClass, oneHot, upClass } from '../../records/task';
+import type { FitOptions, FitResult, Model, ModelFactory, ModelTags } from '../model';
+import { classesOf } from '../targets';
+import { readBaseline, saveBaseline } from './persist';
 
-export interface NaiveConfig {
-  /** Feature holding the latest bar's return. Default `logret_1`. */
-  readonly returnFeature: string;
-  /** Regression forecast: `zero` (random walk: no change) or `last` (the latest return persists). Default `zero`. */
-  readonly regression: 'zero' | 'last';
-}
+export const naiveConfigSchema = obj(
+  {
+    returnFeature: opt(str({ doc: 'Feature holding the latest bar return.' }), 'logret_1'),
+    regression: opt(oneOf(['zero', 'last'] as const, 'Regression forecast: zero return (random walk) or the latest return persists.'), 'zero'),
+  },
+  { doc: 'Persistence: tomorrow moves the way today moved.' },
+);
+export type NaiveConfig = { readonly returnFeature: string; readonly regression: 'zero' | 'last' };
 
-const DEFAULTS: NaiveConfig = { returnFeature: 'logret_1', regression: 'zero' };
+const TAGS: ModelTags = { input: 'tabular', tasks: ['regression', 'binary', 'multiclass'], baseline: true };
 
 interface NaiveState {
   featureIndex: number;
@@ -22,11 +26,12 @@ interface NaiveState {
 /**
  * Persistence: tomorrow moves the way today moved. Classification predicts "up" after a
  * positive latest return and "down" after a negative one ("flat", or down for binary, after
- * zero); regression predicts zero return or the latest return. Sequence sets use their last
- * bar. Fitting only finds the return feature.
+ * zero); regression predicts zero return or the latest return. It reads one value of each
+ * sample: the return feature at the sample's own bar. Fitting only finds that feature.
  */
 export class NaiveModel implements Model {
   readonly kind = 'naive';
+  readonly tags = TAGS;
   private readonly options: NaiveConfig;
   private state?: NaiveState;
 
@@ -34,10 +39,8 @@ export class NaiveModel implements Model {
     readonly task: Task,
     config: Record<string, unknown> = {},
   ) {
-    checkConfigKeys('naive', config, Object.keys(DEFAULTS));
-    this.options = { ...DEFAULTS, ...(config as Partial<NaiveConfig>) };
-    if (typeof this.options.returnFeature !== 'string') throw new UsageError(`naive: returnFeature must be a feature name; got ${JSON.stringify(this.options.returnFeature)}`);
-    if (this.options.regression !== 'zero' && this.options.regression !== 'last') throw new UsageError(`naive: regression must be "zero" or "last"; got ${JSON.stringify(this.options.regression)}`);
+    const { returnFeature, regression } = naiveConfigSchema.parse(config, 'naive config');
+    this.options = { returnFeature, regression };
   }
 
   config(): Record<string, unknown> {
@@ -45,12 +48,10 @@ export class NaiveModel implements Model {
   }
 
   async fit(train: SampleSet, _validation?: SampleSet, _options?: FitOptions): Promise<FitResult> {
-    const featureIndex = train.featureNames.indexOf(this.options.returnFeature);
-    if (featureIndex < 0) throw new UsageError(`naive: no feature "${this.options.returnFeature}" (returnFeature); features: ${train.featureNames.join(', ')}`);
-    let max = 1;
-    for (const v of train.y) max = Math.max(max, v);
-    const classes = this.task === 'regression' ? 1 : this.task === 'binary' ? 2 : Math.max(train.classes?.length ?? 0, max + 1);
-    this.state = { featureIndex, classes, classNames: train.classes && [...train.classes] };
+    const names = train.features.names;
+    const featureIndex = names.indexOf(this.options.returnFeature);
+    if (featureIndex < 0) throw new UsageError(`naive: no feature "${this.options.returnFeature}" (returnFeature); features: ${names.join(', ')}`);
+    this.state = { featureIndex, classes: classesOf(this.task, train), classNames: train.classes && [...train.classes] };
     return { history: {}, epochs: 0, seconds: 0 };
   }
 
@@ -61,13 +62,15 @@ export class NaiveModel implements Model {
 
   async predict(x: SampleSet): Promise<Float32Array> {
     const { featureIndex, classes, classNames } = this.fitted();
-    const t = tabularView(x);
-    const out = new Float32Array(t.rows);
+    const n = sampleCount(x);
+    const nf = x.features.names.length;
+    const v = x.features.values;
+    const out = new Float32Array(n);
     const up = upClass(classes, classNames);
     const down = downClass(classNames);
     const flat = classes > 2 ? flatClass(classes, classNames) : down;
-    for (let r = 0; r < t.rows; r++) {
-      const last = t.x[r * t.features + featureIndex];
+    for (let r = 0; r < n; r++) {
+      const last = v[x.rows[r] * nf + featureIndex];
       if (this.task === 'regression') out[r] = this.options.regression === 'last' && Number.isFinite(last) ? last : 0;
       else out[r] = last > 0 ? up : last < 0 ? down : flat;
     }
@@ -79,9 +82,19 @@ export class NaiveModel implements Model {
     return oneHot(await this.predict(x), this.fitted().classes);
   }
 
+  importance(): undefined {
+    return undefined;
+  }
+
+  inputDescription(): string {
+    return `lag 0 of ${this.options.returnFeature}`;
+  }
+
   async save(dir: string): Promise<void> {
     saveBaseline(dir, { kind: this.kind, task: this.task, config: this.config(), state: this.fitted() });
   }
+
+  dispose(): void {}
 
   static async load(dir: string): Promise<NaiveModel> {
     const file = readBaseline<NaiveState>(dir, 'naive');
@@ -91,4 +104,10 @@ export class NaiveModel implements Model {
   }
 }
 
-registerModel('naive', { create: (task, config) => new NaiveModel(task, config), load: (dir) => NaiveModel.load(dir) });
+export const naiveFactory: ModelFactory = {
+  kind: 'naive',
+  tags: TAGS,
+  configSchema: naiveConfigSchema,
+  create: (task, config) => new NaiveModel(task, config),
+  load: (dir) => NaiveModel.load(dir),
+};

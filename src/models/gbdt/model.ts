@@ -2,12 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../errors';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/fs';
-import type { FitOptions, FitResult, Model, SampleSet, Task } from '../model';
-import { MODEL_META_FILE, registerModel } from '../registry';
+import { type SampleSet, sampleCount } from '../../records/samples';
+import { type Task, argmaxRows, softmaxRow } from '../../records/task';
+import { type FitOptions, type FitResult, MODEL_META_FILE, type Model, type ModelFactory, type ModelTags } from '../model';
+import { LagInput } from '../tabular-input';
+import { checkSetTargets, classesOf } from '../targets';
 import { type Booster, fitBooster, predictMargin } from './booster';
-import { metricName, sigmoid, softmaxRow } from './objective';
-import { type GbdtParams, objectiveForTask, resolveGbdtParams } from './params';
-import { argmaxRows, checkTargets, classesOf, tabularView } from './tabular';
+import { metricName, sigmoid } from './objective';
+import { type GbdtParams, gbdtConfigSchema, objectiveForTask, resolveGbdtParams } from './params';
 import { fromXgboostJson, toXgboostJson, xgboostJsonText } from './xgboost-json';
 
 /** File holding the trees, in XGBoost's JSON model format (loadable by Python XGBoost). */
@@ -25,18 +27,24 @@ interface GbdtMeta {
   task: Task;
   config: Record<string, unknown>;
   featureNames: string[];
+  /** Bar features and the lags read of them; `featureNames` are the lagged columns. */
+  input?: { features: string[]; lags: number[] };
   classes?: string[];
   bestIteration: number;
 }
 
+const TAGS: ModelTags = { input: 'tabular', tasks: ['regression', 'binary', 'multiclass'], baseline: false };
+
 /**
  * XGBoost-style histogram gradient-boosted trees as a `Model`. Regression predicts values,
  * classification the most probable class; `predictProba` gives class probabilities.
- * Sequence sets are reduced to their last bar's features (see `tabularView`).
+ * It reads the features of the bars its `lags` name (see `LagInput`).
  */
 export class GbdtModel implements Model {
   readonly kind = 'gbdt';
+  readonly tags = TAGS;
   readonly params: GbdtParams;
+  private input: LagInput;
   private booster?: Booster;
   private featureNames: string[] = [];
   private classes?: string[];
@@ -46,12 +54,17 @@ export class GbdtModel implements Model {
     readonly task: Task,
     config: Record<string, unknown> = {},
   ) {
-    this.params = resolveGbdtParams(task, config);
+    const { lags, ...params } = resolveGbdtParams(task, config);
+    this.params = params;
+    this.lags = lags;
+    this.input = new LagInput('gbdt', lags);
   }
+
+  private readonly lags?: readonly number[];
 
   config(): Record<string, unknown> {
     const { objective: _objective, ...rest } = this.params;
-    return { ...rest };
+    return { ...rest, ...(this.lags ? { lags: [...this.lags] } : {}) };
   }
 
   /** Name of the metric in `FitResult.history` (`loss`, `val_loss`): rmse, logloss or mlogloss. */
@@ -72,10 +85,10 @@ export class GbdtModel implements Model {
 
   async fit(train: SampleSet, validation?: SampleSet, options: FitOptions = {}): Promise<FitResult> {
     const started = performance.now();
-    if (train.shape[0] === 0) throw new UsageError('gbdt: the training set is empty');
+    if (sampleCount(train) === 0) throw new UsageError('gbdt: the training set is empty');
     const classes = classesOf(this.task, train);
-    checkTargets(this.task, train, 'training set', classes);
-    if (validation) checkTargets(this.task, validation, 'validation set', classes);
+    checkSetTargets(this.task, train, 'training set', classes);
+    if (validation) checkSetTargets(this.task, validation, 'validation set', classes);
     const params: GbdtParams = {
       ...this.params,
       ...(options.seed !== undefined && { seed: options.seed }),
@@ -83,12 +96,11 @@ export class GbdtModel implements Model {
       ...(options.earlyStoppingPatience !== undefined && { earlyStoppingRounds: options.earlyStoppingPatience }),
     };
     if (params.earlyStoppingRounds > 0 && !validation) throw new UsageError('gbdt: early stopping needs a validation set');
-    const t = tabularView(train);
-    const v = validation && tabularView(validation);
-    if (v && v.features !== t.features) throw new UsageError(`gbdt: validation set has ${v.features} features; training set has ${t.features}`);
+    const t = this.input.fit(train);
+    const v = validation && this.input.matrix(validation, 'validation set');
     const weight = options.classWeights && this.task !== 'regression' ? Float64Array.from(train.y, (c) => options.classWeights![c] ?? 1) : undefined;
     const outputs = this.task === 'multiclass' ? classes : 1;
-    const result = fitBooster(objectiveForTask(this.task), outputs, t.features, params, { x: t.x, y: train.y, rows: t.rows, weight }, v && validation && { x: v.x, y: validation.y, rows: v.rows }, {
+    const result = fitBooster(objectiveForTask(this.task), outputs, t.columns, params, { x: t.x, y: train.y, rows: t.rows, weight }, v && validation && { x: v.x, y: validation.y, rows: v.rows }, {
       onRound: (round, logs) => {
         options.onEpochEnd?.(round, logs);
         if (options.verbose && (round + 1) % 10 === 0) process.stderr.write(`gbdt round ${round + 1}: ${Object.entries(logs).map(([k, x]) => `${k} ${x.toFixed(5)}`).join(', ')}\n`);
@@ -96,29 +108,27 @@ export class GbdtModel implements Model {
     });
     this.booster = result.booster;
     this.best = result.bestIteration;
-    this.featureNames = [...train.featureNames];
+    this.featureNames = [...t.names];
     this.classes = train.classes && [...train.classes];
     return { history: result.history, epochs: result.rounds, bestEpoch: result.bestIteration, seconds: (performance.now() - started) / 1000 };
   }
 
   /** Raw scores `[n, outputs]` before the link function (margins). */
   predictMargin(x: SampleSet): Float64Array {
-    const t = tabularView(x);
-    const b = this.fitted;
-    if (t.features !== b.features) throw new UsageError(`gbdt: samples have ${t.features} features; the model was fitted on ${b.features}`);
-    return predictMargin(b, t.x, t.rows);
+    const t = this.input.matrix(x, 'sample set');
+    return predictMargin(this.fitted, t.x, t.rows);
   }
 
   async predict(x: SampleSet): Promise<Float32Array> {
     if (this.task === 'regression') return Float32Array.from(this.predictMargin(x));
     const proba = await this.predictProba(x);
-    return argmaxRows(proba, x.shape[0], this.fitted.objective === 'multi:softprob' ? this.fitted.outputs : 2);
+    return argmaxRows(proba, sampleCount(x), this.fitted.objective === 'multi:softprob' ? this.fitted.outputs : 2);
   }
 
   async predictProba(x: SampleSet): Promise<Float32Array> {
     if (this.task === 'regression') throw new UsageError('gbdt: predictProba needs a classification task');
     const margin = this.predictMargin(x);
-    const n = x.shape[0];
+    const n = sampleCount(x);
     if (this.fitted.objective === 'binary:logistic') {
       const out = new Float32Array(2 * n);
       for (let r = 0; r < n; r++) {
@@ -161,11 +171,24 @@ export class GbdtModel implements Model {
     return this.featureNames.map((feature, f) => ({ feature, value: value(f) })).sort((a, b2) => b2.value - a.value);
   }
 
+  /** Average gain of the splits on each input column (XGBoost's `gain` importance). */
+  importance(): Record<string, number> {
+    return Object.fromEntries(this.featureImportance('gain').map((f) => [f.feature, f.value]));
+  }
+
+  inputDescription(): string {
+    return this.input.describe();
+  }
+
+  dispose(): void {}
+
   /** Writes `model-meta.json` (kind, config, names) and `model.json` (XGBoost's JSON model format). */
   async save(dir: string): Promise<void> {
     const b = this.fitted;
     writeFileAtomic(join(dir, GBDT_MODEL_FILE), xgboostJsonText(toXgboostJson(b, this.featureNames, this.best)));
-    const meta: GbdtMeta = { kind: 'gbdt', task: this.task, config: this.config(), featureNames: this.featureNames, classes: this.classes, bestIteration: this.best };
+    const lags = this.input.lags;
+    const features = this.input.featureNames;
+    const meta: GbdtMeta = { kind: 'gbdt', task: this.task, config: this.config(), featureNames: this.featureNames, ...(lags && features ? { input: { features: [...features], lags: [...lags] } } : {}), classes: this.classes, bestIteration: this.best };
     writeJsonAtomic(join(dir, MODEL_META_FILE), meta);
   }
 
@@ -174,6 +197,7 @@ export class GbdtModel implements Model {
     const model = GbdtModel.fromXgboostJson(JSON.parse(readFileSync(join(dir, GBDT_MODEL_FILE), 'utf8')), meta.config, join(dir, GBDT_MODEL_FILE));
     model.classes = meta.classes;
     model.best = meta.bestIteration;
+    model.input = meta.input ? LagInput.restored('gbdt', meta.input.lags, meta.input.features) : LagInput.restored('gbdt', [0], model.featureNames);
     return model;
   }
 
@@ -185,6 +209,8 @@ export class GbdtModel implements Model {
     model.booster = booster;
     model.featureNames = featureNames;
     model.best = booster.trees.length / booster.outputs - 1;
+    // A model trained elsewhere reads its named columns as they are: one bar, no lags.
+    model.input = LagInput.restored('gbdt', [0], featureNames);
     return model;
   }
 
@@ -194,7 +220,10 @@ export class GbdtModel implements Model {
   }
 }
 
-registerModel('gbdt', {
+export const gbdtFactory: ModelFactory = {
+  kind: 'gbdt',
+  tags: TAGS,
+  configSchema: gbdtConfigSchema as never,
   create: (task, config) => new GbdtModel(task, config),
   load: (dir) => GbdtModel.load(dir),
-});
+};

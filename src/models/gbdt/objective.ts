@@ -1,4 +1,5 @@
 import type { Objective } from './params';
+import { softmaxRow } from '../../records/task';
 
 /** Probabilities are clipped here in log losses and kept off zero in hessians, as XGBoost does. */
 const EPS = 1e-16;
@@ -78,13 +79,4 @@ export function evalMetric(objective: Objective, margin: Float64Array, y: Float3
     sum -= Math.log(Math.max(prob[y[r]], EPS));
   }
   return sum / rows;
-}
-
-/** Softmax of `margin[from .. from+k)` into `out[to .. to+k)`. */
-export function softmaxRow(margin: Float64Array, from: number, k: number, out: Float64Array | Float32Array, to: number): void {
-  let max = -Infinity;
-  for (let j = 0; j < k; j++) max = Math.max(max, margin[from + j]);
-  let sum = 0;
-  for (let j = 0; j < k; j++) sum += Math.exp(margin[from + j] - max);
-  for (let j = 0; j < k; j++) out[to + j] = Math.exp(margin[from + j] - max) / sum;
 }

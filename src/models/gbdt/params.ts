@@ -1,5 +1,6 @@
-import { UsageError } from '../../errors';
-import type { Task } from '../model';
+import { ConfigError, either, int, literal, num, obj, oneOf, opt } from '../../config/schema';
+import type { Task } from '../../records/task';
+import { lagsSchema } from '../tabular-input';
 
 export type Objective = 'reg:squarederror' | 'binary:logistic' | 'multi:softprob';
 
@@ -68,38 +69,40 @@ export function objectiveForTask(task: Task): Objective {
   return OBJECTIVE_OF_TASK[task];
 }
 
-type Check = (v: number) => boolean;
-const RULES: Record<Exclude<keyof GbdtParams, 'baseScore' | 'objective'>, [Check, string]> = {
-  nEstimators: [(v) => Number.isInteger(v) && v >= 1, 'an integer >= 1'],
-  learningRate: [(v) => v > 0, 'a number > 0'],
-  maxDepth: [(v) => Number.isInteger(v) && v >= 1 && v <= 30, 'an integer in [1, 30]'],
-  maxBin: [(v) => Number.isInteger(v) && v >= 2 && v <= 65535, 'an integer in [2, 65535]'],
-  minChildWeight: [(v) => v >= 0, 'a number >= 0'],
-  gamma: [(v) => v >= 0, 'a number >= 0'],
-  alpha: [(v) => v >= 0, 'a number >= 0'],
-  lambda: [(v) => v >= 0, 'a number >= 0'],
-  subsample: [(v) => v > 0 && v <= 1, 'a number in (0, 1]'],
-  colsampleByTree: [(v) => v > 0 && v <= 1, 'a number in (0, 1]'],
-  earlyStoppingRounds: [(v) => Number.isInteger(v) && v >= 0, 'an integer >= 0'],
-  seed: [(v) => Number.isInteger(v), 'an integer'],
-};
+const D = DEFAULT_GBDT_PARAMS;
+const fraction = (doc: string) => num({ min: 0, max: 1, exclusiveMin: true, doc });
 
-/** Defaults merged with `config`, every field checked; unknown keys are a UsageError naming them. */
-export function resolveGbdtParams(task: Task, config: Record<string, unknown>): GbdtParams {
-  const known = new Set([...Object.keys(DEFAULT_GBDT_PARAMS), 'objective']);
-  const unknown = Object.keys(config).filter((k) => !known.has(k));
-  if (unknown.length > 0) throw new UsageError(`gbdt: unknown parameter(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
-  const p = { ...DEFAULT_GBDT_PARAMS, ...config } as Record<string, unknown>;
-  for (const [name, [ok, expected]] of Object.entries(RULES)) {
-    const v = p[name];
-    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new UsageError(`gbdt: ${name} must be ${expected}; got ${JSON.stringify(v)}`);
+/** The hyperparameters as a strict schema (XGBoost names, camelCased), plus the tabular `lags`. */
+export const gbdtConfigSchema = obj(
+  {
+    nEstimators: opt(int({ min: 1, doc: 'Boosting rounds (trees per output).' }), D.nEstimators),
+    learningRate: opt(num({ min: 0, exclusiveMin: true, doc: 'Shrinkage eta applied to every leaf.' }), D.learningRate),
+    maxDepth: opt(int({ min: 1, max: 30 }), D.maxDepth),
+    maxBin: opt(int({ min: 2, max: 65535, doc: 'Quantile bins per feature.' }), D.maxBin),
+    minChildWeight: opt(num({ min: 0, doc: 'Minimum hessian sum in each child of a split.' }), D.minChildWeight),
+    gamma: opt(num({ min: 0, doc: 'Minimum loss reduction a split must reach.' }), D.gamma),
+    alpha: opt(num({ min: 0, doc: 'L1 penalty on leaf weights.' }), D.alpha),
+    lambda: opt(num({ min: 0, doc: 'L2 penalty on leaf weights.' }), D.lambda),
+    subsample: opt(fraction('Fraction of rows drawn per tree.'), D.subsample),
+    colsampleByTree: opt(fraction('Fraction of features drawn per tree.'), D.colsampleByTree),
+    baseScore: opt(either(literal('mean'), (v) => typeof v === 'string', num(), "Initial prediction, or 'mean' for the training target mean."), D.baseScore),
+    earlyStoppingRounds: opt(int({ min: 0, doc: 'Stop after this many rounds without validation improvement; 0 = never.' }), D.earlyStoppingRounds),
+    seed: opt(int(), D.seed),
+    objective: opt(oneOf(['reg:squarederror', 'binary:logistic', 'multi:softprob'] as const, 'Derived from the task; must agree with it.')),
+    lags: opt(lagsSchema),
+  },
+  { doc: 'XGBoost-style histogram gradient-boosted trees.' },
+);
+
+/** Defaults merged with `config`, every field checked; unknown keys are a `ConfigError` naming them. */
+export function resolveGbdtParams(task: Task, config: Record<string, unknown>, path = 'gbdt config'): GbdtParams & { readonly lags?: readonly number[] } {
+  const p = gbdtConfigSchema.parse(config, path);
+  if (task === 'binary' && typeof p.baseScore === 'number' && !(p.baseScore > 0 && p.baseScore < 1)) {
+    throw new ConfigError(`${path}.baseScore`, `must be 'mean' or a number in (0, 1) for a binary task, got ${p.baseScore}`);
   }
-  const base = p.baseScore;
-  const baseOk = base === 'mean' || (typeof base === 'number' && Number.isFinite(base) && (task !== 'binary' || (base > 0 && base < 1)));
-  if (!baseOk) throw new UsageError(`gbdt: baseScore must be 'mean' or a number${task === 'binary' ? ' in (0, 1)' : ''}; got ${JSON.stringify(base)}`);
   const expected = objectiveForTask(task);
   if (p.objective !== undefined && p.objective !== expected) {
-    throw new UsageError(`gbdt: objective "${String(p.objective)}" does not fit a ${task} task; use "${expected}" or leave it out`);
+    throw new ConfigError(`${path}.objective`, `"${p.objective}" does not fit a ${task} task; use "${expected}" or leave it out`);
   }
-  return { ...(p as unknown as GbdtParams), objective: expected };
+  return { ...p, objective: expected };
 }

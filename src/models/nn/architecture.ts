@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fusedGru, fusedLstm } from '../../kernels/layers';
 import { Rng } from '../../util/random';
-import type { Task } from '../model';
+import type { Task } from '../../records/task';
 import type { Pooling, RecurrentConfig, TransformerConfig } from './config';
 import { AttentionPooling, LastTimeStep, MultiHeadSelfAttention, SeededDropout, SinusoidalPositionalEncoding } from './layers';
 

@@ -1,4 +1,5 @@
-import { UsageError } from '../../errors';
+import type { LearningRateSchedule } from '../../train/schedule';
+import { type Schema, arr, bool, int, literal, num, obj, oneOf, opt, req, tagged } from '../../config/schema';
 
 /**
  * Hyperparameters of the neural models, as plain JSON: what `Model.config()` returns and
@@ -6,14 +7,7 @@ import { UsageError } from '../../errors';
  * scikit-learn, so a config alone reproduces a run.
  */
 
-export type LearningRateSchedule =
-  | { readonly type: 'constant' }
-  /** lr = learningRate * factor^floor(epoch / every). */
-  | { readonly type: 'step'; readonly every: number; readonly factor: number }
-  /** Cosine decay from learningRate to minLearningRate over the configured epochs. */
-  | { readonly type: 'cosine'; readonly minLearningRate: number }
-  /** Multiply by factor after `patience` epochs without improvement of the monitored loss. */
-  | { readonly type: 'plateau'; readonly factor: number; readonly patience: number; readonly minLearningRate: number };
+export type { LearningRateSchedule };
 
 export interface TrainingConfig {
   /** Seed of every initializer, dropout mask and shuffle. Default 42. */
@@ -115,74 +109,69 @@ export const TRANSFORMER_DEFAULTS: TransformerConfig = {
   dense: [],
 };
 
-const SCHEDULE_DEFAULTS = {
-  constant: {},
-  step: { every: 10, factor: 0.5 },
-  cosine: { minLearningRate: 0 },
-  plateau: { factor: 0.5, patience: 3, minLearningRate: 1e-6 },
-} as const;
+const factor = num({ min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, doc: 'Multiplier in (0, 1).' });
+const minRate = num({ min: 0, doc: 'Floor of the learning rate.' });
 
-/**
- * Merge a user config over defaults and check every field, naming the model kind and
- * the field in errors. Unknown keys are errors: a typo must not silently train a default.
- */
-export function resolveConfig<T extends TrainingConfig>(kind: string, defaults: T, given: Record<string, unknown>): T {
-  for (const key of Object.keys(given)) {
-    if (!(key in defaults)) throw new UsageError(`${kind}: unknown config key "${key}"; known: ${Object.keys(defaults).join(', ')}`);
-  }
-  const c = { ...defaults, ...given } as T & Record<string, unknown>;
-  const bad = (field: string, expected: string): never => {
-    throw new UsageError(`${kind}: config "${field}" must be ${expected}; got ${JSON.stringify(c[field])}`);
+const scheduleSchema = tagged<LearningRateSchedule>(
+  'type',
+  {
+    constant: obj({ type: req(literal('constant')) }),
+    step: obj({ type: req(literal('step')), every: opt(int({ min: 1, doc: 'Epochs between steps.' }), 10), factor: opt(factor, 0.5) }),
+    cosine: obj({ type: req(literal('cosine')), minLearningRate: opt(minRate, 0) }),
+    plateau: obj({ type: req(literal('plateau')), factor: opt(factor, 0.5), patience: opt(int({ min: 1 }), 3), minLearningRate: opt(minRate, 1e-6) }),
+  },
+  'Learning-rate schedule.',
+);
+
+const units = (allowEmpty: boolean, doc: string) => arr(int({ min: 1 }), { minItems: allowEmpty ? 0 : 1, doc });
+const pooling = oneOf(['last', 'mean', 'attention'] as const, 'How the sequence becomes one vector.');
+
+function trainingFields(d: TrainingConfig) {
+  return {
+    seed: opt(int({ doc: 'Seed of every initializer, dropout mask and shuffle.' }), d.seed),
+    epochs: opt(int({ min: 1 }), d.epochs),
+    batchSize: opt(int({ min: 1 }), d.batchSize),
+    optimizer: opt(oneOf(['adam', 'sgd'] as const), d.optimizer),
+    learningRate: opt(num({ min: 0, exclusiveMin: true }), d.learningRate),
+    momentum: opt(num({ min: 0, max: 1, exclusiveMax: true, doc: 'SGD momentum.' }), d.momentum),
+    schedule: opt(scheduleSchema, d.schedule),
+    clipNorm: opt(num({ min: 0, doc: 'Global gradient-norm bound; 0 disables.' }), d.clipNorm),
+    earlyStoppingPatience: opt(int({ min: 0, doc: 'Epochs without validation-loss improvement before stopping; 0 disables.' }), d.earlyStoppingPatience),
+    loss: opt(oneOf(['mse', 'huber'] as const, 'Regression loss.'), d.loss),
+    huberDelta: opt(num({ min: 0, exclusiveMin: true }), d.huberDelta),
   };
-  const posInt = (f: string): void => {
-    if (!(Number.isInteger(c[f]) && (c[f] as number) > 0)) bad(f, 'a positive integer');
-  };
-  const inRange = (f: string, lo: number, hi: number): void => {
-    const v = c[f];
-    if (!(typeof v === 'number' && v >= lo && v < hi)) bad(f, `a number in [${lo}, ${hi})`);
-  };
-  const intList = (f: string, allowEmpty: boolean): void => {
-    const v = c[f];
-    if (!Array.isArray(v) || (!allowEmpty && v.length === 0) || !v.every((u) => Number.isInteger(u) && u > 0)) {
-      bad(f, `a ${allowEmpty ? '' : 'non-empty '}list of positive integers`);
-    }
-  };
-  const oneOf = (f: string, allowed: readonly unknown[]): void => {
-    if (!allowed.includes(c[f])) bad(f, `one of ${allowed.join(', ')}`);
-  };
-  if (!Number.isInteger(c.seed)) bad('seed', 'an integer');
-  posInt('epochs');
-  posInt('batchSize');
-  oneOf('optimizer', ['adam', 'sgd']);
-  if (!(c.learningRate > 0)) bad('learningRate', 'a positive number');
-  inRange('momentum', 0, 1);
-  inRange('clipNorm', 0, Infinity);
-  if (!(Number.isInteger(c.earlyStoppingPatience) && c.earlyStoppingPatience >= 0)) bad('earlyStoppingPatience', 'an integer >= 0');
-  oneOf('loss', ['mse', 'huber']);
-  if (!(c.huberDelta > 0)) bad('huberDelta', 'a positive number');
-  (c as Record<string, unknown>).schedule = resolveSchedule(kind, c.schedule);
-  if ('dropout' in c) inRange('dropout', 0, 1);
-  if ('pooling' in c) oneOf('pooling', ['last', 'mean', 'attention']);
-  if ('dense' in c) intList('dense', true);
-  if ('implementation' in c) oneOf('implementation', ['fused', 'tfjs']);
-  if ('units' in c) intList('units', false);
-  if ('bidirectional' in c && typeof c.bidirectional !== 'boolean') bad('bidirectional', 'true or false');
-  for (const f of ['dModel', 'heads', 'layers', 'ffUnits']) if (f in c) posInt(f);
-  if ('dModel' in c && (c.dModel as number) % (c.heads as number) !== 0) bad('dModel', `a multiple of heads (${c.heads})`);
-  return c;
 }
 
-function resolveSchedule(kind: string, s: unknown): LearningRateSchedule {
-  const type = (s as { type?: string } | undefined)?.type;
-  if (type === undefined || !(type in SCHEDULE_DEFAULTS)) {
-    throw new UsageError(`${kind}: config "schedule.type" must be one of ${Object.keys(SCHEDULE_DEFAULTS).join(', ')}; got ${JSON.stringify(type)}`);
-  }
-  const merged = { ...SCHEDULE_DEFAULTS[type as keyof typeof SCHEDULE_DEFAULTS], ...(s as object) } as Record<string, number | string>;
-  for (const [k, v] of Object.entries(merged)) {
-    if (k === 'type') continue;
-    if (!(k in SCHEDULE_DEFAULTS[type as keyof typeof SCHEDULE_DEFAULTS])) throw new UsageError(`${kind}: config "schedule.${k}" is not an option of a ${type} schedule`);
-    const ok = k === 'every' || k === 'patience' ? Number.isInteger(v) && (v as number) > 0 : k === 'factor' ? (v as number) > 0 && (v as number) < 1 : (v as number) >= 0;
-    if (!ok) throw new UsageError(`${kind}: config "schedule.${k}" is invalid for a ${type} schedule: ${JSON.stringify(v)}`);
-  }
-  return merged as unknown as LearningRateSchedule;
-}
+const d = RECURRENT_DEFAULTS;
+/** LSTM and GRU hyperparameters, strictly validated; omitted keys take the documented defaults. */
+export const recurrentConfigSchema: Schema<RecurrentConfig> = obj(
+  {
+    ...trainingFields(d),
+    units: opt(units(false, 'Units of each stacked recurrent layer.'), [...d.units]),
+    bidirectional: opt(bool(), d.bidirectional),
+    dropout: opt(num({ min: 0, max: 1, exclusiveMax: true, doc: 'Dropout after each recurrent and dense layer.' }), d.dropout),
+    pooling: opt(pooling, d.pooling),
+    dense: opt(units(true, 'Hidden dense layers (ReLU) of the head.'), [...d.dense]),
+    implementation: opt(oneOf(['fused', 'tfjs'] as const, 'fused: WebAssembly SIMD kernels; tfjs: per-step tfjs layers. Same weights, same results.'), d.implementation),
+  },
+  { doc: 'Recurrent network (LSTM or GRU) and its training settings.' },
+) as Schema<RecurrentConfig>;
+
+const t = TRANSFORMER_DEFAULTS;
+/** Transformer hyperparameters, strictly validated. */
+export const transformerConfigSchema: Schema<TransformerConfig> = obj(
+  {
+    ...trainingFields(t),
+    dModel: opt(int({ min: 1, doc: 'Model width; a multiple of heads.' }), t.dModel),
+    heads: opt(int({ min: 1 }), t.heads),
+    layers: opt(int({ min: 1 }), t.layers),
+    ffUnits: opt(int({ min: 1 }), t.ffUnits),
+    dropout: opt(num({ min: 0, max: 1, exclusiveMax: true }), t.dropout),
+    pooling: opt(pooling, t.pooling),
+    dense: opt(units(true, 'Hidden dense layers (ReLU) of the head.'), [...t.dense]),
+  },
+  {
+    doc: 'Transformer encoder and its training settings.',
+    check: (c) => (c.dModel % c.heads !== 0 ? { field: 'dModel', problem: `must be a multiple of heads (${c.heads}), got ${c.dModel}` } : undefined),
+  },
+) as Schema<TransformerConfig>;

@@ -1,4 +1,3 @@
-import './register';
 
 export * from './config';
 export * from './layers';

@@ -1,15 +1,16 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../backend';
 import { DataError, UsageError } from '../../errors';
-import { assertSameFeatures } from '../../artifacts/feature-check';
-import { loadLayersModel, saveLayersModel } from '../../artifacts/layers-io';
+import { assertSameFeatures } from '../../records/feature-check';
+import { type SampleSet, windowShape } from '../../records/samples';
+import { type Task, argmaxRows, classCount } from '../../records/task';
 import { evaluateNetwork, predictNetwork, trainNetwork } from '../../train/loop';
 import { writeJsonAtomic } from '../../util/fs';
-import { type FitOptions, type FitResult, type Model, type SampleSet, type Task, classCount } from '../model';
-import { MODEL_META_FILE, type ModelFactory } from '../registry';
-import { RECURRENT_DEFAULTS, type RecurrentConfig, TRANSFORMER_DEFAULTS, type TrainingConfig, type TransformerConfig, resolveConfig } from './config';
+import { type FitOptions, type FitResult, MODEL_META_FILE, type Model, type ModelFactory, type ModelTags } from '../model';
+import { type TrainingConfig, recurrentConfigSchema, transformerConfigSchema } from './config';
+import { loadLayersModel, saveLayersModel } from './layers-io';
 import { type RecurrentCell, type RecurrentLayerFactory, buildRecurrentNetwork, buildTransformerNetwork, fusedRecurrentLayer, tfjsRecurrentLayer } from './architecture';
 import { useFusedLayers } from '../../kernels/layers';
 
@@ -30,7 +31,10 @@ type Builder = (lookback: number, features: number, classes: number) => tf.Layer
  * The network is built at the first `fit`, when the input shape is known; a later `fit`
  * (or one after `loadModel`) continues from the current weights: fine-tuning / resuming.
  */
+const TAGS: ModelTags = { input: 'sequence', tasks: ['regression', 'binary', 'multiclass'], baseline: false };
+
 export class NeuralModel implements Model {
+  readonly tags = TAGS;
   private network?: tf.LayersModel;
   private featureNames?: readonly string[];
   private classes?: readonly string[];
@@ -44,13 +48,13 @@ export class NeuralModel implements Model {
   ) {}
 
   static recurrent(cell: RecurrentCell, task: Task, config: Record<string, unknown> = {}, recurrentLayer?: RecurrentLayerFactory): NeuralModel {
-    const c = resolveConfig<RecurrentConfig>(cell, RECURRENT_DEFAULTS, config);
+    const c = recurrentConfigSchema.parse(config, `${cell} config`);
     const layer = recurrentLayer ?? (c.implementation === 'fused' ? fusedRecurrentLayer : tfjsRecurrentLayer);
     return new NeuralModel(cell, task, c, (t, f, k) => buildRecurrentNetwork(cell, c, { lookback: t, features: f }, task, k, layer));
   }
 
   static transformer(task: Task, config: Record<string, unknown> = {}): NeuralModel {
-    const c = resolveConfig<TransformerConfig>('transformer', TRANSFORMER_DEFAULTS, config);
+    const c = transformerConfigSchema.parse(config, 'transformer config');
     return new NeuralModel('transformer', task, c, (t, f, k) => buildTransformerNetwork(c, { lookback: t, features: f }, task, k));
   }
 
@@ -67,10 +71,16 @@ export class NeuralModel implements Model {
     await initBackend();
     const [, lookback, features] = this.checkWindows(train, 'training set');
     if (!this.network) {
-      this.featureNames = [...train.featureNames];
+      this.featureNames = [...train.features.names];
       this.classes = train.classes ? [...train.classes] : undefined;
       this.lookback = lookback;
-      this.network = this.build(lookback, features, classCount(this.task, this.classes));
+      // Built inside a tidy scope: tfjs's LSTM forget-bias initializer leaves 4 intermediate
+      // tensors per layer otherwise; weights are variables, which tidy keeps.
+      let network: tf.LayersModel | undefined;
+      tf.tidy(() => {
+        network = this.build(lookback, features, classCount(this.task, this.classes));
+      });
+      this.network = network;
     } else {
       this.checkCompatible(train, 'training set');
     }
@@ -78,7 +88,7 @@ export class NeuralModel implements Model {
     this.checkTargets(train, 'training set');
     if (validation) this.checkTargets(validation, 'validation set');
     const c = this.cfg;
-    return trainNetwork(this.network, train, validation, {
+    return trainNetwork(this.fitted(), train, validation, {
       ...c,
       task: this.task,
       regressionLoss: c.loss,
@@ -96,15 +106,9 @@ export class NeuralModel implements Model {
     const out = this.outputs(x);
     if (this.task === 'regression') return out;
     const k = this.outputWidth();
-    const n = x.shape[0];
+    const n = x.rows.length;
     if (this.task === 'binary') return out.map((p) => (p >= 0.5 ? 1 : 0));
-    const labels = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (out[i * k + j] > out[i * k + best]) best = j;
-      labels[i] = best;
-    }
-    return labels;
+    return argmaxRows(out, n, k);
   }
 
   async predictProba(x: SampleSet): Promise<Float32Array> {
@@ -124,6 +128,14 @@ export class NeuralModel implements Model {
     const net = this.fitted();
     this.checkCompatible(set, 'evaluation set');
     return evaluateNetwork(net, set, { task: this.task, regressionLoss: this.cfg.loss, huberDelta: this.cfg.huberDelta });
+  }
+
+  importance(): undefined {
+    return undefined;
+  }
+
+  inputDescription(): string {
+    return this.lookback === undefined ? 'windows' : `${this.lookback} bars x ${this.featureNames?.length ?? 0} features`;
   }
 
   async save(dir: string): Promise<void> {
@@ -170,17 +182,14 @@ export class NeuralModel implements Model {
   }
 
   private checkWindows(s: SampleSet, what: string): readonly [number, number, number] {
-    if (s.shape.length !== 3) throw new UsageError(`${this.kind}: ${what} must be windows [n, lookback, features]; got shape [${s.shape.join(', ')}]`);
-    const [n, t, f] = s.shape;
-    if (s.x.length !== n * t * f) throw new UsageError(`${this.kind}: ${what} has ${s.x.length} values; shape [${s.shape.join(', ')}] needs ${n * t * f}`);
-    if (s.y.length !== n) throw new UsageError(`${this.kind}: ${what} has ${s.y.length} targets for ${n} samples`);
-    if (s.featureNames.length !== f) throw new UsageError(`${this.kind}: ${what} names ${s.featureNames.length} features but its windows have ${f}`);
-    return s.shape;
+    const shape = windowShape(s);
+    if (s.y.length !== shape[0]) throw new UsageError(`${this.kind}: ${what} has ${s.y.length} targets for ${shape[0]} samples`);
+    return shape;
   }
 
   private checkCompatible(s: SampleSet, what: string): void {
     const [, t] = this.checkWindows(s, what);
-    assertSameFeatures(this.featureNames ?? [], s.featureNames, `${this.kind} ${what}`);
+    assertSameFeatures(this.featureNames ?? [], s.features.names, `${this.kind} ${what}`);
     if (t !== this.lookback) throw new UsageError(`${this.kind}: ${what} windows have lookback ${t}; the model was built for ${this.lookback}`);
   }
 
@@ -194,13 +203,19 @@ export class NeuralModel implements Model {
   }
 }
 
-/** Registry factory of an LSTM or GRU kind; `recurrentLayer` swaps in another recurrent implementation. */
+/** The factory of an LSTM or GRU kind; `recurrentLayer` swaps in another recurrent implementation. */
 export function recurrentModelFactory(cell: RecurrentCell, recurrentLayer?: RecurrentLayerFactory): ModelFactory {
   const create = (task: Task, config: Record<string, unknown>): NeuralModel => NeuralModel.recurrent(cell, task, config, recurrentLayer);
-  return { create, load: (dir) => NeuralModel.load(dir, create) };
+  return { kind: cell, tags: TAGS, configSchema: recurrentConfigSchema as never, create, load: (dir) => NeuralModel.load(dir, create) };
 }
 
-export const transformerModelFactory: ModelFactory = {
+export const lstmFactory = recurrentModelFactory('lstm');
+export const gruFactory = recurrentModelFactory('gru');
+
+export const transformerFactory: ModelFactory = {
+  kind: 'transformer',
+  tags: TAGS,
+  configSchema: transformerConfigSchema as never,
   create: (task, config) => NeuralModel.transformer(task, config),
   load: (dir) => NeuralModel.load(dir, (task, config) => NeuralModel.transformer(task, config)),
 };

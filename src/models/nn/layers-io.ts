@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { UsageError } from '../errors';
-import { writeFileAtomic, writeJsonAtomic } from '../util/fs';
+import { UsageError } from '../../errors';
+import { writeFileAtomic, writeJsonAtomic } from '../../util/fs';
 
 /**
  * A tfjs LayersModel as `model.json` + `weights.bin` in the standard tfjs layers format (the

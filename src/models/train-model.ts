@@ -1,7 +1,8 @@
 import { type BackendInfo, initBackend } from '../backend';
-import type { FitOptions, FitResult, Model, SampleSet, Task } from '../models/model';
-import { createModel } from '../models/registry';
-import '../models/nn/register';
+import type { SampleSet } from '../records/samples';
+import type { Task } from '../records/task';
+import type { FitOptions, FitResult, Model } from './model';
+import { createModel } from './registry';
 
 export interface TrainModelOptions extends FitOptions {
   /** Registered kind (`lstm`, `gru`, `transformer`, or any other registered model). Ignored with `model`. */
