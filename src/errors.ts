@@ -72,3 +72,38 @@ export function textExcerpt(text: string, max = 40): string {
   });
   return `"${escaped}"${text.length > max ? `... (${text.length} characters)` : ''}`;
 }
+
+/**
+ * Issues as they are found: all counted, the first `perCode` of each code kept. A file of
+ * millions of rows can carry millions of identical findings (zero volume on every forex bar);
+ * kept whole they would not fit in memory, a message or a JSON answer.
+ */
+export class IssueCollector {
+  private readonly kept: DataIssue[] = [];
+  private readonly byCode = new Map<string, { total: number; last: DataIssue }>();
+  errors = 0;
+  warnings = 0;
+
+  constructor(private readonly perCode = 1000) {}
+
+  add(issue: DataIssue): void {
+    let seen = this.byCode.get(issue.code);
+    if (!seen) this.byCode.set(issue.code, (seen = { total: 0, last: issue }));
+    const total = ++seen.total;
+    seen.last = issue;
+    if (issue.severity === 'error') this.errors++;
+    else this.warnings++;
+    if (total <= this.perCode) this.kept.push(issue);
+  }
+
+  /** The kept issues (optionally only some), then one line per code saying how many more were found. */
+  list(keep: (issue: DataIssue) => boolean = () => true): DataIssue[] {
+    const out = this.kept.filter(keep);
+    for (const [code, { total, last }] of this.byCode) {
+      if (total > this.perCode && keep(last)) {
+        out.push({ code, severity: last.severity, source: last.source, symbol: last.symbol, message: `${total - this.perCode} more ${code} finding(s) like the above (${total} in all)` });
+      }
+    }
+    return out;
+  }
+}

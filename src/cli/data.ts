@@ -50,8 +50,8 @@ ${SOURCE_HELP}
       start: summaries.map((s) => s.start).sort()[0],
       end: summaries.map((s) => s.end).sort().at(-1),
       validation: {
-        errors: issues.filter((i) => i.severity === 'error').length,
-        warnings: issues.filter((i) => i.severity === 'warning').length,
+        errors: loaded.reports.reduce((a, r) => a + r.errorCount, 0),
+        warnings: loaded.reports.reduce((a, r) => a + r.warningCount, 0),
         issues,
         repairs,
       },

@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { describeValue } from '../config/schema';
-import { DataError, type DataIssue, UsageError, textExcerpt } from '../errors';
+import { DataError, IssueCollector, UsageError, textExcerpt } from '../errors';
 import { type BarTable, type Interval, type SymbolBars, type ValueField, isIntraday, makeBarTable } from './bars';
 import { inferInterval } from './interval';
 
@@ -92,8 +92,6 @@ function rejectBinary(head: Buffer, source: string): void {
 }
 
 const VALUE_ORDER: readonly ValueField[] = ['open', 'high', 'low', 'close', 'adjClose', 'volume'];
-/** Keep at most this many issues of one kind in memory; the rest are counted. */
-const MAX_KEPT_ISSUES = 1000;
 
 /** A Float64Array that grows by doubling, so a column of millions of rows is never a boxed array. */
 class F64Column {
@@ -134,8 +132,8 @@ class BarsCsvParser {
   private col: Partial<Record<keyof typeof HEADER_ALIASES, number>> = {};
   private adjSeen = false;
   private readonly bySymbol = new Map<string, SymbolRows>();
-  private readonly malformed = new IssueList();
-  private readonly badDates = new IssueList();
+  private readonly malformed = new IssueCollector();
+  private readonly badDates = new IssueCollector();
 
   constructor(
     private readonly source: string,
@@ -157,8 +155,8 @@ class BarsCsvParser {
     this.carry = '';
     const source = this.source;
     if (!this.header) throw new DataError([{ code: 'empty', severity: 'error', source, message: 'file is empty; expected a header row and bars' }]);
-    if (this.malformed.total > 0) throw this.malformed.error(`${source}: malformed rows:`);
-    if (this.badDates.total > 0) throw this.badDates.error(`${source}: ${this.badDates.total} unparsable date(s):`);
+    if (this.malformed.errors > 0) throw new DataError(this.malformed.list(), `${source}: ${this.malformed.errors} malformed row(s):`);
+    if (this.badDates.errors > 0) throw new DataError(this.badDates.list(), `${source}: ${this.badDates.errors} unparsable date(s):`);
 
     const header = this.header;
     const col = this.col;
@@ -278,21 +276,6 @@ class BarsCsvParser {
       ]);
     }
     this.header = header;
-  }
-}
-
-/** Issues of one kind: the first `MAX_KEPT_ISSUES` kept, the rest counted into one closing line. */
-class IssueList {
-  readonly kept: DataIssue[] = [];
-  total = 0;
-  add(issue: DataIssue): void {
-    if (this.total++ < MAX_KEPT_ISSUES) this.kept.push(issue);
-  }
-  error(headline: string): DataError {
-    const rest = this.total - this.kept.length;
-    const last = this.kept[this.kept.length - 1];
-    const more: DataIssue[] = rest > 0 ? [{ code: last.code, severity: 'error', source: last.source, message: `${rest} more row(s) like these` }] : [];
-    return new DataError([...this.kept, ...more], headline);
   }
 }
 
