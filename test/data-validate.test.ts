@@ -114,15 +114,15 @@ test('validate: a daily bar off UTC midnight (an instant, not a trading day) is 
   assert.equal(validateBars(makeBarTable('5m', [{ ...b, timestamp: b.timestamp.map((t, i) => Date.UTC(2020, 0, 2, 14, 30 + 5 * i)) }]), { source: 'mem' }).report.issues.length, 0);
 });
 
-test('validate: millions of identical findings are counted, not all kept (zero volume on every forex bar)', () => {
-  const n = 2_000_000;
+test('validate: identical findings by the hundred thousand are counted, not all kept (zero volume on every forex bar)', () => {
+  const n = 300_000;
   const b = bars(n);
   b.volume.fill(0);
   const { report } = validateBars(makeBarTable('1d', [b]), { source: 'fx' });
   assert.equal(report.warningCount, n);
   assert.equal(report.errorCount, 0);
   assert.equal(report.issues.length, 1001);
-  assert.match(report.issues[1000].message, /1999000 more zero_volume finding\(s\) like the above \(2000000 in all\)/);
+  assert.match(report.issues[1000].message, /299000 more zero_volume finding\(s\) like the above \(300000 in all\)/);
   b.volume.fill(-1, 0, 5000);
   const err = problems(makeBarTable('1d', [b]));
   assert.match(err.message, /^mem: 5000 data problem\(s\)/);
