@@ -63,13 +63,13 @@ export async function loadBars(given: BarSourceSpec, options: LoadOptions = {}):
         for (const { symbol } of checked.bars.symbols) {
           const other = bySymbol.get(symbol);
           if (other !== undefined) {
-            throw new UsageError(`csv source: ${other} and ${file} both give symbol ${symbol}; give each file its own name with "symbols" (--symbol), or load them separately`);
+            throw new UsageError(`source.files: ${other} and ${file} both give symbol ${symbol}; give each file its own name with "symbols" (--symbol), or load them separately`);
           }
           bySymbol.set(symbol, file);
         }
         const first = tables[0];
         if (first && first.interval !== checked.bars.interval) {
-          throw new UsageError(`csv source: ${spec.files[0]} has ${first.interval} bars and ${file} has ${checked.bars.interval} bars; load one interval at a time`);
+          throw new UsageError(`source.files: ${spec.files[0]} has ${first.interval} bars and ${file} has ${checked.bars.interval} bars; load one interval at a time`);
         }
         reports.push(checked.report);
         tables.push(checked.bars);
