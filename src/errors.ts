@@ -57,3 +57,53 @@ export class DataError extends StocklabError {
 export class SourceUnavailableError extends StocklabError {
   override readonly exitCode = 4;
 }
+
+/**
+ * Text from an input file, quoted for a message: cut to `max` characters and with control
+ * characters, invalid UTF-8 (U+FFFD) and lone surrogates escaped, so a binary or garbled
+ * file never writes raw bytes to a terminal.
+ */
+export function textExcerpt(text: string, max = 40): string {
+  const cut = text.length > max ? text.slice(0, max) : text;
+  const escaped = cut.replace(/[\u0000-\u001f\u007f-\u009f\ufffd\ud800-\udfff"\\]/gu, (ch) => {
+    if (ch === '"' || ch === '\\') return '\\' + ch;
+    const code = ch.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return `"${escaped}"${text.length > max ? `... (${text.length} characters)` : ''}`;
+}
+
+/**
+ * Issues as they are found: all counted, the first `perCode` of each code kept. A file of
+ * millions of rows can carry millions of identical findings (zero volume on every forex bar);
+ * kept whole they would not fit in memory, a message or a JSON answer.
+ */
+export class IssueCollector {
+  private readonly kept: DataIssue[] = [];
+  private readonly byCode = new Map<string, { total: number; last: DataIssue }>();
+  errors = 0;
+  warnings = 0;
+
+  constructor(private readonly perCode = 1000) {}
+
+  add(issue: DataIssue): void {
+    let seen = this.byCode.get(issue.code);
+    if (!seen) this.byCode.set(issue.code, (seen = { total: 0, last: issue }));
+    const total = ++seen.total;
+    seen.last = issue;
+    if (issue.severity === 'error') this.errors++;
+    else this.warnings++;
+    if (total <= this.perCode) this.kept.push(issue);
+  }
+
+  /** The kept issues (optionally only some), then one line per code saying how many more were found. */
+  list(keep: (issue: DataIssue) => boolean = () => true): DataIssue[] {
+    const out = this.kept.filter(keep);
+    for (const [code, { total, last }] of this.byCode) {
+      if (total > this.perCode && keep(last)) {
+        out.push({ code, severity: last.severity, source: last.source, symbol: last.symbol, message: `${total - this.perCode} more ${code} finding(s) like the above (${total} in all)` });
+      }
+    }
+    return out;
+  }
+}

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBars } from '../src/data/load';
-import { parseTimestamp, readBarsCsv } from '../src/data/csv';
+import { parseBarsCsv, parseTimestamp, readBarsCsv } from '../src/data/csv';
+import { summarizeBars } from '../src/data/summary';
 import { formatTimestamp } from '../src/data/bars';
 import { writeBarsCsv } from '../src/data/write';
 import { DataError } from '../src/errors';
@@ -152,4 +153,77 @@ test('load: date filter and adjustment', async () => {
   assert.equal(bars.close[0], 10.9);
   assert.ok(Math.abs(bars.open[0] - 10.5 * (10.9 / 11)) < 1e-12);
   await assert.rejects(loadBars({ source: 'csv', files: [path] }, { start: '2021-01-01' }), (e: unknown) => e instanceof DataError && /too_short/.test(JSON.stringify((e as DataError).issues)));
+});
+
+test('csv: daily dates with a UTC offset keep their calendar day (parsed, written, summarised)', async () => {
+  const path = csv('tokyo.csv', [
+    'Date,Open,High,Low,Close,Volume',
+    '2005-02-25T00:00:00+09:00,10,11,9,10.5,100',
+    '2005-02-28T00:00:00+09:00,10.5,11.5,10,11,120',
+    '2005-03-01 00:00:00+0900,11,12,10.5,11.5,90',
+  ]);
+  const { bars } = await loadBars({ source: 'csv', files: [path] });
+  assert.equal(bars.interval, '1d');
+  assert.deepEqual(Array.from(bars.timestamp, (t) => formatTimestamp(t, '1d')), ['2005-02-25', '2005-02-28', '2005-03-01']);
+  // Friday and Monday, as traded in Tokyo.
+  assert.deepEqual(Array.from(bars.timestamp, (t) => new Date(t).getUTCDay()), [5, 1, 2]);
+  const s = summarizeBars(bars)[0];
+  assert.deepEqual([s.start, s.end], ['2005-02-25', '2005-03-01']);
+  const out = join(dir, 'tokyo-out.csv');
+  writeBarsCsv(bars, out);
+  assert.deepEqual(readFileSync(out, 'utf8').split('\n').slice(1, 4).map((l) => l.split(',')[0]), ['2005-02-25', '2005-02-28', '2005-03-01']);
+  // Negative offsets too: a New York close time stays on its day.
+  const ny = parseBarsCsv(['Date,Open,High,Low,Close,Volume', '2020-03-06T16:00:00-05:00,1,1,1,1,1', '2020-03-09T16:00:00-04:00,1,1,1,1,1'].join('\n'), 'ny.csv').bars;
+  assert.deepEqual(Array.from(ny.timestamp, (t) => formatTimestamp(t, '1d')), ['2020-03-06', '2020-03-09']);
+  // Intraday bars keep the instant.
+  const intraday = parseBarsCsv(['Date,Open,High,Low,Close,Volume', '2020-03-06T09:30:00-05:00,1,1,1,1,1', '2020-03-06T09:35:00-05:00,1,1,1,1,1'].join('\n'), 'i.csv').bars;
+  assert.equal(intraday.interval, '5m');
+  assert.equal(formatTimestamp(intraday.timestamp[0], '5m'), '2020-03-06T14:30:00Z');
+});
+
+test('csv: ISO offsets in every spelling', () => {
+  const t = Date.UTC(2005, 1, 24, 15);
+  for (const s of ['2005-02-25T00:00:00+09:00', '2005-02-25T00:00:00+0900', '2005-02-25T00:00:00+09', '2005-02-25 00:00+09:00', '2005-02-24T15:00:00.000Z']) assert.equal(parseTimestamp(s), t, s);
+  assert.ok(Number.isNaN(parseTimestamp('2005-02-30T00:00:00+09:00')));
+});
+
+test('csv: a binary file is refused without echoing its bytes', async () => {
+  const path = join(dir, 'image.csv');
+  writeFileSync(path, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x1b, 0x5b, 0x32, 0x4a]));
+  const err = await failure(path);
+  assert.equal(err.issues[0].code, 'binary');
+  assert.match(err.message, /image\.csv: not a CSV text file: it holds binary data \(starts with "\\x89PNG\\x0d\\x0a/);
+  // eslint-disable-next-line no-control-regex
+  assert.doesNotMatch(err.message, /[\u0000-\u0008\u001b\u0089]/);
+  // Garbled text is quoted escaped and cut short.
+  const garbled = csv('garbled.csv', ['\u0001\u001b[2J' + 'x'.repeat(500) + ',b', '1,2']);
+  const g = await failure(garbled);
+  assert.match(g.message, /found \["\\x01\\x1b\[2Jxxx/);
+  assert.ok(g.message.length < 600, `${g.message.length} characters`);
+});
+
+test('csv: a file of 400k rows of one symbol (past the 16 MB read block) parses and validates', async () => {
+  const n = 400_000;
+  const lines = ['Date,Open,High,Low,Close,Adj Close,Volume'];
+  const t0 = Date.UTC(2010, 0, 4, 14, 30);
+  for (let i = 0; i < n; i++) lines.push(`${new Date(t0 + i * 60_000).toISOString()},10${i % 7}.25,110.5,99.75,10${i % 5}.5,10${i % 5}.25,${1000 + (i % 13)}`);
+  const path = csv('big.csv', lines);
+  const { bars, reports } = await loadBars({ source: 'csv', files: [path] });
+  assert.equal(bars.timestamp.length, n);
+  assert.equal(bars.interval, '1m');
+  assert.equal(reports[0].issues.length, 0);
+  assert.equal(bars.close[n - 1], Number(`10${(n - 1) % 5}.5`));
+  assert.equal(bars.timestamp[n - 1], t0 + (n - 1) * 60_000);
+});
+
+test('csv: UTF-16 files, other separators and empty symbol cells are named for what they are', async () => {
+  const u16 = join(dir, 'excel.csv');
+  writeFileSync(u16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Date,Open,High,Low,Close,Volume\n', 'utf16le')]));
+  assert.match((await failure(u16)).message, /excel\.csv: the file is UTF-16 text; save it as UTF-8/);
+  const semi = csv('semi.csv', ['Date;Open;High;Low;Close;Volume', '2020-01-02;10;11;9;10,5;100']);
+  assert.match((await failure(semi)).message, /the header looks ";"-separated, and columns must be separated by commas/);
+  const blank = csv('blank-symbol.csv', ['Symbol,' + HEADER, 'AAA,' + GOOD[0], ',' + GOOD[1]]);
+  const err = await failure(blank);
+  assert.deepEqual(err.issues.map((i) => [i.code, i.row, i.field]), [['missing_symbol', 3, 'Symbol']]);
+  assert.ok(Number.isNaN(parseTimestamp('1e309')));
 });

@@ -4,6 +4,7 @@ import { loadBars } from '../data/load';
 import { summarizeBars } from '../data/summary';
 import { writeBarsCsv } from '../data/write';
 import { dataDir } from '../util/env';
+import { checkOutputPath } from '../util/fs';
 import { type Command, stringFlag } from './command';
 import { SOURCE_HELP, SOURCE_OPTIONS, sourceFromFlags } from './source-flags';
 import { formatTable } from '../util/table';
@@ -11,22 +12,31 @@ import { formatTable } from '../util/table';
 export const dataCommand: Command = {
   name: 'data',
   summary: 'load, validate and summarise bars from any source, and write them to data/',
-  help: `Usage: stocklab data [source flags] [--out PATH] [--json]
+  help: `Usage: stocklab data [source flags] [--out PATH] [--force] [--json]
 
 Loads bars, validates every row (exit 3 naming file, row and field when data is bad,
 unless --repair is given), prints a per-symbol summary and the validation findings,
 and writes the bars as CSV (default data/<symbols>_<interval>.csv in the project,
 or under STOCKLAB_DATA_DIR).
 
+An input file is never overwritten, whatever the flags (exit 2 naming both paths: pick
+another --out). An existing output file is replaced only with --force.
+
 ${SOURCE_HELP}
-  --out PATH                     where to write the bars (CSV)`,
-  options: { ...SOURCE_OPTIONS, out: { type: 'string' } },
+  --out PATH                     where to write the bars (CSV)
+  --force                        replace the output file if it exists`,
+  options: { ...SOURCE_OPTIONS, out: { type: 'string' }, force: { type: 'boolean' } },
   async run(flags) {
     const { spec, options } = sourceFromFlags(flags);
+    const guard = { inputs: spec.source === 'csv' ? spec.files : [], force: flags.force === true, flag: '--out' };
+    const chosen = stringFlag(flags, 'out');
+    // Checked before loading too, so a wrong --out fails at once, not after a download.
+    if (chosen !== undefined) checkOutputPath(chosen, guard);
     const loaded = await loadBars(spec, options);
     const { bars } = loaded;
     const names = bars.symbols.map((s) => s.symbol);
-    const out = stringFlag(flags, 'out') ?? join(dataDir(), `${names.join('-').replace(/[^A-Za-z0-9.^=-]/g, '_')}_${bars.interval}.csv`);
+    const out = chosen ?? join(dataDir(), `${names.join('-').replace(/[^A-Za-z0-9.^=-]/g, '_')}_${bars.interval}.csv`);
+    checkOutputPath(out, guard);
     writeBarsCsv(bars, out);
     const summaries = summarizeBars(bars);
     const issues = loaded.reports.flatMap((r) => r.issues);
@@ -40,8 +50,8 @@ ${SOURCE_HELP}
       start: summaries.map((s) => s.start).sort()[0],
       end: summaries.map((s) => s.end).sort().at(-1),
       validation: {
-        errors: issues.filter((i) => i.severity === 'error').length,
-        warnings: issues.filter((i) => i.severity === 'warning').length,
+        errors: loaded.reports.reduce((a, r) => a + r.errorCount, 0),
+        warnings: loaded.reports.reduce((a, r) => a + r.warningCount, 0),
         issues,
         repairs,
       },

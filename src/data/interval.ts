@@ -16,16 +16,19 @@ const MINUTE_INTERVALS: readonly [number, Interval][] = [
  * midnight and bars are at most a few days apart, weekly/monthly for wider
  * gaps, otherwise the most common gap within a session rounded to Yahoo's intervals.
  */
-export function inferInterval(timestamps: readonly number[]): Interval {
-  const gaps: number[] = [];
+export function inferInterval(timestamps: ArrayLike<number>): Interval {
+  // Typed and sorted natively: a file of millions of bars costs a pass and a numeric sort.
+  const all = new Float64Array(Math.max(timestamps.length - 1, 0));
+  let count = 0;
   for (let i = 1; i < timestamps.length; i++) {
     const g = timestamps[i] - timestamps[i - 1];
-    if (g > 0) gaps.push(g);
+    if (g > 0) all[count++] = g;
   }
-  if (gaps.length === 0) return '1d';
-  gaps.sort((a, b) => a - b);
-  const median = gaps[Math.floor(gaps.length / 2)];
-  const allMidnight = timestamps.every((t) => !Number.isFinite(t) || t % DAY === 0);
+  if (count === 0) return '1d';
+  const gaps = all.subarray(0, count).sort();
+  const median = gaps[Math.floor(count / 2)];
+  let allMidnight = true;
+  for (let i = 0; i < timestamps.length && allMidnight; i++) allMidnight = !Number.isFinite(timestamps[i]) || timestamps[i] % DAY === 0;
   if (allMidnight || median >= DAY) {
     if (median >= 80 * DAY) return '3mo';
     if (median >= 27 * DAY) return '1mo';

@@ -1,25 +1,13 @@
+import { describeValue } from '../config/schema';
 import { DataError, UsageError } from '../errors';
-import { type BarTable, type Interval, adjustBars, concatBars, sliceByTime } from './bars';
-import { readBarsCsv } from './csv';
-import { type PlantedSignal, type SyntheticOptions, syntheticMarket } from './synthetic';
+import { type BarTable, adjustBars, concatBars, sliceByTime } from './bars';
+import { parseDateOption, readBarsCsv } from './csv';
+import { type BarSourceSpec, sourceSchema } from './source-schema';
+import { type PlantedSignal, syntheticMarket } from './synthetic';
 import { type RepairMode, type ValidationReport, validateBars } from './validate';
-import { type FetchLike, type CacheUse, loadYahoo } from './yahoo';
+import { type CacheUse, loadYahoo } from './yahoo';
 
-/** Where bars come from. Every source yields the same `BarTable`. */
-export type BarSourceSpec =
-  | ({ readonly source: 'synthetic' } & SyntheticOptions)
-  | { readonly source: 'csv'; readonly files: readonly string[]; readonly symbols?: readonly string[]; readonly interval?: Interval }
-  | {
-      readonly source: 'yahoo';
-      readonly symbols: readonly string[];
-      readonly start: string;
-      readonly end?: string;
-      readonly interval?: Interval;
-      readonly cacheDir?: string;
-      readonly maxAgeMs?: number;
-      readonly refresh?: boolean;
-      readonly fetch?: FetchLike;
-    };
+export type { BarSourceSpec } from './source-schema';
 
 export interface LoadOptions {
   /** Keep bars at or after this ISO date/time. */
@@ -46,7 +34,11 @@ export interface LoadedBars {
 }
 
 /** Load, validate (and optionally repair, filter and adjust) bars from any source. */
-export async function loadBars(spec: BarSourceSpec, options: LoadOptions = {}): Promise<LoadedBars> {
+export async function loadBars(given: BarSourceSpec, options: LoadOptions = {}): Promise<LoadedBars> {
+  const spec = checkSourceSpec(given);
+  if (options.repair !== undefined && !(REPAIR_MODES as readonly string[]).includes(options.repair)) {
+    throw new UsageError(`repair must be one of ${REPAIR_MODES.join(', ')}; got ${describeValue(options.repair)}`);
+  }
   const validate = { repair: options.repair, minRows: 1 };
   const reports: ValidationReport[] = [];
   const notes: string[] = [];
@@ -64,18 +56,27 @@ export async function loadBars(spec: BarSourceSpec, options: LoadOptions = {}): 
       break;
     }
     case 'csv': {
-      if (spec.files.length === 0) throw new UsageError('csv source: no files given');
-      if (spec.symbols && spec.symbols.length !== spec.files.length) throw new UsageError('csv source: give one symbol per file');
+      const bySymbol = new Map<string, string>();
       spec.files.forEach((file, k) => {
         const parsed = readBarsCsv(file, { symbol: spec.symbols?.[k], interval: spec.interval });
         const checked = validateBars(parsed.bars, { ...validate, source: file, rowNumbers: parsed.lineNumbers, cellText: parsed.cellText, fieldNames: parsed.fieldNames });
+        for (const { symbol } of checked.bars.symbols) {
+          const other = bySymbol.get(symbol);
+          if (other !== undefined) {
+            throw new UsageError(`source.files: ${other} and ${file} both give symbol ${symbol}; give each file its own name with "symbols" (--symbol), or load them separately`);
+          }
+          bySymbol.set(symbol, file);
+        }
+        const first = tables[0];
+        if (first && first.interval !== checked.bars.interval) {
+          throw new UsageError(`source.files: ${spec.files[0]} has ${first.interval} bars and ${file} has ${checked.bars.interval} bars; load one interval at a time`);
+        }
         reports.push(checked.report);
         tables.push(checked.bars);
       });
       break;
     }
     case 'yahoo': {
-      if (spec.symbols.length === 0) throw new UsageError('yahoo source: no symbols given');
       cache = {};
       for (const symbol of spec.symbols) {
         const res = await loadYahoo({ ...spec, symbol });
@@ -87,13 +88,12 @@ export async function loadBars(spec: BarSourceSpec, options: LoadOptions = {}): 
       }
       break;
     }
-    default:
-      throw new UsageError(`unknown source "${(spec as { source: string }).source}"; expected synthetic, csv or yahoo`);
   }
 
   let bars = tables.length === 1 ? tables[0] : concatBars(tables);
   if (options.start !== undefined || options.end !== undefined) {
-    bars = sliceByTime(bars, parseBound(options.start, 'start'), parseBound(options.end, 'end'));
+    const bound = (v: string | undefined, name: string) => (v === undefined ? undefined : parseDateOption(v, name));
+    bars = sliceByTime(bars, bound(options.start, 'start'), bound(options.end, 'end'));
   }
   const minRows = options.minRows ?? 2;
   const short = bars.symbols.filter((s) => s.end - s.start < minRows);
@@ -108,9 +108,24 @@ export async function loadBars(spec: BarSourceSpec, options: LoadOptions = {}): 
   return { bars, reports, cache, signal, notes };
 }
 
-function parseBound(s: string | undefined, name: string): number | undefined {
-  if (s === undefined) return undefined;
-  const t = Date.parse(s.length === 10 ? s + 'T00:00:00Z' : s);
-  if (!Number.isFinite(t)) throw new UsageError(`${name} "${s}" is not an ISO date (YYYY-MM-DD) or date-time`);
-  return t;
+const REPAIR_MODES = ['none', 'drop', 'ffill'] as const;
+
+/**
+ * The spec checked against the one source schema configs use (so a spec built in code gets
+ * the same messages as one read from JSON), plus what a schema cannot say: a symbol named twice.
+ * `fetch` is code, not config, and passes through.
+ */
+function checkSourceSpec(spec: BarSourceSpec): BarSourceSpec {
+  const fetch: unknown = typeof spec === 'object' && spec !== null ? (spec as { fetch?: unknown }).fetch : undefined;
+  if (fetch !== undefined && typeof fetch !== 'function') throw new UsageError(`source.fetch: expected a fetch function, got ${describeValue(fetch)}`);
+  const parsed = sourceSchema.parse(fetch === undefined ? spec : withoutFetch(spec), 'source');
+  const names = (parsed as { symbols?: readonly string[] }).symbols;
+  const twice = names?.find((x, k) => names.indexOf(x) !== k);
+  if (twice !== undefined) throw new UsageError(`source.symbols: ${JSON.stringify(twice)} is listed twice`);
+  return (fetch === undefined ? parsed : { ...parsed, fetch }) as BarSourceSpec;
+}
+
+function withoutFetch(spec: object): object {
+  const { fetch: _, ...rest } = spec as { fetch?: unknown };
+  return rest;
 }

@@ -1,9 +1,26 @@
 import { type Schema, arr, bool, int, literal, num, obj, oneOf, opt, req, str, tagged } from '../config/schema';
-import { INTERVALS } from './bars';
-import { parseTimestamp } from './csv';
-import type { BarSourceSpec } from './load';
+import { type Interval, INTERVALS } from './bars';
+import { parseIsoDate } from './csv';
+import type { SyntheticOptions } from './synthetic';
+import type { FetchLike } from './yahoo';
 
-const isoDate = (doc: string) => str({ check: (v) => (Number.isNaN(parseTimestamp(v)) ? `expected an ISO date, got the string ${JSON.stringify(v)}` : undefined), doc });
+/** Where bars come from. Every source yields the same `BarTable`. */
+export type BarSourceSpec =
+  | ({ readonly source: 'synthetic' } & SyntheticOptions)
+  | { readonly source: 'csv'; readonly files: readonly string[]; readonly symbols?: readonly string[]; readonly interval?: Interval }
+  | {
+      readonly source: 'yahoo';
+      readonly symbols: readonly string[];
+      readonly start: string;
+      readonly end?: string;
+      readonly interval?: Interval;
+      readonly cacheDir?: string;
+      readonly maxAgeMs?: number;
+      readonly refresh?: boolean;
+      readonly fetch?: FetchLike;
+    };
+
+const isoDate = (doc: string) => str({ check: (v) => (Number.isNaN(parseIsoDate(v)) ? `expected an ISO date (YYYY-MM-DD) or date-time, got the string ${JSON.stringify(v)}` : undefined), doc });
 const interval = oneOf(INTERVALS, 'Bar interval, as Yahoo names it.');
 const symbols = (doc: string) => arr(str({ pattern: /^[A-Za-z0-9^=._-]+$/, patternDoc: "letters, digits, '^', '=', '.', '_' or '-'" }), { minItems: 1, doc });
 

@@ -47,7 +47,7 @@ export function summarizeBars(table: BarTable): SymbolSummary[] {
 export function validationMarkdown(reports: readonly ValidationReport[], maxRows = 20): string {
   const issues = reports.flatMap((r) => r.issues);
   const repairs = reports.flatMap((r) => r.repairs);
-  const lines = reports.map((r) => `- **${r.source}**: ${r.rowsIn} rows in, ${r.rowsOut} out, ${r.issues.filter((i) => i.severity === 'error').length} error(s), ${r.issues.filter((i) => i.severity === 'warning').length} warning(s), ${r.repairs.length} repair(s)`);
+  const lines = reports.map((r) => `- **${r.source}**: ${r.rowsIn} rows in, ${r.rowsOut} out, ${r.errorCount} error(s), ${r.warningCount} warning(s), ${r.repairs.length} repair(s)`);
   if (issues.length > 0) {
     lines.push('', '| severity | code | row | field | message |', '|---|---|---|---|---|');
     for (const i of issues.slice(0, maxRows)) lines.push(`| ${i.severity} | ${i.code} | ${i.row ?? ''} | ${i.field ?? ''} | ${i.message.replace(/\|/g, '\\|')} |`);

@@ -1,7 +1,10 @@
+import { describeValue } from '../config/schema';
 import { UsageError } from '../errors';
 import { Rng } from '../util/random';
 import { normCdf } from '../util/distributions';
-import { type BarTable, type Interval, type SymbolBars, barsPerYear, intervalMs, isIntraday, makeBarTable } from './bars';
+import { type BarTable, type Interval, type SymbolBars, INTERVALS, barsPerYear, intervalMs, isInterval, isIntraday, makeBarTable } from './bars';
+import { parseDateOption } from './csv';
+import { MAX_PLAUSIBLE_PRICE } from './validate';
 
 /**
  * A seeded synthetic market: geometric Brownian motion whose volatility follows
@@ -78,12 +81,26 @@ const TURBULENT_VARIANCE = 2.5;
 
 export function syntheticMarket(options: SyntheticOptions = {}): SyntheticMarket {
   const o: Required<SyntheticOptions> = { ...DEFAULTS, ...stripUndefined(options) };
-  if (!(o.signal >= 0 && o.signal < 1)) throw new UsageError(`synthetic: signal must be in [0, 1), got ${o.signal}`);
-  if (!(Number.isInteger(o.bars) && o.bars >= 2)) throw new UsageError(`synthetic: bars must be an integer >= 2, got ${o.bars}`);
-  if (o.interval !== '1d' && !isIntraday(o.interval)) throw new UsageError(`synthetic: interval must be 1d or intraday, got ${o.interval}`);
+  const number = (key: 'signal' | 'bars' | 'seed' | 'annualDrift' | 'annualVolatility' | 'startPrice', ok: (v: number) => boolean, expected: string): void => {
+    const v: unknown = o[key];
+    if (typeof v !== 'number') throw new UsageError(`synthetic: ${key} must be ${expected}; expected a number, got ${describeValue(v)}`);
+    if (!ok(v)) throw new UsageError(`synthetic: ${key} must be ${expected}; got ${v}`);
+  };
+  number('signal', (v) => v >= 0 && v < 1, 'in [0, 1)');
+  number('bars', (v) => Number.isInteger(v) && v >= 2, 'an integer >= 2');
+  number('seed', Number.isInteger, 'an integer');
+  number('annualDrift', (v) => Math.abs(v) < 10, 'a finite annual drift (|drift| < 10)');
+  number('annualVolatility', (v) => v > 0 && v < 10, 'an annual volatility in (0, 10)');
+  number('startPrice', (v) => v > 0 && v <= MAX_PLAUSIBLE_PRICE, `a price in (0, ${MAX_PLAUSIBLE_PRICE}]`);
+  if (typeof o.interval !== 'string' || (o.interval !== '1d' && !(isInterval(o.interval) && isIntraday(o.interval)))) {
+    throw new UsageError(`synthetic: interval must be 1d or intraday (${INTERVALS.filter(isIntraday).join(', ')}), got ${describeValue(o.interval)}`);
+  }
+  if (!Array.isArray(o.symbols) || o.symbols.some((x) => typeof x !== 'string' || x === '')) {
+    throw new UsageError(`synthetic: symbols must be a list of names like ["SYN"], got ${describeValue(o.symbols)}`);
+  }
   if (o.symbols.length === 0) throw new UsageError('synthetic: at least one symbol is required');
-  const startMs = Date.parse(o.start + (o.start.length === 10 ? 'T00:00:00Z' : ''));
-  if (!Number.isFinite(startMs)) throw new UsageError(`synthetic: start "${o.start}" is not an ISO date`);
+  if (new Set(o.symbols).size !== o.symbols.length) throw new UsageError(`synthetic: symbols ${JSON.stringify(o.symbols)} name a symbol twice`);
+  const startMs = parseDateOption(o.start, 'synthetic: start');
 
   const timestamps = tradingTimestamps(startMs, o.bars, o.interval);
   const perYear = barsPerYear(o.interval);

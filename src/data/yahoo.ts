@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SourceUnavailableError, UsageError } from '../errors';
+import { describeValue } from '../config/schema';
+import { DataError, SourceUnavailableError, UsageError } from '../errors';
 import { dataDir } from '../util/env';
 import { writeJsonAtomic } from '../util/fs';
-import { type BarTable, type Interval, isIntraday, makeBarTable } from './bars';
+import { parseDateOption } from './csv';
+import { type BarTable, type Interval, INTERVALS, isInterval, isIntraday, makeBarTable } from './bars';
 
 /** A fetch-compatible function; tests inject one that replays recorded responses. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -47,7 +49,8 @@ export interface YahooResult {
 
 /** One bar as cached: Yahoo's chart quote with the date as epoch ms. */
 interface CachedQuote {
-  t: number;
+  /** Null when Yahoo gave no usable date: validation reports the row. */
+  t: number | null;
   o: number | null;
   h: number | null;
   l: number | null;
@@ -78,12 +81,17 @@ export async function loadYahoo(options: YahooOptions): Promise<YahooResult> {
   const now = options.now ?? Date.now;
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const interval = options.interval ?? '1d';
-  const period1 = parseDate(options.start, 'start');
-  const period2 = options.end === undefined ? now() : parseDate(options.end, 'end');
+  const period1 = parseDateOption(options.start, 'yahoo: start');
+  const period2 = options.end === undefined ? now() : parseDateOption(options.end, 'yahoo: end');
   if (!(period2 > period1)) throw new UsageError(`yahoo: end (${options.end}) must be after start (${options.start})`);
   const cacheDir = options.cacheDir ?? join(dataDir(), 'cache', 'yahoo');
   const cacheFile = join(cacheDir, `${safeName(options.symbol)}_${interval}_${period1}_${options.end === undefined ? 'open' : period2}.json`);
-  const cached = readCache(cacheFile);
+  const read = readCache(cacheFile, { symbol: options.symbol, interval, period1, period2: options.end === undefined ? undefined : period2 });
+  // A damaged entry is never served, not even as a fallback; --refresh replaces it.
+  if (read.problem && !options.refresh) {
+    throw new DataError([{ code: 'corrupt_cache', severity: 'error', source: cacheFile, message: `${read.problem}; delete the file or refresh (--refresh) to fetch it again` }]);
+  }
+  const cached = read.entry;
   const historical = options.end !== undefined && period2 < now() - TWO_DAYS;
   const maxAge = options.maxAgeMs ?? (historical ? Number.POSITIVE_INFINITY : 3_600_000);
   const notes: string[] = [];
@@ -105,12 +113,18 @@ export async function loadYahoo(options: YahooOptions): Promise<YahooResult> {
       notes.push(note);
       return toResult(cached, 'stale-fallback', cacheFile, notes);
     }
+    const copy = read.problem ? `the cached copy at ${cacheFile} is unusable (${read.problem})` : `no cached copy exists at ${cacheFile}`;
     throw new SourceUnavailableError(
-      `Yahoo request for ${options.symbol} ${interval} failed (${reason}) and no cached copy exists at ${cacheFile}. ` +
+      `Yahoo request for ${options.symbol} ${interval} failed (${reason}) and ${copy}. ` +
         `Offline, use --source synthetic (the seeded market) or --source csv --file <bars.csv>.`,
     );
   }
   writeJsonAtomic(cacheFile, entry);
+  if (read.problem) {
+    const note = `replaced the unusable cache entry (${read.problem})`;
+    log(note);
+    notes.push(note);
+  }
   return toResult(entry, 'fetched', cacheFile, notes);
 }
 
@@ -132,7 +146,7 @@ async function fetchChart(
   const yf = new YahooFinance({ fetch: fetchImpl, logger, suppressNotices: ['yahooSurvey', 'ripHistorical'] });
   const res = await yf.chart(symbol, { period1: new Date(period1), period2: new Date(period2), interval, events: 'div|split' });
   const quotes: CachedQuote[] = (res.quotes as Array<Record<string, unknown>>).map((q) => ({
-    t: (q.date as Date).getTime(),
+    t: q.date instanceof Date && Number.isFinite(q.date.getTime()) ? q.date.getTime() : null,
     o: num(q.open),
     h: num(q.high),
     l: num(q.low),
@@ -157,28 +171,71 @@ function toResult(entry: CacheEntry, cache: CacheUse, cacheFile: string, notes: 
   const daily = !isIntraday(entry.interval);
   // Yahoo stamps daily bars at the session open in UTC; the trading date is the exchange-local date.
   const offsetMs = (entry.meta.gmtoffset ?? 0) * 1000;
-  const ts = q.map((x) => (daily ? Math.floor((x.t + offsetMs) / 86_400_000) * 86_400_000 : x.t));
-  const col = (f: keyof Omit<CachedQuote, 't'>) => q.map((x) => (x[f] === null ? Number.NaN : (x[f] as number)));
+  const ts = q.map((x) => (typeof x.t !== 'number' ? Number.NaN : daily ? Math.floor((x.t + offsetMs) / 86_400_000) * 86_400_000 : x.t));
+  const col = (f: keyof Omit<CachedQuote, 't'>) => q.map((x): number => {
+    const v = x[f];
+    return typeof v === 'number' ? v : Number.NaN;
+  });
   const bars = makeBarTable(entry.interval, [
     { symbol: entry.symbol, timestamp: ts, open: col('o'), high: col('h'), low: col('l'), close: col('c'), adjClose: col('a'), volume: col('v') },
   ]);
   return { bars, cache, cacheFile, meta: entry.meta, notes };
 }
 
-function readCache(file: string): CacheEntry | undefined {
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as CacheEntry;
-  } catch {
-    // A corrupt cache entry is treated as absent; the next successful fetch replaces it.
-    return undefined;
-  }
+interface CacheRequest {
+  readonly symbol: string;
+  readonly interval: Interval;
+  readonly period1: number;
+  /** Undefined for open-ended requests, whose entry records the time it was fetched up to. */
+  readonly period2?: number;
 }
 
-function parseDate(s: string, field: string): number {
-  const t = Date.parse(s.length === 10 ? s + 'T00:00:00Z' : s);
-  if (!Number.isFinite(t)) throw new UsageError(`yahoo: ${field} "${s}" is not an ISO date (YYYY-MM-DD)`);
-  return t;
+/**
+ * The cache entry at `file` if it is one and answers `request`; `problem` says why it cannot
+ * be used (unreadable, not JSON, not an entry, or an answer to another request).
+ */
+function readCache(file: string, request: CacheRequest): { entry?: CacheEntry; problem?: string } {
+  if (!existsSync(file)) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    return { problem: `corrupt cache file ${file}: ${(err as Error).message}` };
+  }
+  const shape = cacheShapeProblem(value);
+  if (shape) return { problem: `corrupt cache file ${file}: ${shape}` };
+  const entry = value as CacheEntry;
+  const holds = `${entry.symbol} ${entry.interval} from ${new Date(entry.period1).toISOString()}`;
+  const asked = `${request.symbol} ${request.interval} from ${new Date(request.period1).toISOString()}`;
+  if (entry.symbol !== request.symbol || entry.interval !== request.interval || entry.period1 !== request.period1) {
+    return { problem: `cache file ${file} holds ${holds}, not the ${asked} requested` };
+  }
+  if (request.period2 !== undefined && entry.period2 !== request.period2) {
+    return { problem: `cache file ${file} ends at ${new Date(entry.period2).toISOString()}, not at the ${new Date(request.period2).toISOString()} requested` };
+  }
+  return { entry };
+}
+
+/** Why `value` is not a cache entry as `fetchChart` writes it, or undefined when it is one. */
+function cacheShapeProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `expected a cache entry object, found ${describeValue(value)}`;
+  const e = value as Record<string, unknown>;
+  for (const key of ['fetchedAt', 'period1', 'period2'] as const) {
+    if (typeof e[key] !== 'number' || !Number.isFinite(e[key])) return `"${key}" should be a number (epoch ms), found ${describeValue(e[key])}`;
+  }
+  if (typeof e.symbol !== 'string') return `"symbol" should be a string, found ${describeValue(e.symbol)}`;
+  if (typeof e.interval !== 'string' || !isInterval(e.interval)) return `"interval" should be one of ${INTERVALS.join(', ')}, found ${describeValue(e.interval)}`;
+  if (typeof e.meta !== 'object' || e.meta === null) return `"meta" should be an object, found ${describeValue(e.meta)}`;
+  if (!Array.isArray(e.quotes)) return `"quotes" should be an array of bars, found ${describeValue(e.quotes)}`;
+  for (let k = 0; k < e.quotes.length; k++) {
+    const q = e.quotes[k] as Record<string, unknown> | null;
+    if (typeof q !== 'object' || q === null) return `quotes[${k}] should be a bar object, found ${describeValue(q)}`;
+    for (const f of ['t', 'o', 'h', 'l', 'c', 'a', 'v'] as const) {
+      // A missing date or value is kept as a gap for validation to report by row.
+      if (q[f] !== undefined && q[f] !== null && typeof q[f] !== 'number') return `quotes[${k}].${f} should be a number or null, found ${describeValue(q[f])}`;
+    }
+  }
+  return undefined;
 }
 
 function num(v: unknown): number | null {
