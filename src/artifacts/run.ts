@@ -7,7 +7,7 @@ import { UsageError } from '../errors';
 import { type FitResult, type Model, loadModel } from '../models';
 import { assertSameFeatures } from '../records/feature-check';
 import { type SampleSet, sampleCount, windowShape } from '../records/samples';
-import { writeJsonAtomic } from '../util/fs';
+import { removeStaleTemps, tempPathFor, writeJsonAtomic } from '../util/fs';
 
 /**
  * Training runs on disk: `<root>/<name>/<version>/`, versions `v0001`, `v0002`, ... in the
@@ -83,7 +83,9 @@ export async function saveRun(o: SaveRunOptions): Promise<SavedRun> {
   if (!NAME.test(o.name)) throw new UsageError(`run name "${o.name}" must be letters, digits, ".", "_" or "-"`);
   const base = resolve(o.root ?? 'models', o.name);
   mkdirSync(base, { recursive: true });
-  const tmp = join(base, `.tmp-${process.pid}-${Date.now()}-${Math.floor(performance.now() * 1000) % 1e9}`);
+  // Folders of writers killed mid-save (kill -9) are removed by the next save into the run.
+  removeStaleTemps(base);
+  const tmp = tempPathFor(join(base, 'run'));
   try {
     await o.model.save(tmp);
     const cfg = o.model.config();

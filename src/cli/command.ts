@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from '../errors';
 
@@ -100,7 +100,3 @@ export function oneOf<T extends string>(flags: Flags, name: string, allowed: rea
   return s as T;
 }
 
-/** An output path that already exists is refused unless --force: a result is never silently replaced. */
-export function refuseOverwrite(path: string, flags: Flags): void {
-  if (existsSync(path) && flags.force !== true) throw new UsageError(`${path} already exists; pass --force to replace it, or choose another --out`);
-}

@@ -5,7 +5,7 @@ import { barsToFrame } from '../data/frame';
 import { loadBars } from '../data/load';
 import { parseDatasetConfig, loadOptionsOf } from '../dataset';
 import { UsageError } from '../errors';
-import { writeAtomically } from '../util/fs';
+import { checkOutputPath, writeAtomically } from '../util/fs';
 import { buildFeatures, featureColumns, presetSpec, type FeatureSpec } from '../features';
 import { computeLabels, parseLabelSpec, type LabelSpec } from '../labels';
 import { type Command, parseJsonText, readJsonFile, stringFlag } from './command';
@@ -25,8 +25,9 @@ ${SOURCE_HELP}
   --preset NAME                  feature preset (technical, basic, ...)
   --label JSON                   a label spec, e.g. '{"kind":"updown","horizonBars":1}'
   --config PATH                  a dataset config JSON file (instead of source flags)
-  --out PATH                     output file; .parquet writes Parquet, anything else CSV`,
-  options: { ...SOURCE_OPTIONS, config: { type: 'string' }, preset: { type: 'string' }, label: { type: 'string' }, out: { type: 'string' } },
+  --out PATH                     output file; .parquet writes Parquet, anything else CSV; an
+                                 input or an existing file is refused (--force replaces the latter)`,
+  options: { ...SOURCE_OPTIONS, config: { type: 'string' }, preset: { type: 'string' }, label: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } },
   async run(flags) {
     const out = stringFlag(flags, 'out');
     if (!out) throw new UsageError('features: --out FILE is required');
@@ -38,6 +39,7 @@ ${SOURCE_HELP}
       const config = parseDatasetConfig(readJsonFile(configPath), configPath);
       spec = config.features;
       label = config.label;
+      checkOutputPath(out, { inputs: [configPath, ...(config.source.source === 'csv' ? config.source.files : [])], force: flags.force === true, flag: '--out' });
       loaded = await loadBars(config.source, loadOptionsOf(config));
     } else {
       const preset = stringFlag(flags, 'preset');
@@ -46,6 +48,7 @@ ${SOURCE_HELP}
       const labelJson = stringFlag(flags, 'label');
       label = labelJson === undefined ? undefined : parseLabelSpec(parseJsonText(labelJson, '--label'), '--label');
       const { spec: source, options } = sourceFromFlags(flags);
+      checkOutputPath(out, { inputs: source.source === 'csv' ? source.files : [], force: flags.force === true, flag: '--out' });
       loaded = await loadBars(source, options);
     }
     const { bars } = loaded;

@@ -7,7 +7,8 @@ import { type SampleSet, denseSamples } from '../records/samples';
 import type { Task } from '../records/task';
 import { writeFileAtomic } from '../util/fs';
 import { formatTable } from '../util/table';
-import { type Command, listFlag, oneOf, parseJsonText, refuseOverwrite, stringFlag } from './command';
+import { checkOutputPath } from '../util/fs';
+import { type Command, listFlag, oneOf, parseJsonText, stringFlag } from './command';
 
 /** A numeric CSV table: named columns of float32 values (empty, NA, NaN and null cells are NaN). */
 export interface NumericTable {
@@ -113,7 +114,7 @@ missing values. --out writes one row per test row: prediction and class probabil
     const paramsText = stringFlag(flags, 'params');
     const params = paramsText === undefined ? {} : parseJsonText(paramsText, '--params');
     const out = stringFlag(flags, 'out');
-    if (out) refuseOverwrite(out, flags);
+    if (out) checkOutputPath(out, { inputs: [trainPath, testPath], force: flags.force === true, flag: '--out' });
     const dropped = new Set(listFlag(flags, 'drop') ?? []);
     const train = readNumericCsv(trainPath, dropped);
     const test = readNumericCsv(testPath, dropped);

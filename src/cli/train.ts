@@ -10,7 +10,8 @@ import type { SampleSet } from '../records/samples';
 import { loadRun, saveRun } from '../artifacts';
 import { modelsDir } from '../util/env';
 import { writeFileAtomic } from '../util/fs';
-import { type Command, type Flags, numberFlag, readJsonFile, refuseOverwrite, stringFlag } from './command';
+import { checkOutputPath } from '../util/fs';
+import { type Command, type Flags, numberFlag, readJsonFile, stringFlag } from './command';
 import { SOURCE_HELP, SOURCE_OPTIONS, sourceFromFlags } from './source-flags';
 
 /** Flags that override the model's hyperparameters, as the seeds' scripts allow (config key each maps to). */
@@ -123,7 +124,7 @@ ${SOURCE_HELP}
     assertSameFeatures(run.config.featureNames, samples.features.names, run.dir);
     const model = run.model;
     const out = stringFlag(flags, 'out');
-    if (out) refuseOverwrite(out, flags);
+    if (out) checkOutputPath(out, { inputs: spec.source === 'csv' ? spec.files : [], force: flags.force === true, flag: '--out' });
     const classes = run.config.classes as readonly string[] | undefined;
     const p = makePredictions({
       task: model.task,
