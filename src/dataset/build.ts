@@ -6,7 +6,7 @@ import { type Labels, computeLabels } from '../labels';
 import type { SampleSet, Task } from '../models/model';
 import { type ScalerJSON, Scaler } from '../scale';
 import { type Split, describeSplit, makeSplit, segmentIndices, type SplitSegment } from '../split';
-import { type FeatureMatrix, type SampleRows, featureMatrix, sampleSpans, selectSampleRows, tabularSamples, windowSamples } from '../window';
+import { type FeatureMatrix, type SampleRows, frameFeatureMatrix, sampleSpans, selectSampleRows, tabularSamples, windowSamples } from '../window';
 import { type ResolvedDatasetConfig, loadOptionsOf, parseDatasetConfig } from './config';
 
 /** Bars, features, labels, valid sample rows and the split: everything before fitting the scaler. */
@@ -52,10 +52,7 @@ export async function prepareDataset(configJson: unknown, bars?: BarTable): Prom
   const table = bars ?? (await loadBars(config.source, loadOptionsOf(config))).bars;
   const columns = featureColumns(config.features);
   const frame = buildFeatures(barsToFrame(table), config.features);
-  const features = featureMatrix(
-    columns,
-    columns.map((c) => frame.getColumn(c).toArray() as (number | null)[]),
-  );
+  const features = frameFeatureMatrix(frame, columns);
   const labels = computeLabels(table, config.label);
   const sampleRows = selectSampleRows(table, features, labels, config.lookback);
   const split = makeSplit(sampleSpans(table, labels, sampleRows.rows), config.split);

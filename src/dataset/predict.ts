@@ -3,7 +3,7 @@ import { barsToFrame } from '../data/frame';
 import { buildFeatures, featureColumns } from '../features';
 import type { SampleSet } from '../models/model';
 import { Scaler } from '../scale';
-import { type LabelColumn, featureMatrix, selectSampleRows, tabularSamples, windowSamples } from '../window';
+import { type LabelColumn, frameFeatureMatrix, selectSampleRows, tabularSamples, windowSamples } from '../window';
 import type { ResolvedDatasetConfig } from './config';
 
 /**
@@ -14,7 +14,7 @@ import type { ResolvedDatasetConfig } from './config';
 export function predictionSamples(config: ResolvedDatasetConfig, scalerJson: unknown, bars: BarTable): SampleSet {
   const columns = featureColumns(config.features);
   const frame = buildFeatures(barsToFrame(bars), config.features);
-  const features = featureMatrix(columns, columns.map((c) => frame.getColumn(c).toArray() as (number | null)[]));
+  const features = frameFeatureMatrix(frame, columns);
   // No label is needed to predict: a defined placeholder lets every full window through.
   const unknown: LabelColumn = { value: new Float64Array(bars.timestamp.length) };
   const { rows } = selectSampleRows(bars, features, unknown, config.lookback);
