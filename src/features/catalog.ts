@@ -1,5 +1,7 @@
 import pl from 'nodejs-polars';
-import { atr, ema, macdLine, macdSignal, populationStd, rollingStd, rsi, safeDiv, sma } from './indicators';
+import { ALPHA158_FEATURES } from './alpha158';
+import { CROSS_SECTION_FEATURES } from './cross-section';
+import { atr, ema, macdLine, macdSignal, rollingStd, rsi, safeDiv, smaOf, stdOf } from './indicators';
 import { type FeaturePlan } from './plan';
 
 /**
@@ -39,6 +41,11 @@ export interface FeatureKind {
   readonly warmupText: string;
   /** The column before warm-up masking, reading shared intermediates from `plan`. */
   expr(p: FeatureParams, plan: FeaturePlan): pl.Expr;
+  /**
+   * Set when the feature reads other symbols' bars (at the same timestamp, never later): its
+   * value for a symbol then depends on which symbols share the table.
+   */
+  readonly crossSection?: true;
 }
 
 const close = () => pl.col('close');
@@ -56,9 +63,6 @@ const BB_PARAMS: Record<string, ParamDef> = { ...period(20, 2), stddev: { defaul
 
 const macdWarmup = (p: FeatureParams) => p.slow - 1 + p.signal - 1;
 
-// Rolling means and stds are shared between features (Bollinger, z-scores, SMA ratio).
-const smaOf = (plan: FeaturePlan, col: string, n: number) => plan.shared(`sma_${col}_${n}`, 1, () => sma(pl.col(col), n).over('symbol'));
-const stdOf = (plan: FeaturePlan, col: string, n: number) => plan.shared(`std_${col}_${n}`, 1, () => populationStd(pl.col(col), n).over('symbol'));
 const bands = (plan: FeaturePlan, p: FeatureParams) => {
   const middle = smaOf(plan, 'close', p.period);
   const band = stdOf(plan, 'close', p.period).mul(p.stddev);
@@ -246,4 +250,6 @@ export const FEATURE_CATALOG: Readonly<Record<string, FeatureKind>> = {
     warmupText: '0',
     expr: () => pl.col('date').date.weekday().cast(pl.Float64).sub(1),
   },
+  ...ALPHA158_FEATURES,
+  ...CROSS_SECTION_FEATURES,
 };

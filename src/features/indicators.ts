@@ -45,6 +45,16 @@ export function populationStd(x: pl.Expr, period: number): pl.Expr {
   return rollingStd(x, period, 0);
 }
 
+/** Mean of the last `n` values of column `col` per symbol, shared by every feature of a build that asks for it. */
+export function smaOf(plan: FeaturePlan, col: string, n: number): pl.Expr {
+  return plan.shared(`sma_${col}_${n}`, 1, () => sma(pl.col(col), n).over('symbol'));
+}
+
+/** Population std of the last `n` values of column `col` per symbol, shared like `smaOf`. */
+export function stdOf(plan: FeaturePlan, col: string, n: number): pl.Expr {
+  return plan.shared(`std_${col}_${n}`, 1, () => populationStd(pl.col(col), n).over('symbol'));
+}
+
 /**
  * Recursive smoothing y_t = y_{t-1} + alpha (x_t - y_{t-1}) seeded, as TA-Lib seeds it, by the
  * simple mean of the `window` values of `x` ending at bar `seedBar`; null before `seedBar`.
