@@ -1,7 +1,7 @@
 import pl from 'nodejs-polars';
 import type { FeatureKind, FeatureParams, ParamDef } from './catalog';
 import { nullF64, rollingStd, safeDiv, smaOf } from './indicators';
-import { type FeaturePlan } from './plan';
+import { type FeaturePlan, perSymbol } from './plan';
 
 /**
  * Qlib's Alpha158 factor families (qlib/contrib/data/loader.py, `Alpha158DL`) as catalog
@@ -30,7 +30,6 @@ const high = () => pl.col('high');
 const low = () => pl.col('low');
 const close = () => pl.col('close');
 const volume = () => pl.col('volume');
-const perSymbol = (e: pl.Expr) => e.over('symbol');
 const win = (n: number) => ({ windowSize: n });
 
 /** Qlib's Alpha158 windows. */
@@ -60,8 +59,11 @@ function rolling(formula: string, warmupExtra: 0 | 1, expr: (n: number, plan: Fe
  */
 const prev = (plan: FeaturePlan, col: string) => plan.shared(`prev_${col}`, 1, () => perSymbol(pl.col(col).shift(1)));
 
-const maxHigh = (plan: FeaturePlan, n: number) => plan.shared(`max_high_${n}`, 1, () => perSymbol(high().rollingMax(win(n))));
-const minLow = (plan: FeaturePlan, n: number) => plan.shared(`min_low_${n}`, 1, () => perSymbol(low().rollingMin(win(n))));
+// Extremes, quantiles and weighted sums are computed afresh from each window's values (no
+// running sums), so they need no partition: a window reaching into the previous symbol lies in
+// the warm-up, and every other window is the same whatever precedes the symbol.
+const maxHigh = (plan: FeaturePlan, n: number) => plan.shared(`max_high_${n}`, 1, () => high().rollingMax(win(n)));
+const minLow = (plan: FeaturePlan, n: number) => plan.shared(`min_low_${n}`, 1, () => low().rollingMin(win(n)));
 
 /**
  * 1-based position, oldest first, of the first bar among the last n whose `col` equals its
@@ -87,7 +89,7 @@ function slope(plan: FeaturePlan, n: number): pl.Expr {
     const centre = (n + 1) / 2;
     const ss = (n * (n * n - 1)) / 12;
     const weights = Array.from({ length: n }, (_, i) => (i + 1 - centre) / ss);
-    return perSymbol(close().rollingSum({ windowSize: n, weights }));
+    return close().rollingSum({ windowSize: n, weights });
   });
 }
 const closeStd = (plan: FeaturePlan, n: number, ddof: 0 | 1) => plan.shared(`std${ddof}_close_${n}`, 1, () => perSymbol(rollingStd(close(), n, ddof)));
@@ -185,10 +187,10 @@ export const ALPHA158_FEATURES: Readonly<Record<string, FeatureKind>> = {
   max: rolling('Qlib MAX: highest high of the last n bars / close', 0, (n, plan) => maxHigh(plan, n).div(close())),
   min: rolling('Qlib MIN: lowest low of the last n bars / close', 0, (n, plan) => minLow(plan, n).div(close())),
   qtlu: rolling('Qlib QTLU: 0.8 quantile (linear interpolation) of the last n closes / close', 0, (n) =>
-    perSymbol(close().rollingQuantile({ quantile: 0.8, interpolation: 'linear', windowSize: n })).div(close()),
+    close().rollingQuantile({ quantile: 0.8, interpolation: 'linear', windowSize: n }).div(close()),
   ),
   qtld: rolling('Qlib QTLD: 0.2 quantile (linear interpolation) of the last n closes / close', 0, (n) =>
-    perSymbol(close().rollingQuantile({ quantile: 0.2, interpolation: 'linear', windowSize: n })).div(close()),
+    close().rollingQuantile({ quantile: 0.2, interpolation: 'linear', windowSize: n }).div(close()),
   ),
   rank: rolling("Qlib RANK: percentile rank of the close among the last n closes, ties averaged: (1 + #lower + #equal/2) / n (pandas rank(pct=True))", 0, (n, plan) =>
     pl.sumHorizontal(lagBlocks(n).map(([from, to]) => rankBlock(plan, from, to))).add(1).div(n),

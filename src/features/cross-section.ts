@@ -1,7 +1,7 @@
 import pl from 'nodejs-polars';
 import type { FeatureKind, ParamDef } from './catalog';
 import { nullF64, rollingStd, safeDiv } from './indicators';
-import { type FeaturePlan } from './plan';
+import { type FeaturePlan, perSymbol } from './plan';
 
 /**
  * Features that compare a symbol with the others in the table at the same bar timestamp
@@ -64,9 +64,9 @@ export const CROSS_SECTION_FEATURES: Readonly<Record<string, FeatureKind>> = {
       const r = ownReturn(plan, 1);
       const m = marketReturn(plan, 1);
       return plan.shared(`mkt_beta_${n}`, 4, () => {
-        const mean = (e: pl.Expr) => e.rollingMean({ windowSize: n }).over('symbol');
+        const mean = (e: pl.Expr) => perSymbol(e.rollingMean({ windowSize: n }));
         const cov = mean(r.mul(m)).sub(mean(r).mul(mean(m)));
-        return safeDiv(cov, rollingStd(m, n, 0).over('symbol').pow(2));
+        return safeDiv(cov, perSymbol(rollingStd(m, n, 0)).pow(2));
       });
     },
   },

@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { type FeaturePlan } from './plan';
+import { type FeaturePlan, perSymbol } from './plan';
 
 /**
  * TA-Lib-compatible indicators as polars expressions over the whole (multi-symbol) table.
@@ -47,12 +47,12 @@ export function populationStd(x: pl.Expr, period: number): pl.Expr {
 
 /** Mean of the last `n` values of column `col` per symbol, shared by every feature of a build that asks for it. */
 export function smaOf(plan: FeaturePlan, col: string, n: number): pl.Expr {
-  return plan.shared(`sma_${col}_${n}`, 1, () => sma(pl.col(col), n).over('symbol'));
+  return plan.shared(`sma_${col}_${n}`, 1, () => perSymbol(sma(pl.col(col), n)));
 }
 
 /** Population std of the last `n` values of column `col` per symbol, shared like `smaOf`. */
 export function stdOf(plan: FeaturePlan, col: string, n: number): pl.Expr {
-  return plan.shared(`std_${col}_${n}`, 1, () => populationStd(pl.col(col), n).over('symbol'));
+  return plan.shared(`std_${col}_${n}`, 1, () => perSymbol(populationStd(pl.col(col), n)));
 }
 
 /**
@@ -63,13 +63,13 @@ export function stdOf(plan: FeaturePlan, col: string, n: number): pl.Expr {
  * first non-null value. `inputLevel` is the plan level of the columns `x` reads (0: input columns).
  */
 export function smoothed(plan: FeaturePlan, key: string, inputLevel: number, x: () => pl.Expr, alpha: number, window: number, seedBar: number): pl.Expr {
-  const seedMean = plan.shared(`${key}_seed`, inputLevel + 1, () => x().rollingMean({ windowSize: window }).over('symbol'));
+  const seedMean = plan.shared(`${key}_seed`, inputLevel + 1, () => perSymbol(x().rollingMean({ windowSize: window })));
   const level = smoothedLevel(inputLevel) - 1;
   const seeded = plan.shared(`${key}_seeded`, level, () => {
     const bar = plan.bar();
     return pl.when(bar.lt(seedBar)).then(nullF64()).when(bar.eq(seedBar)).then(seedMean).otherwise(x());
   });
-  return plan.shared(key, level + 1, () => seeded.ewmMean({ alpha, adjust: false }).over('symbol'));
+  return plan.shared(key, level + 1, () => perSymbol(seeded.ewmMean({ alpha, adjust: false })));
 }
 
 /** Plan level of the column `smoothed` returns for inputs of `inputLevel`. */

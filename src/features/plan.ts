@@ -4,6 +4,18 @@ import pl from 'nodejs-polars';
 export const HIDDEN_PREFIX = '__feature_';
 
 /**
+ * Hidden integer key of each row's symbol (the number of its run of rows; the builder requires
+ * one run per symbol). Windows partition by it instead of the string `symbol`: polars hashes
+ * the partition key for every `.over`, and integers hash several times faster than strings.
+ */
+const SYMBOL_KEY = `${HIDDEN_PREFIX}symbol_key`;
+
+/** `e` evaluated over each symbol's rows separately (windows, shifts and recursions restart per symbol). */
+export function perSymbol(e: pl.Expr): pl.Expr {
+  return e.over(SYMBOL_KEY);
+}
+
+/**
  * The intermediate columns shared by the features of one build (the bar index, each distinct
  * EMA or Wilder average, rolling mean and std), each computed once and referenced by name.
  * polars does not eliminate common subexpressions inside `with_columns` or under `.over`,
@@ -26,15 +38,15 @@ export class FeaturePlan {
 
   /** The bar's position within its symbol (0 = the symbol's first bar). */
   bar(): pl.Expr {
-    return this.shared('bar', 1, () => pl.intRange(0, pl.len()).over('symbol'));
+    return this.shared('bar', 1, () => perSymbol(pl.intRange(0, pl.len())));
   }
 
   /** `query` with every shared column added, level by level, then `finals` added and the shared columns dropped. */
   apply(query: pl.LazyDataFrame, finals: readonly pl.Expr[]): pl.LazyDataFrame {
-    let q = query;
+    const symbol = pl.col('symbol');
+    let q = query.withColumns(symbol.neq(symbol.shift(1)).fillNull(true).cast(pl.UInt32).cumSum().alias(SYMBOL_KEY));
     for (const at of this.levels) q = q.withColumns(...at.values());
-    const hidden = this.levels.flatMap((at) => [...at.keys()]);
-    q = q.withColumns(...finals);
-    return hidden.length ? q.drop(hidden) : q;
+    const hidden = [SYMBOL_KEY, ...this.levels.flatMap((at) => [...at.keys()])];
+    return q.withColumns(...finals).drop(hidden);
   }
 }
