@@ -1,7 +1,7 @@
 import pl from 'nodejs-polars';
 import type { FeatureKind, FeatureParams, ParamDef } from './catalog';
 import { nullF64, rollingStd, safeDiv, smaOf } from './indicators';
-import { type FeaturePlan, perSymbol } from './plan';
+import { type FeaturePlan, col, perSymbol } from './plan';
 
 /**
  * Qlib's Alpha158 factor families (qlib/contrib/data/loader.py, `Alpha158DL`) as catalog
@@ -25,11 +25,11 @@ import { type FeaturePlan, perSymbol } from './plan';
  * builder nulls.
  */
 
-const open = () => pl.col('open');
-const high = () => pl.col('high');
-const low = () => pl.col('low');
-const close = () => pl.col('close');
-const volume = () => pl.col('volume');
+const open = () => col('open');
+const high = () => col('high');
+const low = () => col('low');
+const close = () => col('close');
+const volume = () => col('volume');
 const win = (n: number) => ({ windowSize: n });
 
 /** Qlib's Alpha158 windows. */
@@ -65,20 +65,29 @@ const prev = (plan: FeaturePlan, col: string) => plan.shared(`prev_${col}`, 1, (
 const maxHigh = (plan: FeaturePlan, n: number) => plan.shared(`max_high_${n}`, 1, () => high().rollingMax(win(n)));
 const minLow = (plan: FeaturePlan, n: number) => plan.shared(`min_low_${n}`, 1, () => low().rollingMin(win(n)));
 
+// Row keys for rolling arg-max: key = rank * 2^26 - bar, with `rank` the dense rank of the value
+// within its symbol and `bar` the row's position in it. The rolling max of the key is the
+// window's largest value and, among equal values, its oldest bar, which the key gives back
+// exactly (ranks and bars below 2^26, so the key stays below 2^53). polars has no rolling
+// arg-max, and a comparison per lag costs thousands of expressions.
+const KEY_SCALE = 2 ** 26;
+
 /**
- * 1-based position, oldest first, of the first bar among the last n whose `col` equals its
- * window extreme `extreme` (numpy argmax + 1, as Qlib's IdxMax/IdxMin). A chain of n
- * comparisons: polars has no rolling arg-max.
+ * 1-based position, oldest first, of the first bar among the last n at the window's extreme of
+ * `name` (numpy argmax + 1, as Qlib's IdxMax/IdxMin): `descending` ranks turn the max into the min.
  */
-function argExtreme(plan: FeaturePlan, key: string, col: () => pl.Expr, extreme: pl.Expr, n: number): pl.Expr {
-  return plan.shared(`${key}_${n}`, 2, () => {
-    let chain = pl.when(col().shift(n - 1).eq(extreme)).then(pl.lit(1));
-    for (let k = n - 2; k >= 1; k--) chain = chain.when(col().shift(k).eq(extreme)).then(pl.lit(n - k));
-    return chain.otherwise(pl.lit(n)).cast(pl.Float64);
+function argExtreme(plan: FeaturePlan, name: 'high' | 'low', descending: boolean, n: number): pl.Expr {
+  const tag = `${name}_${descending ? 'desc' : 'asc'}`;
+  return plan.shared(`arg_${tag}_${n}`, 5, () => {
+    const bar = plan.shared('bar_f64', 2, () => plan.bar().cast(pl.Float64));
+    const key = plan.shared(`arg_key_${tag}`, 3, () => perSymbol(col(name).rank('dense', descending)).cast(pl.Float64).mul(KEY_SCALE).sub(bar));
+    const top = plan.shared(`arg_top_${tag}_${n}`, 4, () => key.rollingMax(win(n)));
+    const bestBar = top.div(KEY_SCALE).ceil().mul(KEY_SCALE).sub(top);
+    return bestBar.sub(bar).add(n);
   });
 }
-const idxMax = (plan: FeaturePlan, n: number) => argExtreme(plan, 'idxmax_high', high, maxHigh(plan, n), n);
-const idxMin = (plan: FeaturePlan, n: number) => argExtreme(plan, 'idxmin_low', low, minLow(plan, n), n);
+const idxMax = (plan: FeaturePlan, n: number) => argExtreme(plan, 'high', false, n);
+const idxMin = (plan: FeaturePlan, n: number) => argExtreme(plan, 'low', true, n);
 
 /**
  * OLS slope of the last n closes against time 1..n: one weighted rolling sum, with weights
@@ -144,12 +153,10 @@ function lagBlocks(n: number): [number, number][] {
 /** Sum over lags from..to of 1 if that past close is below the close, 0.5 if equal, else 0. */
 function rankBlock(plan: FeaturePlan, from: number, to: number): pl.Expr {
   return plan.shared(`rank_lags_${from}_${to}`, 1, () => {
-    const scores = [];
-    for (let k = from; k <= to; k++) {
-      const past = close().shift(k);
-      scores.push(past.lt(close()).cast(pl.Float64).add(past.eq(close()).cast(pl.Float64).mul(0.5)));
-    }
-    return pl.sumHorizontal(scores);
+    const past = Array.from({ length: to - from + 1 }, (_, i) => plan.memo(`shift_close_${from + i}`, () => close().shift(from + i)));
+    const below = pl.sumHorizontal(past.map((p) => p.lt(close()))).cast(pl.Float64);
+    const equal = pl.sumHorizontal(past.map((p) => p.eq(close()))).cast(pl.Float64);
+    return below.add(equal.mul(0.5));
   });
 }
 

@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { type FeaturePlan, perSymbol } from './plan';
+import { type FeaturePlan, once, perSymbol } from './plan';
 
 /**
  * TA-Lib-compatible indicators as polars expressions over the whole (multi-symbol) table.
@@ -12,9 +12,7 @@ import { type FeaturePlan, perSymbol } from './plan';
  */
 
 /** `null` literal typed as Float64, so `when/then` branches agree on dtype. */
-export function nullF64(): pl.Expr {
-  return pl.lit(null).cast(pl.Float64);
-}
+export const nullF64 = once(() => pl.lit(null).cast(pl.Float64));
 
 /** `num / den`, null where `den` is 0 (the ratio is undefined there, not infinite). */
 export function safeDiv(num: pl.Expr, den: pl.Expr): pl.Expr {
