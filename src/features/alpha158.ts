@@ -1,6 +1,6 @@
 import pl from 'nodejs-polars';
 import type { FeatureKind, FeatureParams, ParamDef } from './catalog';
-import { nullF64, rollingStd, safeDiv, smaOf } from './indicators';
+import { nullF64, previous as prev, rollingStd, safeDiv, smaOf } from './indicators';
 import { type FeaturePlan, col, perSymbol } from './plan';
 
 /**
@@ -52,12 +52,6 @@ function rolling(formula: string, warmupExtra: 0 | 1, expr: (n: number, plan: Fe
   };
 }
 
-/**
- * The symbol's previous value of `col`: null on its first bar, never the previous symbol's last.
- * Rolling sums carry a residue of every value that passed through the window, so a window
- * must see the same values whatever symbol precedes it in the table.
- */
-const prev = (plan: FeaturePlan, col: string) => plan.shared(`prev_${col}`, 1, () => perSymbol(pl.col(col).shift(1)));
 
 // Extremes, quantiles and weighted sums are computed afresh from each window's values (no
 // running sums), so they need no partition: a window reaching into the previous symbol lies in
@@ -101,7 +95,7 @@ function slope(plan: FeaturePlan, n: number): pl.Expr {
     return close().rollingSum({ windowSize: n, weights });
   });
 }
-const closeStd = (plan: FeaturePlan, n: number, ddof: 0 | 1) => plan.shared(`std${ddof}_close_${n}`, 1, () => perSymbol(rollingStd(close(), n, ddof)));
+const closeStd = (plan: FeaturePlan, n: number, ddof: 0 | 1) => plan.shared(`std${ddof}_close_${n}`, 1, () => rollingStd(close(), n, ddof));
 
 /** Pearson correlation of the last n values of x and y; null where either window is constant. */
 function correlation(plan: FeaturePlan, key: string, x: () => pl.Expr, y: () => pl.Expr, n: number): pl.Expr {
@@ -110,8 +104,8 @@ function correlation(plan: FeaturePlan, key: string, x: () => pl.Expr, y: () => 
     const ys = plan.shared(`${key}_y`, 2, y);
     const mean = (e: pl.Expr) => perSymbol(e.rollingMean(win(n)));
     const cov = mean(xs.mul(ys)).sub(mean(xs).mul(mean(ys)));
-    const sx = perSymbol(rollingStd(xs, n, 0));
-    const sy = perSymbol(rollingStd(ys, n, 0));
+    const sx = rollingStd(xs, n, 0);
+    const sy = rollingStd(ys, n, 0);
     return pl.when(sx.eq(0).or(sy.eq(0))).then(nullF64()).otherwise(cov.div(sx.mul(sy)));
   });
 }
@@ -230,13 +224,13 @@ export const ALPHA158_FEATURES: Readonly<Record<string, FeatureKind>> = {
     return m.up.sub(m.down).div(m.total);
   }),
   vma: rolling('Qlib VMA: mean of the last n volumes / volume (null where volume is 0)', 0, (n, plan) => ratio(smaOf(plan, 'volume', n), volume())),
-  vstd: rolling('Qlib VSTD: sample (n-1) std of the last n volumes / volume (null where volume is 0)', 0, (n) => ratio(perSymbol(rollingStd(volume(), n, 1)), volume())),
+  vstd: rolling('Qlib VSTD: sample (n-1) std of the last n volumes / volume (null where volume is 0)', 0, (n) => ratio(rollingStd(volume(), n, 1), volume())),
   wvma: rolling(
     'Qlib WVMA: sample (n-1) std / mean of |close_t / close_{t-1} - 1| * volume over the last n bars (null where that mean is 0)',
     1,
     (n, plan) => {
       const x = plan.shared('abs_ret_volume', 2, () => close().div(prev(plan, 'close')).sub(1).abs().mul(volume()));
-      return ratio(perSymbol(rollingStd(x, n, 1)), perSymbol(x.rollingMean(win(n))));
+      return ratio(rollingStd(x, n, 1), perSymbol(x.rollingMean(win(n))));
     },
   ),
   vsump: rolling('Qlib VSUMP: sum of volume rises / sum of |volume changes| over the last n bars (null if the volume never moved)', 1, (n, plan) => {

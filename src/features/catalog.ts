@@ -1,8 +1,8 @@
 import pl from 'nodejs-polars';
 import { ALPHA158_FEATURES } from './alpha158';
 import { CROSS_SECTION_FEATURES } from './cross-section';
-import { atr, ema, macdLine, macdSignal, rollingStd, rsi, safeDiv, smaOf, stdOf } from './indicators';
-import { type FeaturePlan, perSymbol } from './plan';
+import { atr, ema, macdLine, macdSignal, previous, rollingStd, rsi, safeDiv, smaOf, stdOf } from './indicators';
+import { type FeaturePlan } from './plan';
 
 /**
  * Every feature the kit can compute. A feature spec names entries of this catalog;
@@ -227,7 +227,7 @@ export const FEATURE_CATALOG: Readonly<Record<string, FeatureKind>> = {
     formula: 'rolling volatility: sample (n-1) standard deviation of the last n one-bar log returns (not annualised)',
     warmup: (p) => p.period,
     warmupText: 'n',
-    expr: (p) => perSymbol(rollingStd(close().div(close().shift(1)).log(), p.period, 1)),
+    expr: (p, plan) => rollingStd(close().div(previous(plan, 'close')).log(), p.period, 1),
   },
   zscore_close: {
     params: period(20, 2),

@@ -66,7 +66,7 @@ export const CROSS_SECTION_FEATURES: Readonly<Record<string, FeatureKind>> = {
       return plan.shared(`mkt_beta_${n}`, 4, () => {
         const mean = (e: pl.Expr) => perSymbol(e.rollingMean({ windowSize: n }));
         const cov = mean(r.mul(m)).sub(mean(r).mul(mean(m)));
-        return safeDiv(cov, perSymbol(rollingStd(m, n, 0)).pow(2));
+        return safeDiv(cov, rollingStd(m, n, 0).pow(2));
       });
     },
   },

@@ -25,15 +25,18 @@ export function sma(x: pl.Expr, period: number): pl.Expr {
 }
 
 /**
- * Standard deviation of the last `period` values with divisor period - ddof. First value at bar period-1.
+ * Standard deviation of the last `period` values of `x` within each symbol, with divisor
+ * period - ddof. First value at bar period-1.
  * polars' rollingStd ignores its `ddof` option and always returns the sample (n-1) figure, so
  * ddof 0 rescales it by sqrt((n-1)/n). Its sliding-window sums also leave a residue of about
  * sqrt(machine epsilon x earlier squares) on windows whose values are all equal, so those,
- * detected exactly by rolling max = rolling min, are set to 0.
+ * detected exactly by rolling max = rolling min, are set to 0. Only the sliding sums need the
+ * per-symbol partition: extremes are exact per window, and a window that reaches into the
+ * previous symbol lies in the warm-up.
  */
 export function rollingStd(x: pl.Expr, period: number, ddof: 0 | 1): pl.Expr {
   const window = { windowSize: period };
-  const sample = x.rollingStd(window);
+  const sample = perSymbol(x.rollingStd(window));
   const std = ddof === 1 ? sample : sample.mul(Math.sqrt((period - 1) / period));
   return pl.when(x.rollingMax(window).eq(x.rollingMin(window))).then(pl.lit(0)).otherwise(std);
 }
@@ -43,6 +46,15 @@ export function populationStd(x: pl.Expr, period: number): pl.Expr {
   return rollingStd(x, period, 0);
 }
 
+/**
+ * The symbol's previous value of column `col`: null on its first bar, never the previous
+ * symbol's last. Rolling sums carry a residue of every value that passed through the window,
+ * so a window must see the same values whatever symbol precedes it in the table.
+ */
+export function previous(plan: FeaturePlan, col: string): pl.Expr {
+  return plan.shared(`prev_${col}`, 1, () => perSymbol(pl.col(col).shift(1)));
+}
+
 /** Mean of the last `n` values of column `col` per symbol, shared by every feature of a build that asks for it. */
 export function smaOf(plan: FeaturePlan, col: string, n: number): pl.Expr {
   return plan.shared(`sma_${col}_${n}`, 1, () => perSymbol(sma(pl.col(col), n)));
@@ -50,7 +62,7 @@ export function smaOf(plan: FeaturePlan, col: string, n: number): pl.Expr {
 
 /** Population std of the last `n` values of column `col` per symbol, shared like `smaOf`. */
 export function stdOf(plan: FeaturePlan, col: string, n: number): pl.Expr {
-  return plan.shared(`std_${col}_${n}`, 1, () => perSymbol(populationStd(pl.col(col), n)));
+  return plan.shared(`std_${col}_${n}`, 1, () => populationStd(pl.col(col), n));
 }
 
 /**
