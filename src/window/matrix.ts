@@ -56,9 +56,11 @@ export function frameFeatureMatrix(frame: pl.DataFrame, names: readonly string[]
   const nf = names.length;
   const type = dtype === 'float32' ? pl.Float32 : pl.Float64;
   const values = dtype === 'float32' ? new Float32Array(rows * nf) : new Float64Array(rows * nf);
+  const dtypes = new Map(frame.columns.map((c, k) => [c, String(frame.dtypes[k])]));
+  const asFloat = (c: string) => (dtypes.get(c) === String(pl.Float64) ? pl.col(c) : pl.col(c).cast(pl.Float64));
   for (let f0 = 0; f0 < nf; f0 += GROUP_COLUMNS) {
     const group = names.slice(f0, f0 + GROUP_COLUMNS);
-    const converted = frame.select(...group.map((c) => pl.col(c).cast(pl.Float64).fillNull(Number.NaN).cast(type)));
+    const converted = frame.select(...group.map((c) => asFloat(c).fillNull(Number.NaN).cast(type)));
     const cols = group.map((c) => converted.getColumn(c).toTypedArray() as Float32Array | Float64Array);
     for (let r0 = 0; r0 < rows; r0 += BLOCK_ROWS) {
       const r1 = Math.min(rows, r0 + BLOCK_ROWS);
