@@ -95,17 +95,20 @@ function slope(plan: FeaturePlan, n: number): pl.Expr {
     return close().rollingSum({ windowSize: n, weights });
   });
 }
-const closeStd = (plan: FeaturePlan, n: number, ddof: 0 | 1) => plan.shared(`std${ddof}_close_${n}`, 1, () => rollingStd(close(), n, ddof));
+const sampleCloseStd = (plan: FeaturePlan, n: number) => plan.shared(`std1_close_${n}`, 1, () => rollingStd(close(), n, 1));
+/** Std of the last n closes with divisor n - ddof; the population figure rescales the sample one. */
+const closeStd = (plan: FeaturePlan, n: number, ddof: 0 | 1) => (ddof === 1 ? sampleCloseStd(plan, n) : sampleCloseStd(plan, n).mul(Math.sqrt((n - 1) / n)));
 
 /** Pearson correlation of the last n values of x and y; null where either window is constant. */
 function correlation(plan: FeaturePlan, key: string, x: () => pl.Expr, y: () => pl.Expr, n: number): pl.Expr {
-  return plan.shared(`${key}_${n}`, 3, () => {
+  // The stds are hidden columns because the result reads each twice (polars would compute it twice).
+  return plan.shared(`${key}_${n}`, 4, () => {
     const xs = plan.shared(`${key}_x`, 2, x);
     const ys = plan.shared(`${key}_y`, 2, y);
     const mean = (e: pl.Expr) => perSymbol(e.rollingMean(win(n)));
     const cov = mean(xs.mul(ys)).sub(mean(xs).mul(mean(ys)));
-    const sx = rollingStd(xs, n, 0);
-    const sy = rollingStd(ys, n, 0);
+    const sx = plan.shared(`${key}_sx_${n}`, 3, () => rollingStd(xs, n, 0));
+    const sy = plan.shared(`${key}_sy_${n}`, 3, () => rollingStd(ys, n, 0));
     return pl.when(sx.eq(0).or(sy.eq(0))).then(nullF64()).otherwise(cov.div(sx.mul(sy)));
   });
 }
@@ -230,7 +233,7 @@ export const ALPHA158_FEATURES: Readonly<Record<string, FeatureKind>> = {
     1,
     (n, plan) => {
       const x = plan.shared('abs_ret_volume', 2, () => close().div(prev(plan, 'close')).sub(1).abs().mul(volume()));
-      return ratio(rollingStd(x, n, 1), perSymbol(x.rollingMean(win(n))));
+      return ratio(rollingStd(x, n, 1), plan.shared(`mean_abs_ret_volume_${n}`, 3, () => perSymbol(x.rollingMean(win(n)))));
     },
   ),
   vsump: rolling('Qlib VSUMP: sum of volume rises / sum of |volume changes| over the last n bars (null if the volume never moved)', 1, (n, plan) => {

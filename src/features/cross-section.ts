@@ -46,7 +46,7 @@ export const CROSS_SECTION_FEATURES: Readonly<Record<string, FeatureKind>> = {
     "z-score of the symbol's n-bar return across the symbols at the same timestamp: (r - mean) / sample std (null where fewer than 2 symbols or all equal)",
     (n, plan) => {
       const r = ownReturn(plan, n);
-      return safeDiv(r.sub(marketReturn(plan, n)), r.std().over('date'));
+      return safeDiv(r.sub(marketReturn(plan, n)), plan.shared(`cs_std_ret_${n}`, 3, () => r.std().over('date')));
     },
   ),
   mkt_rel_ret: perReturn("the symbol's n-bar return minus the equal-weight mean of all symbols' n-bar returns at the same timestamp", (n, plan) =>
@@ -63,10 +63,10 @@ export const CROSS_SECTION_FEATURES: Readonly<Record<string, FeatureKind>> = {
       const n = p.period;
       const r = ownReturn(plan, 1);
       const m = marketReturn(plan, 1);
-      return plan.shared(`mkt_beta_${n}`, 4, () => {
+      return plan.shared(`mkt_beta_${n}`, 5, () => {
         const mean = (e: pl.Expr) => perSymbol(e.rollingMean({ windowSize: n }));
         const cov = mean(r.mul(m)).sub(mean(r).mul(mean(m)));
-        return safeDiv(cov, rollingStd(m, n, 0).pow(2));
+        return safeDiv(cov, plan.shared(`market_var_1_${n}`, 4, () => rollingStd(m, n, 0).pow(2)));
       });
     },
   },

@@ -14,7 +14,7 @@ import { type FeaturePlan, once, perSymbol } from './plan';
 /** `null` literal typed as Float64, so `when/then` branches agree on dtype. */
 export const nullF64 = once(() => pl.lit(null).cast(pl.Float64));
 
-/** `num / den`, null where `den` is 0 (the ratio is undefined there, not infinite). */
+/** `num / den`, null where `den` is 0 (the ratio is undefined there, not infinite). `den` is evaluated twice: pass a column, not a costly expression. */
 export function safeDiv(num: pl.Expr, den: pl.Expr): pl.Expr {
   return pl.when(den.eq(0)).then(nullF64()).otherwise(num.div(den));
 }
