@@ -1,240 +1,109 @@
 /**
- * Feature-building benchmark: the `technical` preset on 500 symbols x 20 years of daily bars
- * (50 symbols with STOCKLAB_FAST=1), built in one polars pass, against the same features
- * computed with plain TypeScript loops over Float64Arrays in the same run.
+ * Features -> matrix benchmark against pandas, same machine, same run: 164 symbols x 5040
+ * daily bars (826k rows; 16 symbols with STOCKLAB_FAST=1) from the synthetic multi-symbol
+ * source, for the `technical` (20), `alpha158` (158) and `cross_section` (7) presets.
  *
  *   node dist/bench/features.js
  *
- * `referenceFeatures` is also the loop oracle that test/features-reference.test.ts checks the
- * polars expressions against, so the benchmark compares like with like.
+ * Ours: one polars query (`buildFeatures`) then the row-major float32 matrix
+ * (`frameFeatureMatrix`); the one-off cost of building the preset's polars expressions (first
+ * build in a process) is shown apart and in a second ratio. Reference: bench/features_pandas.py, the same features with pandas
+ * (one thread) ending in the same row-major float32 matrix, run on the same bars. For the
+ * technical preset the old path (boxing every value through `Series.toArray()`) is timed too.
+ * Prints seconds, the ratio pandas / ours (above 1: we are faster) and our peak RSS.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type pl from 'nodejs-polars';
 import { type BarTable } from '../src/data/bars';
 import { barsToFrame } from '../src/data/frame';
 import { syntheticMarket } from '../src/data/synthetic';
 import { sized } from '../src/util/env';
-import { PRESETS, type FeatureSpec, buildFeatures, featureColumns, validateFeatureSpec } from '../src/features';
+import { PRESETS, buildFeatures, featureColumns } from '../src/features';
+import { featureMatrix, frameFeatureMatrix } from '../src/window';
 
-type Params = Readonly<Record<string, number>>;
-/** One symbol's columns (subarrays of the table, so no copies). */
-interface SymbolColumns {
-  readonly timestamp: Float64Array;
-  readonly high: Float64Array;
-  readonly low: Float64Array;
-  readonly close: Float64Array;
-  readonly volume: Float64Array;
-}
-/** One feature over one symbol's bars, written into `out` (same length; NaN = null). */
-type LoopFeature = (b: SymbolColumns, p: Params, out: Float64Array) => void;
+// alpha158 first, so the peak RSS after it is its own.
+const PRESET_NAMES = ['alpha158', 'technical', 'cross_section'] as const;
+const PYTHON = process.env.STOCKLAB_PYTHON ?? '/usr/bin/python3';
 
-function rollingMean(x: Float64Array, n: number, out: Float64Array): void {
-  let sum = 0;
-  for (let i = 0; i < x.length; i++) {
-    sum += x[i];
-    if (i >= n) sum -= x[i - n];
-    out[i] = i >= n - 1 ? sum / n : NaN;
-  }
+/** The bars as features_pandas.py reads them: a JSON header and float64 columns, one after another. */
+function writeBars(bars: BarTable, dir: string): string {
+  const columns = ['timestamp', 'open', 'high', 'low', 'close', 'volume'] as const;
+  const rows = bars.close.length;
+  const raw = new Float64Array(rows * columns.length);
+  columns.forEach((c, k) => raw.set(bars[c], k * rows));
+  writeFileSync(join(dir, 'bars.bin'), Buffer.from(raw.buffer));
+  const header = { rows, columns, symbols: bars.symbols.map((s) => s.symbol), lengths: bars.symbols.map((s) => s.end - s.start) };
+  writeFileSync(join(dir, 'bars.json'), JSON.stringify(header));
+  return join(dir, 'bars.json');
 }
 
-/** Standard deviation of the `n` values ending at each bar (two passes per window), ddof 0 or 1, from bar `first`. */
-function rollingStd(x: Float64Array, n: number, ddof: number, out: Float64Array, first = n - 1): void {
-  for (let i = 0; i < x.length; i++) {
-    if (i < first) {
-      out[i] = NaN;
-      continue;
-    }
-    let mean = 0;
-    for (let j = i - n + 1; j <= i; j++) mean += x[j];
-    mean /= n;
-    let ss = 0;
-    for (let j = i - n + 1; j <= i; j++) ss += (x[j] - mean) * (x[j] - mean);
-    out[i] = Math.sqrt(ss / (n - ddof));
-  }
-}
-
-/** TA-Lib-style smoothing: y = mean(x[seed-window+1..seed]) at bar `seed`, then y += alpha (x - y). */
-function seeded(x: Float64Array, alpha: number, window: number, seed: number, out: Float64Array): void {
-  let y = NaN;
-  for (let i = 0; i < x.length; i++) {
-    if (i < seed) {
-      out[i] = NaN;
-      continue;
-    }
-    if (i === seed) {
-      y = 0;
-      for (let j = i - window + 1; j <= i; j++) y += x[j];
-      y /= window;
-    } else {
-      y += alpha * (x[i] - y);
-    }
-    out[i] = y;
-  }
-}
-
-function ema(x: Float64Array, n: number, out: Float64Array): void {
-  seeded(x, 2 / (n + 1), n, n - 1, out);
-}
-
-function macdParts(b: SymbolColumns, p: Params): { line: Float64Array; signal: Float64Array } {
-  const len = b.close.length;
-  const fast = new Float64Array(len);
-  const line = new Float64Array(len);
-  seeded(b.close, 2 / (p.fast + 1), p.fast, p.slow - 1, fast);
-  seeded(b.close, 2 / (p.slow + 1), p.slow, p.slow - 1, line);
-  for (let i = 0; i < len; i++) line[i] = fast[i] - line[i];
-  const first = p.slow + p.signal - 2;
-  const signal = fast;
-  seeded(line, 2 / (p.signal + 1), p.signal, first, signal);
-  line.fill(NaN, 0, Math.min(len, first));
-  return { line, signal };
-}
-
-function bands(b: SymbolColumns, p: Params): { upper: Float64Array; middle: Float64Array; lower: Float64Array } {
-  const len = b.close.length;
-  const middle = new Float64Array(len);
-  const upper = new Float64Array(len);
-  const lower = new Float64Array(len);
-  rollingMean(b.close, p.period, middle);
-  rollingStd(b.close, p.period, 0, upper);
-  for (let i = 0; i < len; i++) {
-    const band = p.stddev * upper[i];
-    upper[i] = middle[i] + band;
-    lower[i] = middle[i] - band;
-  }
-  return { upper, middle, lower };
-}
-
-function atr(b: SymbolColumns, n: number, out: Float64Array): void {
-  const tr = new Float64Array(b.close.length);
-  for (let i = 1; i < tr.length; i++) {
-    const pc = b.close[i - 1];
-    tr[i] = Math.max(b.high[i] - b.low[i], Math.abs(b.high[i] - pc), Math.abs(b.low[i] - pc));
-  }
-  seeded(tr, 1 / n, n, n, out);
-}
-
-function zscore(x: Float64Array, n: number, out: Float64Array): void {
-  const mean = new Float64Array(x.length);
-  rollingMean(x, n, mean);
-  rollingStd(x, n, 0, out);
-  for (let i = 0; i < x.length; i++) out[i] = out[i] === 0 ? NaN : (x[i] - mean[i]) / out[i];
-}
-
-const ratioTo = (average: (x: Float64Array, n: number, out: Float64Array) => void): LoopFeature => (b, p, out) => {
-  average(b.close, p.period, out);
-  for (let i = 0; i < out.length; i++) out[i] = b.close[i] / out[i];
-};
-const lagged = (col: 'close' | 'volume', f: (now: number, then: number) => number): LoopFeature => (b, p, out) => {
-  const x = b[col];
-  for (let i = 0; i < x.length; i++) out[i] = i < p.period ? NaN : f(x[i], x[i - p.period]);
-};
-const perBar = (f: (b: SymbolColumns, i: number) => number): LoopFeature => (b, _p, out) => {
-  for (let i = 0; i < out.length; i++) out[i] = f(b, i);
-};
-type Bands = ReturnType<typeof bands>;
-const bandFeature = (f: (bb: Bands, close: number, i: number) => number): LoopFeature => (b, p, out) => {
-  const bb = bands(b, p);
-  for (let i = 0; i < out.length; i++) out[i] = f(bb, b.close[i], i);
-};
-
-/** The loop implementation of every catalog feature (same formulas as src/features/catalog.ts). */
-const LOOP_FEATURES: Readonly<Record<string, LoopFeature>> = {
-  ret: lagged('close', (now, then) => now / then - 1),
-  logret: lagged('close', (now, then) => Math.log(now / then)),
-  vol_chg: lagged('volume', (now, then) => (then === 0 ? NaN : now / then - 1)),
-  hl_spread: perBar((b, i) => (b.high[i] - b.low[i]) / b.close[i]),
-  close_pos: perBar((b, i) => (b.high[i] === b.low[i] ? NaN : (b.close[i] - b.low[i]) / (b.high[i] - b.low[i]))),
-  sma: (b, p, out) => rollingMean(b.close, p.period, out),
-  ema: (b, p, out) => ema(b.close, p.period, out),
-  sma_ratio: ratioTo(rollingMean),
-  ema_ratio: ratioTo(ema),
-  rsi: (b, p, out) => {
-    const len = b.close.length;
-    const gain = new Float64Array(len);
-    const loss = new Float64Array(len);
-    for (let i = 1; i < len; i++) {
-      const d = b.close[i] - b.close[i - 1];
-      gain[i] = d > 0 ? d : 0;
-      loss[i] = d < 0 ? -d : 0;
-    }
-    const avgGain = new Float64Array(len);
-    seeded(gain, 1 / p.period, p.period, p.period, avgGain);
-    seeded(loss, 1 / p.period, p.period, p.period, out);
-    for (let i = 0; i < len; i++) out[i] = avgGain[i] + out[i] === 0 ? 0 : (100 * avgGain[i]) / (avgGain[i] + out[i]);
-  },
-  macd: (b, p, out) => out.set(macdParts(b, p).line),
-  macd_signal: (b, p, out) => out.set(macdParts(b, p).signal),
-  macd_hist: (b, p, out) => {
-    const m = macdParts(b, p);
-    for (let i = 0; i < out.length; i++) out[i] = m.line[i] - m.signal[i];
-  },
-  bb_upper: bandFeature((bb, _c, i) => bb.upper[i]),
-  bb_middle: bandFeature((bb, _c, i) => bb.middle[i]),
-  bb_lower: bandFeature((bb, _c, i) => bb.lower[i]),
-  bb_pctb: bandFeature((bb, c, i) => (bb.upper[i] === bb.lower[i] ? NaN : (c - bb.lower[i]) / (bb.upper[i] - bb.lower[i]))),
-  bb_width: bandFeature((bb, _c, i) => (bb.upper[i] - bb.lower[i]) / bb.middle[i]),
-  atr: (b, p, out) => atr(b, p.period, out),
-  natr: (b, p, out) => {
-    atr(b, p.period, out);
-    for (let i = 0; i < out.length; i++) out[i] = (100 * out[i]) / b.close[i];
-  },
-  volatility: (b, p, out) => {
-    const r = new Float64Array(b.close.length);
-    for (let i = 1; i < r.length; i++) r[i] = Math.log(b.close[i] / b.close[i - 1]);
-    rollingStd(r, p.period, 1, out, p.period);
-  },
-  zscore_close: (b, p, out) => zscore(b.close, p.period, out),
-  zscore_volume: (b, p, out) => zscore(b.volume, p.period, out),
-  dow: perBar((b, i) => (new Date(b.timestamp[i]).getUTCDay() + 6) % 7),
-};
-
-/**
- * The features of `spec` computed with plain loops, symbol by symbol: one Float64Array per
- * feature column, NaN where the polars result is null.
- */
-export function referenceFeatures(bars: BarTable, spec: FeatureSpec): Record<string, Float64Array> {
-  const defs = validateFeatureSpec(spec);
-  const columns = featureColumns(defs);
-  const out: Record<string, Float64Array> = {};
-  defs.forEach((d, k) => (out[columns[k]] = new Float64Array(bars.close.length)));
-  for (const r of bars.symbols) {
-    const view = (c: Float64Array) => c.subarray(r.start, r.end);
-    const b: SymbolColumns = { timestamp: view(bars.timestamp), high: view(bars.high), low: view(bars.low), close: view(bars.close), volume: view(bars.volume) };
-    defs.forEach((d, k) => LOOP_FEATURES[d.name](b, d.params ?? {}, view(out[columns[k]])));
+function pandasSeconds(header: string): Record<string, number> {
+  const script = resolve(__dirname, '..', '..', 'bench', 'features_pandas.py');
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const run = spawnSync(PYTHON, [script, 'bench', header, ...PRESET_NAMES], { env, encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (run.status !== 0) throw new Error(`${PYTHON} ${script} failed (${run.status}): ${run.stderr || run.error}`);
+  const out: Record<string, number> = {};
+  for (const line of run.stdout.trim().split('\n')) {
+    const r = JSON.parse(line) as { preset: string; seconds: number };
+    out[r.preset] = r.seconds;
   }
   return out;
 }
 
 function main(): void {
-  const symbols = sized(500, 50);
+  const symbols = sized(164, 16);
   const barsPerSymbol = 20 * 252;
-  const spec = PRESETS.technical;
   const bars = syntheticMarket({ symbols: Array.from({ length: symbols }, (_, i) => `S${i}`), bars: barsPerSymbol, seed: 7 }).bars;
   const rows = bars.close.length;
   const frame = barsToFrame(bars);
-
-  // Both runs are synchronous, so the kernel's maxRSS (monotonic over the process) gives each
-  // phase's peak; the first polars run is measured alone, before native frames of the
-  // repetitions (freed only when the JS garbage collector gets to them) pile up.
   const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
   const maxRss = () => process.resourceUsage().maxRSS * 1024;
-  const timed = (f: () => void): number => {
+  const timed = <T>(f: () => T): [T, number] => {
     const t0 = performance.now();
-    f();
-    return (performance.now() - t0) / 1000;
+    const r = f();
+    return [r, (performance.now() - t0) / 1000];
   };
-  const bestOf = (reps: number, f: () => void): number => Math.min(...Array.from({ length: reps }, () => timed(f)));
-  const baseRss = process.memoryUsage().rss;
-  const firstPolarsS = timed(() => buildFeatures(frame, spec));
-  const polarsPeak = maxRss();
-  const polarsS = Math.min(firstPolarsS, bestOf(2, () => buildFeatures(frame, spec)));
-  const loopS = bestOf(3, () => referenceFeatures(bars, spec));
 
-  console.log(`features bench: ${symbols} symbols x ${barsPerSymbol} bars = ${rows} rows, preset technical (${spec.length} features), best of 3`);
-  console.log(`  polars, one query: ${polarsS.toFixed(3)} s = ${(rows / polarsS / 1e6).toFixed(2)} M rows/s`);
-  console.log(`  TS loops         : ${loopS.toFixed(3)} s = ${(rows / loopS / 1e6).toFixed(2)} M rows/s`);
-  console.log(`  ratio: polars time / loop time = ${(polarsS / loopS).toFixed(2)}`);
-  console.log(`  memory: rss with bars + frame ${mib(baseRss)} MiB; peak through the first polars build ${mib(polarsPeak)} MiB; peak overall ${mib(maxRss())} MiB`);
+  console.log(`features bench: ${symbols} symbols x ${barsPerSymbol} bars = ${rows} rows; ours: polars query + float32 matrix; pandas 1 thread, same bars`);
+  console.log(`  rss with bars + frame: ${mib(process.memoryUsage().rss)} MiB`);
+  // The first build of a preset in a process also builds its polars expressions, which
+  // nodejs-polars makes costly (see src/features/plan.ts); later builds reuse them. A build on
+  // 200 rows measures that cost alone, then each preset is built once on the whole table (one
+  // build at a time, as a dataset does: native frames are freed only when the JS heap collects).
+  const ours: Record<string, { expressions: number; query: number; matrix: number; features: number; peak: number }> = {};
+  let boxedS = NaN;
+  for (const name of PRESET_NAMES) {
+    const spec = PRESETS[name];
+    const columns = featureColumns(spec);
+    const [, expressions] = timed(() => buildFeatures(frame.head(200), spec));
+    const [built, query] = timed(() => buildFeatures(frame, spec));
+    const [, matrix] = timed(() => frameFeatureMatrix(built, columns));
+    ours[name] = { expressions, query, matrix, features: columns.length, peak: maxRss() };
+    if (name === 'technical') boxedS = timed(() => featureMatrix(columns, columns.map((c) => (built as pl.DataFrame).getColumn(c).toArray() as (number | null)[])))[1];
+    console.log(`  ours ${name} (${columns.length} features): expressions ${expressions.toFixed(2)} s (first build only), query ${query.toFixed(2)} s, matrix ${matrix.toFixed(2)} s; peak rss so far ${mib(maxRss())} MiB`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'stocklab-features-bench-'));
+  let pandas: Record<string, number>;
+  try {
+    pandas = pandasSeconds(writeBars(bars, dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log('  preset         features   ours s   pandas s   pandas/ours   incl. expression building');
+  for (const name of PRESET_NAMES) {
+    const o = ours[name];
+    const total = o.query + o.matrix;
+    const first = total + o.expressions;
+    const cells = [total.toFixed(2).padStart(8), pandas[name].toFixed(2).padStart(10), (pandas[name] / total).toFixed(2).padStart(13), `${(pandas[name] / first).toFixed(2)} (${first.toFixed(2)} s)`.padStart(27)];
+    console.log(`  ${name.padEnd(14)} ${String(o.features).padStart(8)} ${cells.join(' ')}`);
+  }
+  const t = ours.technical;
+  console.log(`  technical matrix step: typed ${t.matrix.toFixed(3)} s vs boxed toArray ${boxedS.toFixed(3)} s (${(boxedS / t.matrix).toFixed(1)}x)`);
+  console.log(`  our peak rss: ${mib(ours.alpha158.peak)} MiB through alpha158 (its float32 matrix: ${mib(rows * ours.alpha158.features * 4)} MiB), ${mib(maxRss())} MiB overall`);
 }
 
 if (require.main === module) main();

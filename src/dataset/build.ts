@@ -8,7 +8,7 @@ import type { FeatureMatrix, SampleSet } from '../records/samples';
 import type { Task } from '../records/task';
 import { type ScalerJSON, Scaler } from '../scale';
 import { type Split, describeSplit, makeSplit, segmentIndices, type SplitSegment } from '../split';
-import { type SampleRows, featureMatrix, sampleSpans, scaleMatrix, selectSampleRows, windowSamples } from '../window';
+import { type SampleRows, frameFeatureMatrix, sampleSpans, scaleMatrix, selectSampleRows, windowSamples } from '../window';
 import { type ResolvedDatasetConfig, loadOptionsOf, parseDatasetConfig } from './config';
 
 /** Bars, features, labels, valid sample rows and the split: everything before fitting the scaler. */
@@ -60,10 +60,7 @@ export async function prepareDataset(configJson: unknown, bars?: BarTable): Prom
   const table = bars ?? loaded!.bars;
   const columns = featureColumns(config.features);
   const frame = buildFeatures(barsToFrame(table), config.features);
-  const features = featureMatrix(
-    columns,
-    columns.map((c) => frame.getColumn(c).toArray() as (number | null)[]),
-  );
+  const features = frameFeatureMatrix(frame, columns);
   const labels = computeLabels(table, config.label);
   const sampleRows = selectSampleRows(table, features, labels, config.lookback);
   const split = makeSplit(sampleSpans(table, labels, sampleRows.rows), config.split);

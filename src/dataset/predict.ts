@@ -5,7 +5,7 @@ import { buildFeatures, featureColumns, warmupBars } from '../features';
 import { type Labels, computeLabels } from '../labels';
 import type { SampleSet } from '../records/samples';
 import { Scaler } from '../scale';
-import { type LabelColumn, featureMatrix, scaleMatrix, selectSampleRows, windowSamples } from '../window';
+import { type LabelColumn, frameFeatureMatrix, scaleMatrix, selectSampleRows, windowSamples } from '../window';
 import type { ResolvedDatasetConfig } from './config';
 
 /**
@@ -18,7 +18,7 @@ import type { ResolvedDatasetConfig } from './config';
 export function predictionSamples(config: ResolvedDatasetConfig, scalerJson: unknown, bars: BarTable): { samples: SampleSet; labels: Labels } {
   const columns = featureColumns(config.features);
   const frame = buildFeatures(barsToFrame(bars), config.features);
-  const features = featureMatrix(columns, columns.map((c) => frame.getColumn(c).toArray() as (number | null)[]));
+  const features = frameFeatureMatrix(frame, columns);
   const labels = computeLabels(bars, config.label);
   // No label is needed to predict: a defined placeholder lets every full window through.
   const unknown: LabelColumn = { value: new Float64Array(bars.timestamp.length) };

@@ -1,6 +1,7 @@
 import pl from 'nodejs-polars';
 import { UsageError } from '../errors';
 import { FEATURE_CATALOG } from './catalog';
+import { nullF64 } from './indicators';
 import { FeaturePlan } from './plan';
 import { type FeatureSpec, featureColumns, validateFeatureSpec } from './spec';
 
@@ -15,14 +16,16 @@ export function featureQuery(query: pl.LazyDataFrame, spec: FeatureSpec): pl.Laz
   const defs = validateFeatureSpec(spec);
   const columns = featureColumns(defs);
   const plan = new FeaturePlan();
-  const finals = defs.map((d, k) => {
-    const kind = FEATURE_CATALOG[d.name];
-    const params = d.params ?? {};
-    const value = kind.expr(params, plan).cast(pl.Float64);
-    const warmup = kind.warmup(params);
-    const masked = warmup > 0 ? pl.when(plan.bar().lt(warmup)).then(pl.lit(null).cast(pl.Float64)).otherwise(value) : value;
-    return masked.alias(columns[k]);
-  });
+  const finals = defs.map((d, k) =>
+    plan.memo(columns[k], () => {
+      const kind = FEATURE_CATALOG[d.name];
+      const params = d.params ?? {};
+      const value = kind.expr(params, plan).cast(pl.Float64);
+      const warmup = kind.warmup(params);
+      const masked = warmup > 0 ? pl.when(plan.bar().lt(warmup)).then(nullF64()).otherwise(value) : value;
+      return masked.alias(columns[k]);
+    }),
+  );
   return plan.apply(query, finals);
 }
 

@@ -1,5 +1,8 @@
 import pl from 'nodejs-polars';
-import { atr, ema, macdLine, macdSignal, populationStd, rollingStd, rsi, safeDiv, sma } from './indicators';
+import { ALPHA158_FEATURES } from './alpha158';
+import { CROSS_SECTION_FEATURES } from './cross-section';
+import { atr, ema, macdLine, macdSignal, previous, rollingStd, rsi, safeDiv, smaOf, stdOf } from './indicators';
+import type { FeatureKind, FeatureParams, ParamDef } from './kind';
 import { type FeaturePlan } from './plan';
 
 /**
@@ -18,28 +21,7 @@ import { type FeaturePlan } from './plan';
  * bars per symbol, which covers every bar whose shift reaches into the previous symbol.
  */
 
-/** A feature's parameter values by name. */
-export type FeatureParams = Readonly<Record<string, number>>;
-
-export interface ParamDef {
-  readonly default: number;
-  /** Smallest accepted value. */
-  readonly min: number;
-  readonly integer: boolean;
-}
-
-export interface FeatureKind {
-  /** Parameters in column-name order, with defaults. */
-  readonly params: Readonly<Record<string, ParamDef>>;
-  /** The formula, in words (the README's feature table is built from these). */
-  readonly formula: string;
-  /** Leading null bars per symbol. */
-  warmup(p: FeatureParams): number;
-  /** The warm-up in words, in terms of the parameters. */
-  readonly warmupText: string;
-  /** The column before warm-up masking, reading shared intermediates from `plan`. */
-  expr(p: FeatureParams, plan: FeaturePlan): pl.Expr;
-}
+export type { FeatureKind, FeatureParams, ParamDef };
 
 const close = () => pl.col('close');
 const high = () => pl.col('high');
@@ -56,9 +38,6 @@ const BB_PARAMS: Record<string, ParamDef> = { ...period(20, 2), stddev: { defaul
 
 const macdWarmup = (p: FeatureParams) => p.slow - 1 + p.signal - 1;
 
-// Rolling means and stds are shared between features (Bollinger, z-scores, SMA ratio).
-const smaOf = (plan: FeaturePlan, col: string, n: number) => plan.shared(`sma_${col}_${n}`, 1, () => sma(pl.col(col), n).over('symbol'));
-const stdOf = (plan: FeaturePlan, col: string, n: number) => plan.shared(`std_${col}_${n}`, 1, () => populationStd(pl.col(col), n).over('symbol'));
 const bands = (plan: FeaturePlan, p: FeatureParams) => {
   const middle = smaOf(plan, 'close', p.period);
   const band = stdOf(plan, 'close', p.period).mul(p.stddev);
@@ -223,7 +202,7 @@ export const FEATURE_CATALOG: Readonly<Record<string, FeatureKind>> = {
     formula: 'rolling volatility: sample (n-1) standard deviation of the last n one-bar log returns (not annualised)',
     warmup: (p) => p.period,
     warmupText: 'n',
-    expr: (p) => rollingStd(close().div(close().shift(1)).log(), p.period, 1).over('symbol'),
+    expr: (p, plan) => rollingStd(close().div(previous(plan, 'close')).log(), p.period, 1),
   },
   zscore_close: {
     params: period(20, 2),
@@ -246,4 +225,6 @@ export const FEATURE_CATALOG: Readonly<Record<string, FeatureKind>> = {
     warmupText: '0',
     expr: () => pl.col('date').date.weekday().cast(pl.Float64).sub(1),
   },
+  ...ALPHA158_FEATURES,
+  ...CROSS_SECTION_FEATURES,
 };

@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { type FeaturePlan } from './plan';
+import { type FeaturePlan, once, perSymbol } from './plan';
 
 /**
  * TA-Lib-compatible indicators as polars expressions over the whole (multi-symbol) table.
@@ -12,11 +12,9 @@ import { type FeaturePlan } from './plan';
  */
 
 /** `null` literal typed as Float64, so `when/then` branches agree on dtype. */
-export function nullF64(): pl.Expr {
-  return pl.lit(null).cast(pl.Float64);
-}
+export const nullF64 = once(() => pl.lit(null).cast(pl.Float64));
 
-/** `num / den`, null where `den` is 0 (the ratio is undefined there, not infinite). */
+/** `num / den`, null where `den` is 0 (the ratio is undefined there, not infinite). `den` is evaluated twice: pass a column, not a costly expression. */
 export function safeDiv(num: pl.Expr, den: pl.Expr): pl.Expr {
   return pl.when(den.eq(0)).then(nullF64()).otherwise(num.div(den));
 }
@@ -27,15 +25,18 @@ export function sma(x: pl.Expr, period: number): pl.Expr {
 }
 
 /**
- * Standard deviation of the last `period` values with divisor period - ddof. First value at bar period-1.
+ * Standard deviation of the last `period` values of `x` within each symbol, with divisor
+ * period - ddof. First value at bar period-1.
  * polars' rollingStd ignores its `ddof` option and always returns the sample (n-1) figure, so
  * ddof 0 rescales it by sqrt((n-1)/n). Its sliding-window sums also leave a residue of about
  * sqrt(machine epsilon x earlier squares) on windows whose values are all equal, so those,
- * detected exactly by rolling max = rolling min, are set to 0.
+ * detected exactly by rolling max = rolling min, are set to 0. Only the sliding sums need the
+ * per-symbol partition: extremes are exact per window, and a window that reaches into the
+ * previous symbol lies in the warm-up.
  */
 export function rollingStd(x: pl.Expr, period: number, ddof: 0 | 1): pl.Expr {
   const window = { windowSize: period };
-  const sample = x.rollingStd(window);
+  const sample = perSymbol(x.rollingStd(window));
   const std = ddof === 1 ? sample : sample.mul(Math.sqrt((period - 1) / period));
   return pl.when(x.rollingMax(window).eq(x.rollingMin(window))).then(pl.lit(0)).otherwise(std);
 }
@@ -46,6 +47,25 @@ export function populationStd(x: pl.Expr, period: number): pl.Expr {
 }
 
 /**
+ * The symbol's previous value of column `col`: null on its first bar, never the previous
+ * symbol's last. Rolling sums carry a residue of every value that passed through the window,
+ * so a window must see the same values whatever symbol precedes it in the table.
+ */
+export function previous(plan: FeaturePlan, col: string): pl.Expr {
+  return plan.shared(`prev_${col}`, 1, () => perSymbol(pl.col(col).shift(1)));
+}
+
+/** Mean of the last `n` values of column `col` per symbol, shared by every feature of a build that asks for it. */
+export function smaOf(plan: FeaturePlan, col: string, n: number): pl.Expr {
+  return plan.shared(`sma_${col}_${n}`, 1, () => perSymbol(sma(pl.col(col), n)));
+}
+
+/** Population std of the last `n` values of column `col` per symbol, shared like `smaOf`. */
+export function stdOf(plan: FeaturePlan, col: string, n: number): pl.Expr {
+  return plan.shared(`std_${col}_${n}`, 1, () => populationStd(pl.col(col), n));
+}
+
+/**
  * Recursive smoothing y_t = y_{t-1} + alpha (x_t - y_{t-1}) seeded, as TA-Lib seeds it, by the
  * simple mean of the `window` values of `x` ending at bar `seedBar`; null before `seedBar`.
  * Built as hidden columns of `plan`: the input with its warm-up nulled and the seed mean placed
@@ -53,13 +73,13 @@ export function populationStd(x: pl.Expr, period: number): pl.Expr {
  * first non-null value. `inputLevel` is the plan level of the columns `x` reads (0: input columns).
  */
 export function smoothed(plan: FeaturePlan, key: string, inputLevel: number, x: () => pl.Expr, alpha: number, window: number, seedBar: number): pl.Expr {
-  const seedMean = plan.shared(`${key}_seed`, inputLevel + 1, () => x().rollingMean({ windowSize: window }).over('symbol'));
+  const seedMean = plan.shared(`${key}_seed`, inputLevel + 1, () => perSymbol(x().rollingMean({ windowSize: window })));
   const level = smoothedLevel(inputLevel) - 1;
   const seeded = plan.shared(`${key}_seeded`, level, () => {
     const bar = plan.bar();
     return pl.when(bar.lt(seedBar)).then(nullF64()).when(bar.eq(seedBar)).then(seedMean).otherwise(x());
   });
-  return plan.shared(key, level + 1, () => seeded.ewmMean({ alpha, adjust: false }).over('symbol'));
+  return plan.shared(key, level + 1, () => perSymbol(seeded.ewmMean({ alpha, adjust: false })));
 }
 
 /** Plan level of the column `smoothed` returns for inputs of `inputLevel`. */
