@@ -170,16 +170,19 @@ export function recurrentForward(s: RecurrentShape, x: Float32Array, weights: Re
   } else {
     gates.fill(0);
   }
-  k.gemm(L.x, L.inp, L.w, L.gw, L.gates, L.gw, L.rows, L.inp, L.gw, true);
   const state = s.batch * L.up;
   heap.view(L.hs, state).fill(0);
+  if (s.kind === 'lstm') heap.view(L.aux, state).fill(0);
+  // Packed copies of the weights live only for this call: the backward pass packs their transposes.
+  const wp = heap.alloc(alignedBytes(L.inp * L.gw) + alignedBytes(L.up * L.gw));
+  const rkp = wp + alignedBytes(L.inp * L.gw);
+  k.packB(L.w, L.gw, L.inp, L.gw, false, wp);
+  k.packB(L.rk, L.gw, L.up, L.gw, false, rkp);
+  k.gemmPacked(L.x, L.inp, wp, L.gates, L.gw, L.rows, L.inp, L.gw, true);
   const hard = s.gateActivation === 'hardSigmoid';
-  if (s.kind === 'lstm') {
-    heap.view(L.aux, state).fill(0);
-    k.lstmForward(L.gates, L.hs, L.aux, L.tc, L.rk, s.steps, s.batch, L.up, hard);
-  } else {
-    k.gruForward(L.gates, L.hs, L.aux, L.rk, s.steps, s.batch, L.up, hard);
-  }
+  if (s.kind === 'lstm') k.lstmForward(L.gates, L.hs, L.aux, L.tc, rkp, s.steps, s.batch, L.up, hard);
+  else k.gruForward(L.gates, L.hs, L.aux, rkp, s.steps, s.batch, L.up, hard);
+  heap.release(wp);
   const output = s.returnSequences
     ? fromTimeMajor(heap.view(L.hs + state * 4, s.steps * state), s, s.units, L.up)
     : unpadRows(heap.view(L.hs + s.steps * state * 4, state), s.batch, s.units, L.up);
@@ -212,8 +215,14 @@ export function recurrentBackward(tape: RecurrentTape, dy: Float32Array): Recurr
   const state = s.batch * L.up;
   const scratch = scratchLayout(L, state, heap);
   const { wT, rkT, dyp, scratchA, scratchB, dW, dRk, dB, dX } = scratch;
-  k.transpose(L.w, L.inp, L.gw, wT);
-  k.transpose(L.rk, L.up, L.gw, rkT);
+  k.packB(L.w, L.gw, L.gw, L.inp, true, wT);
+  if (s.kind === 'lstm') {
+    k.packB(L.rk, L.gw, L.gw, L.up, true, rkT);
+  } else {
+    // gruBackward multiplies by [Uz Ur]ᵀ and Uhᵀ separately: two packed blocks.
+    k.packB(L.rk, L.gw, 2 * L.up, L.up, true, rkT);
+    k.packB(L.rk + 2 * L.up * 4, L.gw, L.up, L.up, true, rkT + 2 * L.up * L.up * 4);
+  }
   const dyView = heap.view(dyp, L.rows * L.up);
   if (s.returnSequences) {
     toTimeMajor(dy, s, s.units, dyView, L.up);
@@ -235,7 +244,7 @@ export function recurrentBackward(tape: RecurrentTape, dy: Float32Array): Recurr
   }
   k.gemmTN(L.x, L.inp, L.gates, L.gw, dW, L.gw, L.inp, L.rows, L.gw, false);
   k.columnSums(L.gates, L.gw, L.rows, L.gw, dB, false);
-  k.gemm(L.gates, L.gw, wT, L.inp, dX, L.inp, L.rows, L.gw, L.inp, false);
+  k.gemmPacked(L.gates, L.gw, wT, dX, L.inp, L.rows, L.gw, L.inp, false);
   const grads = {
     dx: fromTimeMajor(heap.view(dX, L.rows * L.inp), s, s.inDim, L.inp),
     dKernel: unpadGates(heap.view(dW, L.inp * L.gw), s.inDim, s.units, g, L.up),
