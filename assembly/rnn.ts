@@ -120,14 +120,21 @@ export function gemmPacked(a: usize, lda: i32, bp: usize, c: usize, ldc: i32, m:
   }
 }
 
+// Epilogues store C one vector at a time: with all loads of C hoisted ahead
+// of the stores they need more than 16 SIMD registers, and TurboFan then
+// spills accumulators inside the k loop (a third of the throughput lost).
+
 // The microkernels: C block (+)= A strip · B panel over k. A strips are
 // interleaved ([k][rows]; a single row is contiguous), B panels [k][width].
 
+// The hot microkernels are separate functions, not @inline: TurboFan
+// allocates registers per function, and inside gemmPacked's larger body it
+// spilled accumulators in the k loop.
+//
 // 6 rows x 8 columns: 12 accumulators, two B vectors and one broadcast use 15
 // of the 16 SIMD registers V8 allocates on x64, and keep 12 independent FMA
 // chains in flight (4 rows x 8 leave the FMA units waiting on latency).
-// @ts-ignore: decorator
-@inline function block6x8(a: usize, b: usize, c: usize, sc: usize, k: i32, accumulate: bool): void {
+function block6x8(a: usize, b: usize, c: usize, sc: usize, k: i32, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -153,23 +160,23 @@ export function gemmPacked(a: usize, lda: i32, bp: usize, c: usize, ldc: i32, m:
     pb += 32;
   }
   if (accumulate) {
-    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c + sc)); c11 = f32x4.add(c11, v128.load(c + sc, 16));
-    c20 = f32x4.add(c20, v128.load(c + 2 * sc)); c21 = f32x4.add(c21, v128.load(c + 2 * sc, 16));
-    c30 = f32x4.add(c30, v128.load(c + 3 * sc)); c31 = f32x4.add(c31, v128.load(c + 3 * sc, 16));
-    c40 = f32x4.add(c40, v128.load(c + 4 * sc)); c41 = f32x4.add(c41, v128.load(c + 4 * sc, 16));
-    c50 = f32x4.add(c50, v128.load(c + 5 * sc)); c51 = f32x4.add(c51, v128.load(c + 5 * sc, 16));
+    v128.store(c, f32x4.add(c00, v128.load(c))); v128.store(c + 16, f32x4.add(c01, v128.load(c + 16)));
+    v128.store(c + sc, f32x4.add(c10, v128.load(c + sc))); v128.store(c + sc + 16, f32x4.add(c11, v128.load(c + sc + 16)));
+    v128.store(c + 2 * sc, f32x4.add(c20, v128.load(c + 2 * sc))); v128.store(c + 2 * sc + 16, f32x4.add(c21, v128.load(c + 2 * sc + 16)));
+    v128.store(c + 3 * sc, f32x4.add(c30, v128.load(c + 3 * sc))); v128.store(c + 3 * sc + 16, f32x4.add(c31, v128.load(c + 3 * sc + 16)));
+    v128.store(c + 4 * sc, f32x4.add(c40, v128.load(c + 4 * sc))); v128.store(c + 4 * sc + 16, f32x4.add(c41, v128.load(c + 4 * sc + 16)));
+    v128.store(c + 5 * sc, f32x4.add(c50, v128.load(c + 5 * sc))); v128.store(c + 5 * sc + 16, f32x4.add(c51, v128.load(c + 5 * sc + 16)));
+    return;
   }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + sc, c10); v128.store(c + sc, c11, 16);
-  v128.store(c + 2 * sc, c20); v128.store(c + 2 * sc, c21, 16);
-  v128.store(c + 3 * sc, c30); v128.store(c + 3 * sc, c31, 16);
-  v128.store(c + 4 * sc, c40); v128.store(c + 4 * sc, c41, 16);
-  v128.store(c + 5 * sc, c50); v128.store(c + 5 * sc, c51, 16);
+  v128.store(c, c00); v128.store(c + 16, c01);
+  v128.store(c + sc, c10); v128.store(c + sc + 16, c11);
+  v128.store(c + 2 * sc, c20); v128.store(c + 2 * sc + 16, c21);
+  v128.store(c + 3 * sc, c30); v128.store(c + 3 * sc + 16, c31);
+  v128.store(c + 4 * sc, c40); v128.store(c + 4 * sc + 16, c41);
+  v128.store(c + 5 * sc, c50); v128.store(c + 5 * sc + 16, c51);
 }
 
-// @ts-ignore: decorator
-@inline function block6x4(a: usize, b: usize, c: usize, sc: usize, k: i32, accumulate: bool): void {
+function block6x4(a: usize, b: usize, c: usize, sc: usize, k: i32, accumulate: bool): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
   let c3 = f32x4.splat(0), c4 = f32x4.splat(0), c5 = f32x4.splat(0);
   let pa = a, pb = b;
@@ -185,26 +192,20 @@ export function gemmPacked(a: usize, lda: i32, bp: usize, c: usize, ldc: i32, m:
     pb += 16;
   }
   if (accumulate) {
-    c0 = f32x4.add(c0, v128.load(c));
-    c1 = f32x4.add(c1, v128.load(c + sc));
-    c2 = f32x4.add(c2, v128.load(c + 2 * sc));
-    c3 = f32x4.add(c3, v128.load(c + 3 * sc));
-    c4 = f32x4.add(c4, v128.load(c + 4 * sc));
-    c5 = f32x4.add(c5, v128.load(c + 5 * sc));
+    v128.store(c, f32x4.add(c0, v128.load(c))); v128.store(c + sc, f32x4.add(c1, v128.load(c + sc)));
+    v128.store(c + 2 * sc, f32x4.add(c2, v128.load(c + 2 * sc))); v128.store(c + 3 * sc, f32x4.add(c3, v128.load(c + 3 * sc)));
+    v128.store(c + 4 * sc, f32x4.add(c4, v128.load(c + 4 * sc))); v128.store(c + 5 * sc, f32x4.add(c5, v128.load(c + 5 * sc)));
+    return;
   }
-  v128.store(c, c0);
-  v128.store(c + sc, c1);
-  v128.store(c + 2 * sc, c2);
-  v128.store(c + 3 * sc, c3);
-  v128.store(c + 4 * sc, c4);
-  v128.store(c + 5 * sc, c5);
+  v128.store(c, c0); v128.store(c + sc, c1);
+  v128.store(c + 2 * sc, c2); v128.store(c + 3 * sc, c3);
+  v128.store(c + 4 * sc, c4); v128.store(c + 5 * sc, c5);
 }
 
 // Four rows: A interleaved [k][4] (gemmPacked's strip) or, in gemmTN, four
 // adjacent columns of a row-major A with row stride sa; both read A at
 // constant offsets 0..12 from one pointer.
-// @ts-ignore: decorator
-@inline function block4x8(a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, k: i32, accumulate: bool): void {
+function block4x8(a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, k: i32, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -224,15 +225,16 @@ export function gemmPacked(a: usize, lda: i32, bp: usize, c: usize, ldc: i32, m:
     pb += sb;
   }
   if (accumulate) {
-    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c + sc)); c11 = f32x4.add(c11, v128.load(c + sc, 16));
-    c20 = f32x4.add(c20, v128.load(c + 2 * sc)); c21 = f32x4.add(c21, v128.load(c + 2 * sc, 16));
-    c30 = f32x4.add(c30, v128.load(c + 3 * sc)); c31 = f32x4.add(c31, v128.load(c + 3 * sc, 16));
+    v128.store(c, f32x4.add(c00, v128.load(c))); v128.store(c + 16, f32x4.add(c01, v128.load(c + 16)));
+    v128.store(c + sc, f32x4.add(c10, v128.load(c + sc))); v128.store(c + sc + 16, f32x4.add(c11, v128.load(c + sc + 16)));
+    v128.store(c + 2 * sc, f32x4.add(c20, v128.load(c + 2 * sc))); v128.store(c + 2 * sc + 16, f32x4.add(c21, v128.load(c + 2 * sc + 16)));
+    v128.store(c + 3 * sc, f32x4.add(c30, v128.load(c + 3 * sc))); v128.store(c + 3 * sc + 16, f32x4.add(c31, v128.load(c + 3 * sc + 16)));
+    return;
   }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + sc, c10); v128.store(c + sc, c11, 16);
-  v128.store(c + 2 * sc, c20); v128.store(c + 2 * sc, c21, 16);
-  v128.store(c + 3 * sc, c30); v128.store(c + 3 * sc, c31, 16);
+  v128.store(c, c00); v128.store(c + 16, c01);
+  v128.store(c + sc, c10); v128.store(c + sc + 16, c11);
+  v128.store(c + 2 * sc, c20); v128.store(c + 2 * sc + 16, c21);
+  v128.store(c + 3 * sc, c30); v128.store(c + 3 * sc + 16, c31);
 }
 
 // @ts-ignore: decorator
@@ -249,15 +251,12 @@ export function gemmPacked(a: usize, lda: i32, bp: usize, c: usize, ldc: i32, m:
     pb += 16;
   }
   if (accumulate) {
-    c0 = f32x4.add(c0, v128.load(c));
-    c1 = f32x4.add(c1, v128.load(c + sc));
-    c2 = f32x4.add(c2, v128.load(c + 2 * sc));
-    c3 = f32x4.add(c3, v128.load(c + 3 * sc));
+    v128.store(c, f32x4.add(c0, v128.load(c))); v128.store(c + sc, f32x4.add(c1, v128.load(c + sc)));
+    v128.store(c + 2 * sc, f32x4.add(c2, v128.load(c + 2 * sc))); v128.store(c + 3 * sc, f32x4.add(c3, v128.load(c + 3 * sc)));
+    return;
   }
-  v128.store(c, c0);
-  v128.store(c + sc, c1);
-  v128.store(c + 2 * sc, c2);
-  v128.store(c + 3 * sc, c3);
+  v128.store(c, c0); v128.store(c + sc, c1);
+  v128.store(c + 2 * sc, c2); v128.store(c + 3 * sc, c3);
 }
 
 // One row of A (elements at stride sa) times a panel of B.
@@ -273,11 +272,10 @@ export function gemmPacked(a: usize, lda: i32, bp: usize, c: usize, ldc: i32, m:
     pb += sb;
   }
   if (accumulate) {
-    c0 = f32x4.add(c0, v128.load(c));
-    c1 = f32x4.add(c1, v128.load(c, 16));
+    v128.store(c, f32x4.add(c0, v128.load(c))); v128.store(c + 16, f32x4.add(c1, v128.load(c + 16)));
+    return;
   }
-  v128.store(c, c0);
-  v128.store(c, c1, 16);
+  v128.store(c, c0); v128.store(c + 16, c1);
 }
 
 // @ts-ignore: decorator
@@ -289,12 +287,10 @@ export function gemmPacked(a: usize, lda: i32, bp: usize, c: usize, ldc: i32, m:
     pa += sa;
     pb += sb;
   }
-  if (accumulate) c0 = f32x4.add(c0, v128.load(c));
-  v128.store(c, c0);
+  v128.store(c, accumulate ? f32x4.add(c0, v128.load(c)) : c0);
 }
 
-// @ts-ignore: decorator
-@inline function tn6x8(a: usize, sa: usize, b: usize, c: usize, sc: usize, k: i32, accumulate: bool): void {
+function tn6x8(a: usize, sa: usize, b: usize, c: usize, sc: usize, k: i32, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -320,19 +316,20 @@ export function gemmPacked(a: usize, lda: i32, bp: usize, c: usize, ldc: i32, m:
     pb += 32;
   }
   if (accumulate) {
-    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c + sc)); c11 = f32x4.add(c11, v128.load(c + sc, 16));
-    c20 = f32x4.add(c20, v128.load(c + 2 * sc)); c21 = f32x4.add(c21, v128.load(c + 2 * sc, 16));
-    c30 = f32x4.add(c30, v128.load(c + 3 * sc)); c31 = f32x4.add(c31, v128.load(c + 3 * sc, 16));
-    c40 = f32x4.add(c40, v128.load(c + 4 * sc)); c41 = f32x4.add(c41, v128.load(c + 4 * sc, 16));
-    c50 = f32x4.add(c50, v128.load(c + 5 * sc)); c51 = f32x4.add(c51, v128.load(c + 5 * sc, 16));
+    v128.store(c, f32x4.add(c00, v128.load(c))); v128.store(c + 16, f32x4.add(c01, v128.load(c + 16)));
+    v128.store(c + sc, f32x4.add(c10, v128.load(c + sc))); v128.store(c + sc + 16, f32x4.add(c11, v128.load(c + sc + 16)));
+    v128.store(c + 2 * sc, f32x4.add(c20, v128.load(c + 2 * sc))); v128.store(c + 2 * sc + 16, f32x4.add(c21, v128.load(c + 2 * sc + 16)));
+    v128.store(c + 3 * sc, f32x4.add(c30, v128.load(c + 3 * sc))); v128.store(c + 3 * sc + 16, f32x4.add(c31, v128.load(c + 3 * sc + 16)));
+    v128.store(c + 4 * sc, f32x4.add(c40, v128.load(c + 4 * sc))); v128.store(c + 4 * sc + 16, f32x4.add(c41, v128.load(c + 4 * sc + 16)));
+    v128.store(c + 5 * sc, f32x4.add(c50, v128.load(c + 5 * sc))); v128.store(c + 5 * sc + 16, f32x4.add(c51, v128.load(c + 5 * sc + 16)));
+    return;
   }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + sc, c10); v128.store(c + sc, c11, 16);
-  v128.store(c + 2 * sc, c20); v128.store(c + 2 * sc, c21, 16);
-  v128.store(c + 3 * sc, c30); v128.store(c + 3 * sc, c31, 16);
-  v128.store(c + 4 * sc, c40); v128.store(c + 4 * sc, c41, 16);
-  v128.store(c + 5 * sc, c50); v128.store(c + 5 * sc, c51, 16);
+  v128.store(c, c00); v128.store(c + 16, c01);
+  v128.store(c + sc, c10); v128.store(c + sc + 16, c11);
+  v128.store(c + 2 * sc, c20); v128.store(c + 2 * sc + 16, c21);
+  v128.store(c + 3 * sc, c30); v128.store(c + 3 * sc + 16, c31);
+  v128.store(c + 4 * sc, c40); v128.store(c + 4 * sc + 16, c41);
+  v128.store(c + 5 * sc, c50); v128.store(c + 5 * sc + 16, c51);
 }
 
 // gemmTN's B panel is packed per pass: read in place, its rows (a power-of-two
