@@ -86,8 +86,11 @@ export function gemmPacked(a: usize, lda: i32, bp: usize, c: usize, ldc: i32, m:
     const b8 = bp + (<usize>p0 << 5);
     const b4 = bp + (<usize>n8 * k << 2) + (<usize>p0 << 4);
     const panel = <usize>k << 5;
+    // Rows 6j + 2 (a batch of 32 split in two, 64 in four) go as 6(j-1) + 4 + 4:
+    // single rows run at a third of the rate.
+    const m6 = m % 6 == 2 && m >= 8 ? m - 8 : m - m % 6;
     let i = 0;
-    for (; i + 6 <= m; i += 6) {
+    for (; i < m6; i += 6) {
       packRows(ak + <usize>i * sa, sa, 6, kk, A_STRIP);
       const c0 = c + <usize>i * sc;
       let pb = b8;

@@ -172,11 +172,6 @@ function fromTimeMajor(src: Float32Array, s: RecurrentShape, width: number, padd
 
 let nextRemoteTape = 1;
 
-/** A typed array that owns its whole buffer, so posting it to a thread copies only its values. */
-function own(a: Float32Array): Float32Array {
-  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : a.slice();
-}
-
 function concat(parts: readonly Float32Array[]): Float32Array {
   if (parts.length === 1) return parts[0];
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
@@ -196,16 +191,15 @@ function concat(parts: readonly Float32Array[]): Float32Array {
 export function recurrentForward(s: RecurrentShape, x: Float32Array, weights: RecurrentWeights, keepTape = true): { output: Float32Array; tape?: RecurrentTape } {
   const slices = batchSlices(s.batch);
   const xRow = s.steps * s.inDim;
-  const shared = slices.length > 1 ? { kernel: own(weights.kernel), recurrentKernel: own(weights.recurrentKernel), bias: weights.bias && own(weights.bias) } : weights;
+  const w = [weights.kernel, weights.recurrentKernel, ...(weights.bias ? [weights.bias] : [])];
   const remote = slices.slice(1).map(([start, end], i) => {
     const id = nextRemoteTape++;
-    const xs = x.slice(start * xRow, end * xRow);
-    const pending = request<{ output: Float32Array }>(i, { op: 'forward', id, shape: { ...s, batch: end - start }, x: xs, weights: shared, keepTape }, [xs.buffer]);
+    const pending = request(i, { op: 'forward', id, shape: { ...s, batch: end - start }, keepTape }, [x.subarray(start * xRow, end * xRow), ...w]);
     return { start, end, helper: i, ref: id, pending };
   });
   const [, end0] = slices[0];
   const local = forwardSlice({ ...s, batch: end0 }, end0 === s.batch ? x : x.subarray(0, end0 * xRow), weights, keepTape);
-  const output = concat([local.output, ...remote.map((r) => r.pending.wait().output)]);
+  const output = concat([local.output, ...remote.map((r) => r.pending.wait()[0])]);
   if (!keepTape) return { output };
   const parts: TapePart[] = [{ start: 0, end: end0, ref: local.block! }, ...remote.map(({ start, end, helper, ref }) => ({ start, end, helper, ref }))];
   const tape: RecurrentTape = { shape: s, parts };
@@ -225,22 +219,21 @@ export function recurrentBackward(tape: RecurrentTape, dy: Float32Array): Recurr
   unreleased.unregister(tape);
   tape.parts = undefined;
   const dyRow = s.returnSequences ? s.steps * s.units : s.units;
-  const remote = parts.slice(1).map((p) => {
-    const dys = dy.slice(p.start * dyRow, p.end * dyRow);
-    return request<RecurrentGradients>(p.helper!, { op: 'backward', id: p.ref, dy: dys }, [dys.buffer]);
-  });
+  const remote = parts.slice(1).map((p) => request(p.helper!, { op: 'backward', id: p.ref }, [dy.subarray(p.start * dyRow, p.end * dyRow)]));
   const first = parts[0];
   const local = backwardSlice({ ...s, batch: first.end }, first.ref, first.end === s.batch ? dy : dy.subarray(0, first.end * dyRow));
-  const all = [local, ...remote.map((r) => r.wait())];
-  if (all.length === 1) return local;
-  for (const g of all.slice(1)) {
-    for (const key of ['dKernel', 'dRecurrentKernel', 'dBias'] as const) {
-      const sum = local[key];
-      const add = g[key];
+  if (remote.length === 0) return local;
+  const dxs = [local.dx];
+  for (const r of remote) {
+    // [dx, dKernel, dRecurrentKernel, dBias] as views into shared memory.
+    const [dx, ...weightGrads] = r.wait();
+    dxs.push(dx);
+    [local.dKernel, local.dRecurrentKernel, local.dBias].forEach((sum, k) => {
+      const add = weightGrads[k];
       for (let i = 0; i < sum.length; i++) sum[i] += add[i];
-    }
+    });
   }
-  return { ...local, dx: concat(all.map((g) => g.dx)) };
+  return { ...local, dx: concat(dxs) };
 }
 
 /**
