@@ -41,12 +41,22 @@ const SHAPES: readonly Shape[] = [
 
 const EPOCHS = sized(3, 1);
 
-interface Row {
+interface Rate {
+  /** Wall clock: what a user waits for. */
+  readonly samplesPerSec?: number;
+  /**
+   * Per CPU second of the whole process (all threads): on a loaded shared
+   * machine the steadier figure for one-thread runs, where it equals the
+   * wall-clock rate of an idle core.
+   */
+  readonly cpuSamplesPerSec?: number;
+}
+
+interface Row extends Rate {
   readonly shape: string;
   readonly cell: Cell;
   readonly impl: string;
   readonly threads: number;
-  readonly samplesPerSec?: number;
   readonly note?: string;
 }
 
@@ -70,24 +80,28 @@ function buildModel(cell: Cell, s: Shape): tf.Sequential {
   return model;
 }
 
-async function ours(cell: Cell, s: Shape, threads: number): Promise<number> {
+async function ours(cell: Cell, s: Shape, threads: number): Promise<Rate> {
   setKernelThreads(threads);
   const x = tf.randomNormal([s.samples, s.steps, s.features], 0, 1, 'float32', 1);
   const y = s.classes ? tf.floor(tf.randomUniform([s.samples, 1], 0, s.classes, 'float32', 2)) : tf.randomNormal([s.samples, 1], 0, 1, 'float32', 2);
   const model = buildModel(cell, s);
   await model.fit(x, y, { epochs: 1, batchSize: s.batch, shuffle: false, verbose: 0 });
   let best = Infinity;
+  let bestCpu = Infinity;
   for (let e = 0; e < EPOCHS; e++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await model.fit(x, y, { epochs: 1, batchSize: s.batch, shuffle: false, verbose: 0 });
+    const c = process.cpuUsage(c0);
     best = Math.min(best, performance.now() - t0);
+    bestCpu = Math.min(bestCpu, (c.user + c.system) / 1000);
   }
   model.dispose();
   tf.dispose([x, y]);
-  return (s.samples / best) * 1000;
+  return { samplesPerSec: (s.samples / best) * 1000, cpuSamplesPerSec: (s.samples / bestCpu) * 1000 };
 }
 
-function reference(python: string, script: string, cell: Cell, s: Shape, threads: number): { samplesPerSec?: number; note?: string } {
+function reference(python: string, script: string, cell: Cell, s: Shape, threads: number): Rate & { note?: string } {
   const args = [
     join(__dirname, '..', '..', 'bench', script),
     ...['--cell', cell, '--samples', String(s.samples), '--steps', String(s.steps), '--features', String(s.features)],
@@ -97,7 +111,8 @@ function reference(python: string, script: string, cell: Cell, s: Shape, threads
   const t = String(threads);
   const run = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t } });
   if (run.status !== 0) return { note: `unavailable: ${(run.stderr || run.error?.message || '').trim().split('\n').at(-1)}` };
-  return { samplesPerSec: (JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { samplesPerSec: number }).samplesPerSec };
+  const { samplesPerSec, cpuSamplesPerSec } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Required<Rate>;
+  return { samplesPerSec, cpuSamplesPerSec };
 }
 
 function option(name: string, fallback: string): string[] {
@@ -115,18 +130,29 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const s of shapes) {
     for (const cell of cells) {
-      for (const threads of [1, 2]) rows.push({ shape: s.name, cell, impl: 'ours', threads, samplesPerSec: await ours(cell, s, threads) });
+      for (const threads of [1, 2]) rows.push({ shape: s.name, cell, impl: 'ours', threads, ...(await ours(cell, s, threads)) });
       for (const threads of [1, 2]) rows.push({ shape: s.name, cell, impl: 'pytorch', threads, ...reference('/usr/bin/python3', 'rnn_torch.py', cell, s, threads) });
       if (keras) rows.push({ shape: s.name, cell, impl: 'keras', threads: 1, ...reference('/work/venv/bin/python', 'rnn_keras.py', cell, s, 1) });
     }
   }
   setKernelThreads(defaultThreads);
-  const rate = (shape: string, cell: Cell, impl: string, threads: number) => rows.find((r) => r.shape === shape && r.cell === cell && r.impl === impl && r.threads === threads)?.samplesPerSec;
+  const find = (shape: string, cell: Cell, impl: string, threads: number) => rows.find((r) => r.shape === shape && r.cell === cell && r.impl === impl && r.threads === threads);
+  const rate = (shape: string, cell: Cell, impl: string, threads: number) => find(shape, cell, impl, threads)?.samplesPerSec;
+  const cpuRate = (shape: string, cell: Cell, impl: string) => find(shape, cell, impl, 1)?.cpuSamplesPerSec;
+  const ratio = (a?: number, b?: number) => (a && b ? a / b : undefined);
   const summary = shapes.flatMap((s) =>
     cells.map((cell) => {
       const [o1, o2, t1, t2, k1] = [rate(s.name, cell, 'ours', 1), rate(s.name, cell, 'ours', 2), rate(s.name, cell, 'pytorch', 1), rate(s.name, cell, 'pytorch', 2), rate(s.name, cell, 'keras', 1)];
-      const ratio = (a?: number, b?: number) => (a && b ? a / b : undefined);
-      return { shape: s.name, cell, ours1OverTorch1: ratio(o1, t1), ours2OverTorch2: ratio(o2, t2), ours2OverOurs1: ratio(o2, o1), ours1OverKeras1: ratio(o1, k1) };
+      return {
+        shape: s.name,
+        cell,
+        ours1OverTorch1: ratio(o1, t1),
+        ours2OverTorch2: ratio(o2, t2),
+        ours2OverOurs1: ratio(o2, o1),
+        ours1OverKeras1: ratio(o1, k1),
+        cpuOurs1OverTorch1: ratio(cpuRate(s.name, cell, 'ours'), cpuRate(s.name, cell, 'pytorch')),
+        cpuOurs1OverKeras1: ratio(cpuRate(s.name, cell, 'ours'), cpuRate(s.name, cell, 'keras')),
+      };
     }),
   );
   if (asJson) {
@@ -142,6 +168,12 @@ async function main(): Promise<void> {
     console.log(
       `${r.shape.padEnd(8)} ${r.cell.padEnd(4)} | ${o('ours', 1).padStart(7)} | ${o('ours', 2).padStart(7)} | ${o('pytorch', 1).padStart(8)} | ${o('pytorch', 2).padStart(8)} | ${o('keras', 1).padStart(8)} | ${x(r.ours1OverTorch1).padStart(13)} | ${x(r.ours2OverTorch2).padStart(13)} | ${x(r.ours2OverOurs1).padStart(10)} | ${x(r.ours1OverKeras1).padStart(13)}`,
     );
+  }
+  console.log('\nper CPU second, one thread (steadier on a loaded machine)');
+  console.log('shape    cell | ours 1t | torch 1t | keras 1t | ours/torch | ours/keras');
+  for (const r of summary) {
+    const c = (impl: string) => fmt(cpuRate(r.shape, r.cell, impl));
+    console.log(`${r.shape.padEnd(8)} ${r.cell.padEnd(4)} | ${c('ours').padStart(7)} | ${c('pytorch').padStart(8)} | ${c('keras').padStart(8)} | ${x(r.cpuOurs1OverTorch1).padStart(10)} | ${x(r.cpuOurs1OverKeras1).padStart(10)}`);
   }
   for (const r of rows.filter((row) => row.note)) console.log(`${r.shape} ${r.cell} ${r.impl} ${r.threads}t: ${r.note}`);
 }
