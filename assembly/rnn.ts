@@ -16,30 +16,199 @@ export function heapBase(): usize {
 
 // ---------------------------------------------------------------- GEMM
 
-/** C[m,n] (+)= A[m,k] · B[k,n]. n % 4 == 0. */
-export function gemm(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, m: i32, k: i32, n: i32, accumulate: bool): void {
-  const sa = <usize>lda << 2;
-  const sb = <usize>ldb << 2;
-  const sc = <usize>ldc << 2;
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const a0 = a + <usize>i * sa;
-    const c0 = c + <usize>i * sc;
-    let j = 0;
-    for (; j + 8 <= n; j += 8) block4x8(a0, sa, b + (<usize>j << 2), sb, c0 + (<usize>j << 2), sc, k, accumulate);
-    for (; j < n; j += 4) block4x4(a0, sa, b + (<usize>j << 2), sb, c0 + (<usize>j << 2), sc, k, accumulate);
-  }
-  for (; i < m; i++) {
-    const a0 = a + <usize>i * sa;
-    const c0 = c + <usize>i * sc;
-    let j = 0;
-    for (; j + 8 <= n; j += 8) block1x8(a0, b + (<usize>j << 2), sb, c0 + (<usize>j << 2), k, accumulate);
-    for (; j < n; j += 4) block1x4(a0, b + (<usize>j << 2), sb, c0 + (<usize>j << 2), k, accumulate);
+// a·b + c. The relaxed-SIMD build (rnn-relaxed.wasm) fuses it into one FMA,
+// a third faster than mul + add here; the plain build keeps two roundings.
+// Results therefore differ in the last bits between the two builds.
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/**
+ * Pack B[k, n] (or, with `transposed`, B = srcᵀ for src [n, k]) into column
+ * panels of 8: panel j0 holds columns j0..j0+7 as [k][8] contiguous floats at
+ * offset j0·k (a last panel of 4 when n % 8 == 4). The microkernels then read
+ * B sequentially; straight from a row-major weight matrix each step of k
+ * lands on a new cache line with a power-of-two stride, and those lines
+ * collide in a few L1 sets.
+ */
+export function packB(src: usize, ld: i32, k: i32, n: i32, transposed: bool, dst: usize): void {
+  const sl = <usize>ld << 2;
+  let out = dst;
+  for (let j0 = 0; j0 < n; j0 += 8) {
+    const w = min(8, n - j0);
+    for (let p = 0; p < k; p++) {
+      for (let q = 0; q < w; q++) {
+        const from = transposed ? src + <usize>(j0 + q) * sl + (<usize>p << 2) : src + <usize>p * sl + (<usize>(j0 + q) << 2);
+        store<f32>(out, load<f32>(from));
+        out += F;
+      }
+    }
   }
 }
 
+// Depth of one pass of both GEMMs. In gemmPacked a 6-row strip of A (12 KB)
+// and one 8-column panel of B (16 KB) stay in L1 across the pass.
+const KC = 512;
+// Scratch for the packed operand strips: A's rows interleaved ([KC][6]) so
+// the microkernel reads all six at constant offsets from one pointer (with a
+// stride per row, V8 spends integer ops per step on addresses and the loop
+// runs at two thirds of the FMA rate), and gemmTN's B panel ([KC][8]).
+const A_STRIP = memory.data(KC * 6 * F, 64);
+const B_PANEL = memory.data(KC * 8 * F, 64);
+
+// rows x kk block of A (row stride sa) into [kk][rows].
 // @ts-ignore: decorator
-@inline function block4x8(a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, k: i32, accumulate: bool): void {
+@inline function packRows(a: usize, sa: usize, rows: i32, kk: i32, dst: usize): void {
+  for (let r = 0; r < rows; r++) {
+    let from = a + <usize>r * sa;
+    let to = dst + (<usize>r << 2);
+    const step = <usize>rows << 2;
+    for (let p = 0; p < kk; p++) {
+      store<f32>(to, load<f32>(from));
+      from += F;
+      to += step;
+    }
+  }
+}
+
+/** C[m,n] (+)= A[m,k] · B[k,n] with B packed by packB (same k and n). n % 4 == 0. */
+export function gemmPacked(a: usize, lda: i32, bp: usize, c: usize, ldc: i32, m: i32, k: i32, n: i32, accumulate: bool): void {
+  const sa = <usize>lda << 2;
+  const sc = <usize>ldc << 2;
+  const n8 = n & ~7;
+  for (let p0 = 0; p0 < k; p0 += KC) {
+    const kk = min(KC, k - p0);
+    const acc = accumulate || p0 > 0;
+    const ak = a + (<usize>p0 << 2);
+    // Panel j0 starts at j0·k floats; within it, row p0 at p0·width.
+    const b8 = bp + (<usize>p0 << 5);
+    const b4 = bp + (<usize>n8 * k << 2) + (<usize>p0 << 4);
+    const panel = <usize>k << 5;
+    // Rows 6j + 2 (a batch of 32 split in two, 64 in four) go as 6(j-1) + 4 + 4:
+    // single rows run at a third of the rate.
+    const m6 = m % 6 == 2 && m >= 8 ? m - 8 : m - m % 6;
+    let i = 0;
+    for (; i < m6; i += 6) {
+      packRows(ak + <usize>i * sa, sa, 6, kk, A_STRIP);
+      const c0 = c + <usize>i * sc;
+      let pb = b8;
+      for (let j = 0; j < n8; j += 8) {
+        block6x8(A_STRIP, pb, c0 + (<usize>j << 2), sc, kk, acc);
+        pb += panel;
+      }
+      if (n8 < n) block6x4(A_STRIP, b4, c0 + (<usize>n8 << 2), sc, kk, acc);
+    }
+    for (; i + 4 <= m; i += 4) {
+      packRows(ak + <usize>i * sa, sa, 4, kk, A_STRIP);
+      const c0 = c + <usize>i * sc;
+      let pb = b8;
+      for (let j = 0; j < n8; j += 8) {
+        block4x8(A_STRIP, 16, pb, 32, c0 + (<usize>j << 2), sc, kk, acc);
+        pb += panel;
+      }
+      if (n8 < n) block4x4(A_STRIP, b4, c0 + (<usize>n8 << 2), sc, kk, acc);
+    }
+    for (; i < m; i++) {
+      const a0 = ak + <usize>i * sa;
+      const c0 = c + <usize>i * sc;
+      let pb = b8;
+      for (let j = 0; j < n8; j += 8) {
+        block1x8(a0, F, pb, 32, c0 + (<usize>j << 2), kk, acc);
+        pb += panel;
+      }
+      if (n8 < n) block1x4(a0, F, b4, 16, c0 + (<usize>n8 << 2), kk, acc);
+    }
+  }
+}
+
+// Epilogues store C one vector at a time: with all loads of C hoisted ahead
+// of the stores they need more than 16 SIMD registers, and TurboFan then
+// spills accumulators inside the k loop (a third of the throughput lost).
+
+// The microkernels: C block (+)= A strip · B panel over k. A strips are
+// interleaved ([k][rows]; a single row is contiguous), B panels [k][width].
+
+// The hot microkernels are separate functions, not @inline: TurboFan
+// allocates registers per function, and inside gemmPacked's larger body it
+// spilled accumulators in the k loop.
+//
+// 6 rows x 8 columns: 12 accumulators, two B vectors and one broadcast use 15
+// of the 16 SIMD registers V8 allocates on x64, and keep 12 independent FMA
+// chains in flight (4 rows x 8 leave the FMA units waiting on latency).
+function block6x8(a: usize, b: usize, c: usize, sc: usize, k: i32, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  let pa = a, pb = b;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(pa);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(pa, 4);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(pa, 8);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(pa, 12);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    x = v128.load32_splat(pa, 16);
+    c40 = madd(x, b0, c40); c41 = madd(x, b1, c41);
+    x = v128.load32_splat(pa, 20);
+    c50 = madd(x, b0, c50); c51 = madd(x, b1, c51);
+    pa += 24;
+    pb += 32;
+  }
+  if (accumulate) {
+    v128.store(c, f32x4.add(c00, v128.load(c))); v128.store(c + 16, f32x4.add(c01, v128.load(c + 16)));
+    v128.store(c + sc, f32x4.add(c10, v128.load(c + sc))); v128.store(c + sc + 16, f32x4.add(c11, v128.load(c + sc + 16)));
+    v128.store(c + 2 * sc, f32x4.add(c20, v128.load(c + 2 * sc))); v128.store(c + 2 * sc + 16, f32x4.add(c21, v128.load(c + 2 * sc + 16)));
+    v128.store(c + 3 * sc, f32x4.add(c30, v128.load(c + 3 * sc))); v128.store(c + 3 * sc + 16, f32x4.add(c31, v128.load(c + 3 * sc + 16)));
+    v128.store(c + 4 * sc, f32x4.add(c40, v128.load(c + 4 * sc))); v128.store(c + 4 * sc + 16, f32x4.add(c41, v128.load(c + 4 * sc + 16)));
+    v128.store(c + 5 * sc, f32x4.add(c50, v128.load(c + 5 * sc))); v128.store(c + 5 * sc + 16, f32x4.add(c51, v128.load(c + 5 * sc + 16)));
+    return;
+  }
+  v128.store(c, c00); v128.store(c + 16, c01);
+  v128.store(c + sc, c10); v128.store(c + sc + 16, c11);
+  v128.store(c + 2 * sc, c20); v128.store(c + 2 * sc + 16, c21);
+  v128.store(c + 3 * sc, c30); v128.store(c + 3 * sc + 16, c31);
+  v128.store(c + 4 * sc, c40); v128.store(c + 4 * sc + 16, c41);
+  v128.store(c + 5 * sc, c50); v128.store(c + 5 * sc + 16, c51);
+}
+
+function block6x4(a: usize, b: usize, c: usize, sc: usize, k: i32, accumulate: bool): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
+  let c3 = f32x4.splat(0), c4 = f32x4.splat(0), c5 = f32x4.splat(0);
+  let pa = a, pb = b;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(pb);
+    c0 = madd(v128.load32_splat(pa), b0, c0);
+    c1 = madd(v128.load32_splat(pa, 4), b0, c1);
+    c2 = madd(v128.load32_splat(pa, 8), b0, c2);
+    c3 = madd(v128.load32_splat(pa, 12), b0, c3);
+    c4 = madd(v128.load32_splat(pa, 16), b0, c4);
+    c5 = madd(v128.load32_splat(pa, 20), b0, c5);
+    pa += 24;
+    pb += 16;
+  }
+  if (accumulate) {
+    v128.store(c, f32x4.add(c0, v128.load(c))); v128.store(c + sc, f32x4.add(c1, v128.load(c + sc)));
+    v128.store(c + 2 * sc, f32x4.add(c2, v128.load(c + 2 * sc))); v128.store(c + 3 * sc, f32x4.add(c3, v128.load(c + 3 * sc)));
+    v128.store(c + 4 * sc, f32x4.add(c4, v128.load(c + 4 * sc))); v128.store(c + 5 * sc, f32x4.add(c5, v128.load(c + 5 * sc)));
+    return;
+  }
+  v128.store(c, c0); v128.store(c + sc, c1);
+  v128.store(c + 2 * sc, c2); v128.store(c + 3 * sc, c3);
+  v128.store(c + 4 * sc, c4); v128.store(c + 5 * sc, c5);
+}
+
+// Four rows: A interleaved [k][4] (gemmPacked's strip) or, in gemmTN, four
+// adjacent columns of a row-major A with row stride sa; both read A at
+// constant offsets 0..12 from one pointer.
+function block4x8(a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, k: i32, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -48,88 +217,127 @@ export function gemm(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,
   for (let p = 0; p < k; p++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let x = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = v128.load32_splat(pa + sa);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = v128.load32_splat(pa + 2 * sa);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = v128.load32_splat(pa + 3 * sa);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
-    pa += F;
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(pa, 4);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(pa, 8);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(pa, 12);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    pa += sa;
     pb += sb;
   }
   if (accumulate) {
-    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c + sc)); c11 = f32x4.add(c11, v128.load(c + sc, 16));
-    c20 = f32x4.add(c20, v128.load(c + 2 * sc)); c21 = f32x4.add(c21, v128.load(c + 2 * sc, 16));
-    c30 = f32x4.add(c30, v128.load(c + 3 * sc)); c31 = f32x4.add(c31, v128.load(c + 3 * sc, 16));
+    v128.store(c, f32x4.add(c00, v128.load(c))); v128.store(c + 16, f32x4.add(c01, v128.load(c + 16)));
+    v128.store(c + sc, f32x4.add(c10, v128.load(c + sc))); v128.store(c + sc + 16, f32x4.add(c11, v128.load(c + sc + 16)));
+    v128.store(c + 2 * sc, f32x4.add(c20, v128.load(c + 2 * sc))); v128.store(c + 2 * sc + 16, f32x4.add(c21, v128.load(c + 2 * sc + 16)));
+    v128.store(c + 3 * sc, f32x4.add(c30, v128.load(c + 3 * sc))); v128.store(c + 3 * sc + 16, f32x4.add(c31, v128.load(c + 3 * sc + 16)));
+    return;
   }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + sc, c10); v128.store(c + sc, c11, 16);
-  v128.store(c + 2 * sc, c20); v128.store(c + 2 * sc, c21, 16);
-  v128.store(c + 3 * sc, c30); v128.store(c + 3 * sc, c31, 16);
+  v128.store(c, c00); v128.store(c + 16, c01);
+  v128.store(c + sc, c10); v128.store(c + sc + 16, c11);
+  v128.store(c + 2 * sc, c20); v128.store(c + 2 * sc + 16, c21);
+  v128.store(c + 3 * sc, c30); v128.store(c + 3 * sc + 16, c31);
 }
 
 // @ts-ignore: decorator
-@inline function block4x4(a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, k: i32, accumulate: bool): void {
+@inline function block4x4(a: usize, b: usize, c: usize, sc: usize, k: i32, accumulate: bool): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   let pa = a, pb = b;
   for (let p = 0; p < k; p++) {
     const b0 = v128.load(pb);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), b0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa + sa), b0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa + 2 * sa), b0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa + 3 * sa), b0));
-    pa += F;
-    pb += sb;
+    c0 = madd(v128.load32_splat(pa), b0, c0);
+    c1 = madd(v128.load32_splat(pa, 4), b0, c1);
+    c2 = madd(v128.load32_splat(pa, 8), b0, c2);
+    c3 = madd(v128.load32_splat(pa, 12), b0, c3);
+    pa += 16;
+    pb += 16;
   }
   if (accumulate) {
-    c0 = f32x4.add(c0, v128.load(c));
-    c1 = f32x4.add(c1, v128.load(c + sc));
-    c2 = f32x4.add(c2, v128.load(c + 2 * sc));
-    c3 = f32x4.add(c3, v128.load(c + 3 * sc));
+    v128.store(c, f32x4.add(c0, v128.load(c))); v128.store(c + sc, f32x4.add(c1, v128.load(c + sc)));
+    v128.store(c + 2 * sc, f32x4.add(c2, v128.load(c + 2 * sc))); v128.store(c + 3 * sc, f32x4.add(c3, v128.load(c + 3 * sc)));
+    return;
   }
-  v128.store(c, c0);
-  v128.store(c + sc, c1);
-  v128.store(c + 2 * sc, c2);
-  v128.store(c + 3 * sc, c3);
+  v128.store(c, c0); v128.store(c + sc, c1);
+  v128.store(c + 2 * sc, c2); v128.store(c + 3 * sc, c3);
 }
 
+// One row of A (elements at stride sa) times a panel of B.
 // @ts-ignore: decorator
-@inline function block1x8(a: usize, b: usize, sb: usize, c: usize, k: i32, accumulate: bool): void {
+@inline function block1x8(a: usize, sa: usize, b: usize, sb: usize, c: usize, k: i32, accumulate: bool): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
   let pa = a, pb = b;
   for (let p = 0; p < k; p++) {
     const x = v128.load32_splat(pa);
-    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(pb)));
-    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(pb, 16)));
-    pa += F;
+    c0 = madd(x, v128.load(pb), c0);
+    c1 = madd(x, v128.load(pb, 16), c1);
+    pa += sa;
     pb += sb;
   }
   if (accumulate) {
-    c0 = f32x4.add(c0, v128.load(c));
-    c1 = f32x4.add(c1, v128.load(c, 16));
+    v128.store(c, f32x4.add(c0, v128.load(c))); v128.store(c + 16, f32x4.add(c1, v128.load(c + 16)));
+    return;
   }
-  v128.store(c, c0);
-  v128.store(c, c1, 16);
+  v128.store(c, c0); v128.store(c + 16, c1);
 }
 
 // @ts-ignore: decorator
-@inline function block1x4(a: usize, b: usize, sb: usize, c: usize, k: i32, accumulate: bool): void {
+@inline function block1x4(a: usize, sa: usize, b: usize, sb: usize, c: usize, k: i32, accumulate: bool): void {
   let c0 = f32x4.splat(0);
   let pa = a, pb = b;
   for (let p = 0; p < k; p++) {
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
-    pa += F;
+    c0 = madd(v128.load32_splat(pa), v128.load(pb), c0);
+    pa += sa;
     pb += sb;
   }
-  if (accumulate) c0 = f32x4.add(c0, v128.load(c));
-  v128.store(c, c0);
+  v128.store(c, accumulate ? f32x4.add(c0, v128.load(c)) : c0);
 }
 
-// Rows of the reduction per pass of gemmTN: a 4-column strip of A and an
-// 8-column strip of B over KC rows stay in L1 while the blocks sweep them.
-const KC = 128;
+function tn6x8(a: usize, sa: usize, b: usize, c: usize, sc: usize, k: i32, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  let pa = a, pb = b;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(pa);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(pa, 4);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(pa, 8);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(pa, 12);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    x = v128.load32_splat(pa, 16);
+    c40 = madd(x, b0, c40); c41 = madd(x, b1, c41);
+    x = v128.load32_splat(pa, 20);
+    c50 = madd(x, b0, c50); c51 = madd(x, b1, c51);
+    pa += sa;
+    pb += 32;
+  }
+  if (accumulate) {
+    v128.store(c, f32x4.add(c00, v128.load(c))); v128.store(c + 16, f32x4.add(c01, v128.load(c + 16)));
+    v128.store(c + sc, f32x4.add(c10, v128.load(c + sc))); v128.store(c + sc + 16, f32x4.add(c11, v128.load(c + sc + 16)));
+    v128.store(c + 2 * sc, f32x4.add(c20, v128.load(c + 2 * sc))); v128.store(c + 2 * sc + 16, f32x4.add(c21, v128.load(c + 2 * sc + 16)));
+    v128.store(c + 3 * sc, f32x4.add(c30, v128.load(c + 3 * sc))); v128.store(c + 3 * sc + 16, f32x4.add(c31, v128.load(c + 3 * sc + 16)));
+    v128.store(c + 4 * sc, f32x4.add(c40, v128.load(c + 4 * sc))); v128.store(c + 4 * sc + 16, f32x4.add(c41, v128.load(c + 4 * sc + 16)));
+    v128.store(c + 5 * sc, f32x4.add(c50, v128.load(c + 5 * sc))); v128.store(c + 5 * sc + 16, f32x4.add(c51, v128.load(c + 5 * sc + 16)));
+    return;
+  }
+  v128.store(c, c00); v128.store(c + 16, c01);
+  v128.store(c + sc, c10); v128.store(c + sc + 16, c11);
+  v128.store(c + 2 * sc, c20); v128.store(c + 2 * sc + 16, c21);
+  v128.store(c + 3 * sc, c30); v128.store(c + 3 * sc + 16, c31);
+  v128.store(c + 4 * sc, c40); v128.store(c + 4 * sc + 16, c41);
+  v128.store(c + 5 * sc, c50); v128.store(c + 5 * sc + 16, c51);
+}
+
+// gemmTN's B panel is packed per pass: read in place, its rows (a power-of-two
+// stride apart for the usual widths) fall into a few L1 sets and miss.
+const TN_KC = 128;
 
 /**
  * C[m,n] (+)= A[k,m]ᵀ · B[k,n]: the weight gradients, summed over all time
@@ -137,71 +345,26 @@ const KC = 128;
  */
 export function gemmTN(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, m: i32, k: i32, n: i32, accumulate: bool): void {
   const sa = <usize>lda << 2;
-  const sb = <usize>ldb << 2;
   const sc = <usize>ldc << 2;
-  for (let p0 = 0; p0 < k; p0 += KC) {
-    const kk = min(KC, k - p0);
+  for (let p0 = 0; p0 < k; p0 += TN_KC) {
+    const kk = min(TN_KC, k - p0);
     const acc = accumulate || p0 > 0;
     const ap = a + <usize>p0 * sa;
-    const bp = b + <usize>p0 * sb;
-    let j = 0;
-    for (; j + 8 <= n; j += 8) {
+    const bp = b + <usize>p0 * (<usize>ldb << 2);
+    for (let j = 0; j < n; j += 8) {
+      const w = min(8, n - j);
+      packB(bp + (<usize>j << 2), ldb, kk, w, false, B_PANEL);
+      const cj = c + (<usize>j << 2);
       let i = 0;
-      for (; i + 4 <= m; i += 4) tn4x8(ap + (<usize>i << 2), sa, bp + (<usize>j << 2), sb, c + <usize>i * sc + (<usize>j << 2), sc, kk, acc);
-      for (; i < m; i++) {
-        tnColumn(ap + (<usize>i << 2), sa, bp + (<usize>j << 2), sb, c + <usize>i * sc + (<usize>j << 2), kk, acc);
-        tnColumn(ap + (<usize>i << 2), sa, bp + (<usize>(j + 4) << 2), sb, c + <usize>i * sc + (<usize>(j + 4) << 2), kk, acc);
+      if (w == 8) {
+        for (; i + 6 <= m; i += 6) tn6x8(ap + (<usize>i << 2), sa, B_PANEL, cj + <usize>i * sc, sc, kk, acc);
+        for (; i + 4 <= m; i += 4) block4x8(ap + (<usize>i << 2), sa, B_PANEL, 32, cj + <usize>i * sc, sc, kk, acc);
+        for (; i < m; i++) block1x8(ap + (<usize>i << 2), sa, B_PANEL, 32, cj + <usize>i * sc, kk, acc);
+      } else {
+        for (; i < m; i++) block1x4(ap + (<usize>i << 2), sa, B_PANEL, 16, cj + <usize>i * sc, kk, acc);
       }
     }
-    for (; j < n; j += 4) {
-      for (let i = 0; i < m; i++) tnColumn(ap + (<usize>i << 2), sa, bp + (<usize>j << 2), sb, c + <usize>i * sc + (<usize>j << 2), kk, acc);
-    }
   }
-}
-
-// @ts-ignore: decorator
-@inline function tn4x8(a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, k: i32, accumulate: bool): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let pa = a, pb = b;
-  for (let p = 0; p < k; p++) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let x = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
-    pa += sa;
-    pb += sb;
-  }
-  if (accumulate) {
-    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c + sc)); c11 = f32x4.add(c11, v128.load(c + sc, 16));
-    c20 = f32x4.add(c20, v128.load(c + 2 * sc)); c21 = f32x4.add(c21, v128.load(c + 2 * sc, 16));
-    c30 = f32x4.add(c30, v128.load(c + 3 * sc)); c31 = f32x4.add(c31, v128.load(c + 3 * sc, 16));
-  }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + sc, c10); v128.store(c + sc, c11, 16);
-  v128.store(c + 2 * sc, c20); v128.store(c + 2 * sc, c21, 16);
-  v128.store(c + 3 * sc, c30); v128.store(c + 3 * sc, c31, 16);
-}
-
-// @ts-ignore: decorator
-@inline function tnColumn(a: usize, sa: usize, b: usize, sb: usize, c: usize, k: i32, accumulate: bool): void {
-  let acc = f32x4.splat(0);
-  let pa = a, pb = b;
-  for (let p = 0; p < k; p++) {
-    acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
-    pa += sa;
-    pb += sb;
-  }
-  if (accumulate) acc = f32x4.add(acc, v128.load(c));
-  v128.store(c, acc);
 }
 
 /** out[n] (+)= Σ_rows A[rows, n]: the bias gradient. n % 4 == 0. */
@@ -215,15 +378,6 @@ export function columnSums(a: usize, lda: i32, rows: i32, n: i32, out: usize, ac
       p += sa;
     }
     v128.store(out + (<usize>j << 2), acc);
-  }
-}
-
-/** dst[cols, rows] = src[rows, cols]ᵀ. */
-export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      store<f32>(dst + ((<usize>c * rows + r) << 2), load<f32>(src + ((<usize>r * cols + c) << 2)));
-    }
   }
 }
 
@@ -318,7 +472,7 @@ export function sigmoidArray(x: usize, y: usize, n: i32): void {
 //   hs    [T+1, B, u] hs[0] = initial h (zeros), hs[t+1] = h after step t
 //   cs    [T+1, B, u] same for the cell state
 //   tc    [T, B, u]   tanh(c) after step t, kept for the backward pass
-//   u     [u, G]      recurrent kernel
+//   rk    [u, G]      recurrent kernel, packed by packB
 
 export function lstmForward(gates: usize, hs: usize, cs: usize, tc: usize, rk: usize, steps: i32, batch: i32, units: i32, hard: bool): void {
   const g = units * 4;
@@ -331,7 +485,7 @@ export function lstmForward(gates: usize, hs: usize, cs: usize, tc: usize, rk: u
     const hNext = hPrev + stateStep;
     const cNext = cPrev + stateStep;
     const tct = tc + <usize>t * stateStep;
-    gemm(hPrev, units, rk, g, gt, g, batch, units, g, true);
+    gemmPacked(hPrev, units, rk, gt, g, batch, units, g, true);
     for (let b = 0; b < batch; b++) {
       const row = gt + (<usize>b * g << 2);
       const srow = <usize>b * units << 2;
@@ -361,7 +515,7 @@ export function lstmForward(gates: usize, hs: usize, cs: usize, tc: usize, rk: u
  * (zeros where the layer does not return that step). Overwrites gates with
  * the pre-activation gradients dZ [T, B, G]; the host then forms the weight
  * and input gradients from dZ with single GEMMs over all steps.
- * rkT [G, u] is the transposed recurrent kernel; dh, dc [B, u] are scratch.
+ * rkT [G, u] is the transposed recurrent kernel, packed; dh, dc [B, u] are scratch.
  */
 export function lstmBackward(gates: usize, cs: usize, tc: usize, dy: usize, rkT: usize, dh: usize, dc: usize, steps: i32, batch: i32, units: i32, hard: bool): void {
   const g = units * 4;
@@ -394,7 +548,7 @@ export function lstmBackward(gates: usize, cs: usize, tc: usize, dy: usize, rkT:
         v128.store(dc + srow + o, f32x4.mul(dct, fg));
       }
     }
-    gemm(gt, g, rkT, units, dh, units, batch, g, units, false);
+    gemmPacked(gt, g, rkT, dh, units, batch, g, units, false);
   }
 }
 
@@ -405,7 +559,8 @@ export function lstmBackward(gates: usize, cs: usize, tc: usize, dy: usize, rkT:
 //   z = σ(xz + h·Uz)   r = σ(xr + h·Ur)   ĥ = tanh(xh + (r⊙h)·Uh)
 //   h' = z⊙h + (1 - z)⊙ĥ
 // Buffers: gates [T, B, G] (in: X·W + b; out: activated z, r, ĥ),
-// hs [T+1, B, u], rh [T, B, u] = r⊙h_prev (kept for dUh).
+// hs [T+1, B, u], rh [T, B, u] = r⊙h_prev (kept for dUh); rk [u, G] packed
+// by packB (columns 2u.. start a panel, since 2u is a multiple of 8).
 
 export function gruForward(gates: usize, hs: usize, rh: usize, rk: usize, steps: i32, batch: i32, units: i32, hard: bool): void {
   const g = units * 3;
@@ -417,7 +572,7 @@ export function gruForward(gates: usize, hs: usize, rh: usize, rk: usize, steps:
     const hPrev = hs + <usize>t * stateStep;
     const hNext = hPrev + stateStep;
     const rht = rh + <usize>t * stateStep;
-    gemm(hPrev, units, rk, g, gt, g, batch, units, 2 * units, true);
+    gemmPacked(hPrev, units, rk, gt, g, batch, units, 2 * units, true);
     for (let b = 0; b < batch; b++) {
       const row = gt + (<usize>b * g << 2);
       const srow = <usize>b * units << 2;
@@ -430,7 +585,7 @@ export function gruForward(gates: usize, hs: usize, rh: usize, rk: usize, steps:
         v128.store(rht + srow + o, f32x4.mul(rg, v128.load(hPrev + srow + o)));
       }
     }
-    gemm(rht, units, rk + 2 * ui, g, gt + 2 * ui, g, batch, units, units, true);
+    gemmPacked(rht, units, rk + <usize>(2 * units) * ui, gt + 2 * ui, g, batch, units, units, true);
     for (let b = 0; b < batch; b++) {
       const row = gt + (<usize>b * g << 2);
       const srow = <usize>b * units << 2;
@@ -448,7 +603,8 @@ export function gruForward(gates: usize, hs: usize, rh: usize, rk: usize, steps:
 
 /**
  * Backward through time for gruForward; overwrites gates with dZ [T, B, G].
- * rkT [G, u] is the transposed recurrent kernel; dh, drh [B, u] are scratch.
+ * rkT holds [Uz Ur]ᵀ [2u, u] then Uhᵀ [u, u], each packed by packB;
+ * dh, drh [B, u] are scratch.
  */
 export function gruBackward(gates: usize, hs: usize, dy: usize, rkT: usize, dh: usize, drh: usize, steps: i32, batch: i32, units: i32, hard: bool): void {
   const g = units * 3;
@@ -475,7 +631,7 @@ export function gruBackward(gates: usize, hs: usize, dy: usize, rkT: usize, dh: 
         v128.store(row + 2 * ui + o, f32x4.mul(f32x4.mul(dht, f32x4.sub(f32x4.splat(1.0), zg)), tanhSlope4(hh)));
       }
     }
-    gemm(gt + 2 * ui, g, rkT + <usize>(2 * units) * ui, units, drh, units, batch, units, units, false);
+    gemmPacked(gt + 2 * ui, g, rkT + <usize>(2 * units) * ui, drh, units, batch, units, units, false);
     for (let b = 0; b < batch; b++) {
       const row = gt + (<usize>b * g << 2);
       const srow = <usize>b * units << 2;
@@ -489,6 +645,6 @@ export function gruBackward(gates: usize, hs: usize, dy: usize, rkT: usize, dh: 
       }
     }
     // dh_prev = dh⊙z + d(r⊙h)⊙r + [dz dr]·[Uz Ur]ᵀ
-    gemm(gt, g, rkT, units, dh, units, batch, 2 * units, units, true);
+    gemmPacked(gt, g, rkT, dh, units, batch, 2 * units, units, true);
   }
 }

@@ -1,43 +1,181 @@
 /**
- * Training throughput of the seeds' recurrent model: tfjs's LSTM/GRU layers vs
- * the fused WASM kernels (same run, same backend), the GEMM peak, and, when
- * Debian's python3-torch is installed, PyTorch on one CPU thread as the
- * reference to beat. Run: node dist/bench/rnn.js [--json]
+ * Training throughput of the fused LSTM/GRU kernels against PyTorch (Debian's
+ * python3-torch) and Keras (/work/venv's tensorflow-cpu), same model, sizes
+ * and loop, measured in one run, at the seeds' two shapes:
+ *   small    LSTM/GRU(50) -> (50) -> Dense(25) -> Dense(1), 60 x 10, batch 32, MSE
+ *   seed-004 LSTM/GRU(128) -> (128) -> Dense(3, softmax), 30 x 95, batch 64
+ * Ours runs on 1 and on 2 threads (setKernelThreads); references on 1 thread
+ * (OPENBLAS_NUM_THREADS=1: Debian's OpenBLAS ignores torch.set_num_threads)
+ * and 2. Gates use sigmoid as PyTorch and Keras do. Throughput is the best
+ * epoch after a warm-up epoch; on a shared machine, read the ratios.
+ * Run: node dist/bench/rnn.js [--json] [--shapes small,seed004] [--cells lstm,gru] [--no-keras]
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchCommand } from '../src/cli/bench';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend';
+import { FusedGRU, FusedLSTM } from '../src/kernels/layers';
+import { kernelThreads, setKernelThreads } from '../src/kernels/parallel';
+import { kernelBuild } from '../src/kernels/wasm';
+import { sized } from '../src/util/env';
 
-interface TorchResult {
-  readonly cell: string;
-  readonly msPerEpoch: number;
-  readonly samplesPerSec: number;
+type Cell = 'lstm' | 'gru';
+
+interface Shape {
+  readonly name: string;
+  readonly samples: number;
+  readonly steps: number;
+  readonly features: number;
+  readonly units: readonly number[];
+  readonly dense: readonly number[];
+  /** 0: regression (MSE); else softmax cross-entropy over this many classes. */
+  readonly classes: number;
+  readonly batch: number;
 }
 
-function torchReference(cell: string, samples: number): TorchResult | string {
-  const script = join(__dirname, '..', '..', 'bench', 'rnn_torch.py');
-  const run = spawnSync('/usr/bin/python3', [script, '--cell', cell, '--samples', String(samples)], { encoding: 'utf8' });
-  if (run.status !== 0) return `PyTorch reference unavailable: ${(run.stderr || run.error?.message || '').trim().split('\n').at(-1)}`;
-  return JSON.parse(run.stdout) as TorchResult;
+const SHAPES: readonly Shape[] = [
+  { name: 'small', samples: sized(1024, 128), steps: 60, features: 10, units: [50, 50], dense: [25], classes: 0, batch: 32 },
+  { name: 'seed004', samples: sized(1024, 128), steps: 30, features: 95, units: [128, 128], dense: [], classes: 3, batch: 64 },
+];
+
+const EPOCHS = sized(3, 1);
+
+interface Rate {
+  /** Wall clock: what a user waits for. */
+  readonly samplesPerSec?: number;
+  /**
+   * Per CPU second of the whole process (all threads): on a loaded shared
+   * machine the steadier figure for one-thread runs, where it equals the
+   * wall-clock rate of an idle core.
+   */
+  readonly cpuSamplesPerSec?: number;
+}
+
+interface Row extends Rate {
+  readonly shape: string;
+  readonly cell: Cell;
+  readonly impl: string;
+  readonly threads: number;
+  readonly note?: string;
+}
+
+function buildModel(cell: Cell, s: Shape): tf.Sequential {
+  const Layer = cell === 'lstm' ? FusedLSTM : FusedGRU;
+  const layers: tf.layers.Layer[] = s.units.map(
+    (units, i) =>
+      new Layer({
+        units,
+        returnSequences: i < s.units.length - 1,
+        recurrentActivation: 'sigmoid',
+        ...(i === 0 ? { inputShape: [s.steps, s.features] } : {}),
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 + i }),
+        recurrentInitializer: tf.initializers.glorotUniform({ seed: 11 + i }),
+      }),
+  );
+  s.dense.forEach((units, i) => layers.push(tf.layers.dense({ units, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 21 + i }) })));
+  layers.push(tf.layers.dense({ units: s.classes || 1, activation: s.classes ? 'softmax' : 'linear', kernelInitializer: tf.initializers.glorotUniform({ seed: 31 }) }));
+  const model = tf.sequential({ layers });
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: s.classes ? 'sparseCategoricalCrossentropy' : 'meanSquaredError' });
+  return model;
+}
+
+async function ours(cell: Cell, s: Shape, threads: number): Promise<Rate> {
+  setKernelThreads(threads);
+  const x = tf.randomNormal([s.samples, s.steps, s.features], 0, 1, 'float32', 1);
+  const y = s.classes ? tf.floor(tf.randomUniform([s.samples, 1], 0, s.classes, 'float32', 2)) : tf.randomNormal([s.samples, 1], 0, 1, 'float32', 2);
+  const model = buildModel(cell, s);
+  await model.fit(x, y, { epochs: 1, batchSize: s.batch, shuffle: false, verbose: 0 });
+  let best = Infinity;
+  let bestCpu = Infinity;
+  for (let e = 0; e < EPOCHS; e++) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    await model.fit(x, y, { epochs: 1, batchSize: s.batch, shuffle: false, verbose: 0 });
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, performance.now() - t0);
+    bestCpu = Math.min(bestCpu, (c.user + c.system) / 1000);
+  }
+  model.dispose();
+  tf.dispose([x, y]);
+  return { samplesPerSec: (s.samples / best) * 1000, cpuSamplesPerSec: (s.samples / bestCpu) * 1000 };
+}
+
+function reference(python: string, script: string, cell: Cell, s: Shape, threads: number): Rate & { note?: string } {
+  const args = [
+    join(__dirname, '..', '..', 'bench', script),
+    ...['--cell', cell, '--samples', String(s.samples), '--steps', String(s.steps), '--features', String(s.features)],
+    ...['--units', s.units.join(','), '--dense', s.dense.join(','), '--classes', String(s.classes), '--batch', String(s.batch)],
+    ...['--epochs', String(EPOCHS), '--threads', String(threads)],
+  ];
+  const t = String(threads);
+  const run = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t } });
+  if (run.status !== 0) return { note: `unavailable: ${(run.stderr || run.error?.message || '').trim().split('\n').at(-1)}` };
+  const { samplesPerSec, cpuSamplesPerSec } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Required<Rate>;
+  return { samplesPerSec, cpuSamplesPerSec };
+}
+
+function option(name: string, fallback: string): string[] {
+  const i = process.argv.indexOf(`--${name}`);
+  return (i >= 0 ? process.argv[i + 1] : fallback).split(',');
 }
 
 async function main(): Promise<void> {
   const asJson = process.argv.includes('--json');
-  const { json, text } = await benchCommand.run({}, ['rnn']);
-  const samples = (json.setup as { samples: number }).samples;
-  const fused = json.samplesPerSec as Record<string, { fused: number }>;
-  const torch = Object.keys(fused).map((cell) => {
-    const ref = torchReference(cell, samples);
-    return typeof ref === 'string' ? { cell, note: ref } : { ...ref, fusedOverTorch: fused[cell].fused / ref.samplesPerSec };
-  });
+  const shapes = SHAPES.filter((s) => option('shapes', 'small,seed004').includes(s.name));
+  const cells = option('cells', 'lstm,gru') as Cell[];
+  const keras = !process.argv.includes('--no-keras') && existsSync('/work/venv/bin/python');
+  const backend = (await initBackend({ backend: 'wasm' })).name;
+  const defaultThreads = kernelThreads();
+  const rows: Row[] = [];
+  for (const s of shapes) {
+    for (const cell of cells) {
+      for (const threads of [1, 2]) rows.push({ shape: s.name, cell, impl: 'ours', threads, ...(await ours(cell, s, threads)) });
+      for (const threads of [1, 2]) rows.push({ shape: s.name, cell, impl: 'pytorch', threads, ...reference('/usr/bin/python3', 'rnn_torch.py', cell, s, threads) });
+      if (keras) rows.push({ shape: s.name, cell, impl: 'keras', threads: 1, ...reference('/work/venv/bin/python', 'rnn_keras.py', cell, s, 1) });
+    }
+  }
+  setKernelThreads(defaultThreads);
+  const find = (shape: string, cell: Cell, impl: string, threads: number) => rows.find((r) => r.shape === shape && r.cell === cell && r.impl === impl && r.threads === threads);
+  const rate = (shape: string, cell: Cell, impl: string, threads: number) => find(shape, cell, impl, threads)?.samplesPerSec;
+  const cpuRate = (shape: string, cell: Cell, impl: string) => find(shape, cell, impl, 1)?.cpuSamplesPerSec;
+  const ratio = (a?: number, b?: number) => (a && b ? a / b : undefined);
+  const summary = shapes.flatMap((s) =>
+    cells.map((cell) => {
+      const [o1, o2, t1, t2, k1] = [rate(s.name, cell, 'ours', 1), rate(s.name, cell, 'ours', 2), rate(s.name, cell, 'pytorch', 1), rate(s.name, cell, 'pytorch', 2), rate(s.name, cell, 'keras', 1)];
+      return {
+        shape: s.name,
+        cell,
+        ours1OverTorch1: ratio(o1, t1),
+        ours2OverTorch2: ratio(o2, t2),
+        ours2OverOurs1: ratio(o2, o1),
+        ours1OverKeras1: ratio(o1, k1),
+        cpuOurs1OverTorch1: ratio(cpuRate(s.name, cell, 'ours'), cpuRate(s.name, cell, 'pytorch')),
+        cpuOurs1OverKeras1: ratio(cpuRate(s.name, cell, 'ours'), cpuRate(s.name, cell, 'keras')),
+      };
+    }),
+  );
   if (asJson) {
-    console.log(JSON.stringify({ ...json, torch }, null, 2));
+    console.log(JSON.stringify({ bench: 'rnn', backend, kernelBuild: kernelBuild(), epochs: EPOCHS, shapes, rows, summary }, null, 2));
     return;
   }
-  console.log(text);
-  for (const t of torch) {
-    console.log('note' in t ? `${t.cell}: ${t.note}` : `${t.cell}: PyTorch 1 thread ${Math.round(t.msPerEpoch)} ms/epoch, ${Math.round(t.samplesPerSec)} samples/s; fused is ${t.fusedOverTorch.toFixed(2)}x PyTorch`);
+  const fmt = (v?: number) => (v === undefined ? '-' : Math.round(v).toString());
+  const x = (v?: number) => (v === undefined ? '-' : `${v.toFixed(2)}x`);
+  console.log(`fused RNN training, samples/s (best of ${EPOCHS} epochs; tfjs backend ${backend}, kernels ${kernelBuild()})`);
+  console.log('shape    cell | ours 1t | ours 2t | torch 1t | torch 2t | keras 1t | ours/torch 1t | ours/torch 2t | ours 2t/1t | ours/keras 1t');
+  for (const r of summary) {
+    const o = (impl: string, t: number) => fmt(rate(r.shape, r.cell, impl, t));
+    console.log(
+      `${r.shape.padEnd(8)} ${r.cell.padEnd(4)} | ${o('ours', 1).padStart(7)} | ${o('ours', 2).padStart(7)} | ${o('pytorch', 1).padStart(8)} | ${o('pytorch', 2).padStart(8)} | ${o('keras', 1).padStart(8)} | ${x(r.ours1OverTorch1).padStart(13)} | ${x(r.ours2OverTorch2).padStart(13)} | ${x(r.ours2OverOurs1).padStart(10)} | ${x(r.ours1OverKeras1).padStart(13)}`,
+    );
   }
+  console.log('\nper CPU second, one thread (steadier on a loaded machine)');
+  console.log('shape    cell | ours 1t | torch 1t | keras 1t | ours/torch | ours/keras');
+  for (const r of summary) {
+    const c = (impl: string) => fmt(cpuRate(r.shape, r.cell, impl));
+    console.log(`${r.shape.padEnd(8)} ${r.cell.padEnd(4)} | ${c('ours').padStart(7)} | ${c('pytorch').padStart(8)} | ${c('keras').padStart(8)} | ${x(r.cpuOurs1OverTorch1).padStart(10)} | ${x(r.cpuOurs1OverKeras1).padStart(10)}`);
+  }
+  for (const r of rows.filter((row) => row.note)) console.log(`${r.shape} ${r.cell} ${r.impl} ${r.threads}t: ${r.note}`);
 }
 
 main().catch((err) => {

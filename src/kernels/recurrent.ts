@@ -1,3 +1,4 @@
+import { batchSlices, notify, request } from './parallel';
 import { alignedBytes, type KernelHeap, kernelHeap } from './wasm';
 
 /**
@@ -32,13 +33,24 @@ export interface RecurrentWeights {
 
 /**
  * What the backward pass needs from the forward pass: the activations, left
- * in WASM memory. `recurrentBackward` releases them; `releaseTape` does for a
- * tape that will never be differentiated, and garbage collection as a last resort.
+ * in kernel memory (of this thread for the first batch slice, of a helper
+ * thread for each other slice). `recurrentBackward` releases them;
+ * `releaseTape` does for a tape that will never be differentiated, and
+ * garbage collection as a last resort.
  */
 export interface RecurrentTape {
   readonly shape: RecurrentShape;
-  /** Start of the tape's block in kernel memory; undefined once released. */
-  block: number | undefined;
+  /** One per batch slice, in batch order; undefined once released. */
+  parts: readonly TapePart[] | undefined;
+}
+
+/** A slice's activations: a block of this thread's kernel memory, or a tape id held by helper `helper`. */
+export interface TapePart {
+  readonly start: number;
+  readonly end: number;
+  readonly helper?: number;
+  /** Kernel memory block (this thread) or tape id (helper). */
+  readonly ref: number;
 }
 
 export interface RecurrentGradients {
@@ -97,14 +109,21 @@ function layout(s: RecurrentShape, base: number): Layout {
   return { up, inp, gw, rows, w, rk, x, gates, hs, aux, tc, bytes: at - base };
 }
 
-const unreleased = new FinalizationRegistry<number>((block) => kernelHeap().release(block));
+function releaseParts(parts: readonly TapePart[]): void {
+  for (const p of parts) {
+    if (p.helper === undefined) kernelHeap().release(p.ref);
+    else notify(p.helper, { op: 'release', id: p.ref });
+  }
+}
+
+const unreleased = new FinalizationRegistry<readonly TapePart[]>(releaseParts);
 
 /** Free a tape's kernel memory now; the backward pass does this itself. */
 export function releaseTape(tape: RecurrentTape): void {
-  if (tape.block === undefined) return;
-  kernelHeap().release(tape.block);
+  if (tape.parts === undefined) return;
+  releaseParts(tape.parts);
   unreleased.unregister(tape);
-  tape.block = undefined;
+  tape.parts = undefined;
 }
 
 /** Copy [rows, g·units] into [rowsPadded, g·up] with each gate block padded; the rest is zero. */
@@ -151,11 +170,77 @@ function fromTimeMajor(src: Float32Array, s: RecurrentShape, width: number, padd
   return out;
 }
 
+let nextRemoteTape = 1;
+
+function concat(parts: readonly Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /**
- * Run the layer over the whole sequence. With `keepTape` the activations stay
- * in kernel memory for `recurrentBackward`; without, they are freed at once.
+ * Run the layer over the whole sequence, the batch split across
+ * kernelThreads() (see parallel.ts). With `keepTape` the activations stay in
+ * kernel memory for `recurrentBackward`; without, they are freed at once.
  */
 export function recurrentForward(s: RecurrentShape, x: Float32Array, weights: RecurrentWeights, keepTape = true): { output: Float32Array; tape?: RecurrentTape } {
+  const slices = batchSlices(s.batch);
+  const xRow = s.steps * s.inDim;
+  const w = [weights.kernel, weights.recurrentKernel, ...(weights.bias ? [weights.bias] : [])];
+  const remote = slices.slice(1).map(([start, end], i) => {
+    const id = nextRemoteTape++;
+    const pending = request(i, { op: 'forward', id, shape: { ...s, batch: end - start }, keepTape }, [x.subarray(start * xRow, end * xRow), ...w]);
+    return { start, end, helper: i, ref: id, pending };
+  });
+  const [, end0] = slices[0];
+  const local = forwardSlice({ ...s, batch: end0 }, end0 === s.batch ? x : x.subarray(0, end0 * xRow), weights, keepTape);
+  const output = concat([local.output, ...remote.map((r) => r.pending.wait()[0])]);
+  if (!keepTape) return { output };
+  const parts: TapePart[] = [{ start: 0, end: end0, ref: local.block! }, ...remote.map(({ start, end, helper, ref }) => ({ start, end, helper, ref }))];
+  const tape: RecurrentTape = { shape: s, parts };
+  unreleased.register(tape, parts, tape);
+  return { output, tape };
+}
+
+/**
+ * Backward through time. `dy` is the loss gradient w.r.t. the output, in the
+ * output's shape. Gradients come back in the tfjs layouts of x and the
+ * weights; the weight gradients of the batch slices are added in slice order.
+ */
+export function recurrentBackward(tape: RecurrentTape, dy: Float32Array): RecurrentGradients {
+  const s = tape.shape;
+  const parts = tape.parts;
+  if (parts === undefined) throw new Error('recurrent tape already released: each forward pass can be differentiated once');
+  unreleased.unregister(tape);
+  tape.parts = undefined;
+  const dyRow = s.returnSequences ? s.steps * s.units : s.units;
+  const remote = parts.slice(1).map((p) => request(p.helper!, { op: 'backward', id: p.ref }, [dy.subarray(p.start * dyRow, p.end * dyRow)]));
+  const first = parts[0];
+  const local = backwardSlice({ ...s, batch: first.end }, first.ref, first.end === s.batch ? dy : dy.subarray(0, first.end * dyRow));
+  if (remote.length === 0) return local;
+  const dxs = [local.dx];
+  for (const r of remote) {
+    // [dx, dKernel, dRecurrentKernel, dBias] as views into shared memory.
+    const [dx, ...weightGrads] = r.wait();
+    dxs.push(dx);
+    [local.dKernel, local.dRecurrentKernel, local.dBias].forEach((sum, k) => {
+      const add = weightGrads[k];
+      for (let i = 0; i < sum.length; i++) sum[i] += add[i];
+    });
+  }
+  return { ...local, dx: concat(dxs) };
+}
+
+/**
+ * One batch slice on this thread. Returns the output and, with `keepTape`,
+ * the kernel memory block holding the activations for `backwardSlice`.
+ */
+export function forwardSlice(s: RecurrentShape, x: Float32Array, weights: RecurrentWeights, keepTape: boolean): { output: Float32Array; block?: number } {
   const heap = kernelHeap();
   const k = heap.kernels;
   const g = GATES[s.kind];
@@ -170,26 +255,25 @@ export function recurrentForward(s: RecurrentShape, x: Float32Array, weights: Re
   } else {
     gates.fill(0);
   }
-  k.gemm(L.x, L.inp, L.w, L.gw, L.gates, L.gw, L.rows, L.inp, L.gw, true);
   const state = s.batch * L.up;
   heap.view(L.hs, state).fill(0);
+  if (s.kind === 'lstm') heap.view(L.aux, state).fill(0);
+  // Packed copies of the weights live only for this call: the backward pass packs their transposes.
+  const wp = heap.alloc(alignedBytes(L.inp * L.gw) + alignedBytes(L.up * L.gw));
+  const rkp = wp + alignedBytes(L.inp * L.gw);
+  k.packB(L.w, L.gw, L.inp, L.gw, false, wp);
+  k.packB(L.rk, L.gw, L.up, L.gw, false, rkp);
+  k.gemmPacked(L.x, L.inp, wp, L.gates, L.gw, L.rows, L.inp, L.gw, true);
   const hard = s.gateActivation === 'hardSigmoid';
-  if (s.kind === 'lstm') {
-    heap.view(L.aux, state).fill(0);
-    k.lstmForward(L.gates, L.hs, L.aux, L.tc, L.rk, s.steps, s.batch, L.up, hard);
-  } else {
-    k.gruForward(L.gates, L.hs, L.aux, L.rk, s.steps, s.batch, L.up, hard);
-  }
+  if (s.kind === 'lstm') k.lstmForward(L.gates, L.hs, L.aux, L.tc, rkp, s.steps, s.batch, L.up, hard);
+  else k.gruForward(L.gates, L.hs, L.aux, rkp, s.steps, s.batch, L.up, hard);
+  heap.release(wp);
   const output = s.returnSequences
     ? fromTimeMajor(heap.view(L.hs + state * 4, s.steps * state), s, s.units, L.up)
     : unpadRows(heap.view(L.hs + s.steps * state * 4, state), s.batch, s.units, L.up);
-  if (!keepTape) {
-    heap.release(L.w);
-    return { output };
-  }
-  const tape: RecurrentTape = { shape: s, block: L.w };
-  unreleased.register(tape, L.w, tape);
-  return { output, tape };
+  if (keepTape) return { output, block: L.w };
+  heap.release(L.w);
+  return { output };
 }
 
 function unpadRows(src: Float32Array, rows: number, width: number, padded: number): Float32Array {
@@ -198,22 +282,23 @@ function unpadRows(src: Float32Array, rows: number, width: number, padded: numbe
   return out;
 }
 
-/**
- * Backward through time. `dy` is the loss gradient w.r.t. the output, in the
- * output's shape. Gradients come back in the tfjs layouts of x and the weights.
- */
-export function recurrentBackward(tape: RecurrentTape, dy: Float32Array): RecurrentGradients {
-  const s = tape.shape;
-  if (tape.block === undefined) throw new Error('recurrent tape already released: each forward pass can be differentiated once');
+/** Backward through time for one slice run by forwardSlice; frees its block. */
+export function backwardSlice(s: RecurrentShape, block: number, dy: Float32Array): RecurrentGradients {
   const heap = kernelHeap();
   const k = heap.kernels;
   const g = GATES[s.kind];
-  const L = layout(s, tape.block);
+  const L = layout(s, block);
   const state = s.batch * L.up;
   const scratch = scratchLayout(L, state, heap);
   const { wT, rkT, dyp, scratchA, scratchB, dW, dRk, dB, dX } = scratch;
-  k.transpose(L.w, L.inp, L.gw, wT);
-  k.transpose(L.rk, L.up, L.gw, rkT);
+  k.packB(L.w, L.gw, L.gw, L.inp, true, wT);
+  if (s.kind === 'lstm') {
+    k.packB(L.rk, L.gw, L.gw, L.up, true, rkT);
+  } else {
+    // gruBackward multiplies by [Uz Ur]ᵀ and Uhᵀ separately: two packed blocks.
+    k.packB(L.rk, L.gw, 2 * L.up, L.up, true, rkT);
+    k.packB(L.rk + 2 * L.up * 4, L.gw, L.up, L.up, true, rkT + 2 * L.up * L.up * 4);
+  }
   const dyView = heap.view(dyp, L.rows * L.up);
   if (s.returnSequences) {
     toTimeMajor(dy, s, s.units, dyView, L.up);
@@ -235,7 +320,7 @@ export function recurrentBackward(tape: RecurrentTape, dy: Float32Array): Recurr
   }
   k.gemmTN(L.x, L.inp, L.gates, L.gw, dW, L.gw, L.inp, L.rows, L.gw, false);
   k.columnSums(L.gates, L.gw, L.rows, L.gw, dB, false);
-  k.gemm(L.gates, L.gw, wT, L.inp, dX, L.inp, L.rows, L.gw, L.inp, false);
+  k.gemmPacked(L.gates, L.gw, wT, dX, L.inp, L.rows, L.gw, L.inp, false);
   const grads = {
     dx: fromTimeMajor(heap.view(dX, L.rows * L.inp), s, s.inDim, L.inp),
     dKernel: unpadGates(heap.view(dW, L.inp * L.gw), s.inDim, s.units, g, L.up),
@@ -243,7 +328,7 @@ export function recurrentBackward(tape: RecurrentTape, dy: Float32Array): Recurr
     dBias: unpadGates(heap.view(dB, L.gw), 1, s.units, g, L.up),
   };
   heap.release(wT);
-  releaseTape(tape);
+  heap.release(block);
   return grads;
 }
 
