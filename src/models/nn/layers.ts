@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dense } from '@tensorflow/tfjs-layers/dist/layers/core';
-import { type KernelHeap, alignedBytes, kernelHeap } from '../../kernels/wasm';
+import { type KernelExports, type KernelHeap, alignedBytes, kernelHeap } from '../../kernels/wasm';
 
 /**
  * Custom layers the kit's networks use where tfjs has no public equivalent. Each one
@@ -209,15 +209,15 @@ export function attentionCore(qkv: tf.Tensor, batch: number, heads: number): tf.
     const heap = kernelHeap();
     const w = heap.kernels;
     const [row, prob] = [s.groups * s.row, s.groups * s.prob];
-    const m = allocBlocks(heap, { q: row, k: row, v: row, p: prob, c: row, scratchT: s.keyT });
+    const m = allocBlocks(heap, { q: row, k: row, v: row, p: prob, c: row, scratchT: s.keyT, packed: s.packed });
     try {
       [m.view.q, m.view.k, m.view.v].forEach((block, part) => copyHeads(s, flat, 3, part, block, true));
       for (let g = 0; g < s.groups; g++) {
         const [at, atP] = [g * s.row * 4, g * s.prob * 4];
         transposeHead(m.view.k, g * s.row, m.view.scratchT, s);
-        w.gemm(m.ptr.q + at, s.kp, m.ptr.scratchT, s.tp, m.ptr.p + atP, s.tp, s.t, s.kp, s.tp, false);
+        gemm(w, m.ptr.packed, m.ptr.q + at, s.kp, m.ptr.scratchT, s.tp, m.ptr.p + atP, s.tp, s.t, s.kp, s.tp, false);
         softmaxRows(m.view.p, g * s.prob, s);
-        w.gemm(m.ptr.p + atP, s.tp, m.ptr.v + at, s.kp, m.ptr.c + at, s.kp, s.t, s.t, s.kp, false);
+        gemm(w, m.ptr.packed, m.ptr.p + atP, s.tp, m.ptr.v + at, s.kp, m.ptr.c + at, s.kp, s.t, s.t, s.kp, false);
       }
       const context = new Float32Array(n * s.h * s.kd);
       copyHeads(s, context, 1, 0, m.view.c, false);
@@ -240,7 +240,7 @@ function attentionBackward(dy: tf.Tensor, s: AttentionShape, tape: AttentionTape
   const heap = kernelHeap();
   const w = heap.kernels;
   const [row, prob] = [s.groups * s.row, s.groups * s.prob];
-  const m = allocBlocks(heap, { q: row, k: row, v: row, p: prob, dc: row, dp: prob, dq: row, dk: row, dv: row, scratchT: s.keyT });
+  const m = allocBlocks(heap, { q: row, k: row, v: row, p: prob, dc: row, dp: prob, dq: row, dk: row, dv: row, scratchT: s.keyT, packed: s.packed });
   try {
     m.view.q.set(tape.q);
     m.view.k.set(tape.k);
@@ -251,9 +251,9 @@ function attentionBackward(dy: tf.Tensor, s: AttentionShape, tape: AttentionTape
       const [at, atP] = [g * s.row * 4, g * s.prob * 4];
       w.gemmTN(m.ptr.p + atP, s.tp, m.ptr.dc + at, s.kp, m.ptr.dv + at, s.kp, s.t, s.t, s.kp, false);
       transposeHead(m.view.v, g * s.row, m.view.scratchT, s);
-      w.gemm(m.ptr.dc + at, s.kp, m.ptr.scratchT, s.tp, m.ptr.dp + atP, s.tp, s.t, s.kp, s.tp, false);
+      gemm(w, m.ptr.packed, m.ptr.dc + at, s.kp, m.ptr.scratchT, s.tp, m.ptr.dp + atP, s.tp, s.t, s.kp, s.tp, false);
       softmaxBackwardRows(m.view.p, m.view.dp, g * s.prob, s);
-      w.gemm(m.ptr.dp + atP, s.tp, m.ptr.k + at, s.kp, m.ptr.dq + at, s.kp, s.t, s.t, s.kp, false);
+      gemm(w, m.ptr.packed, m.ptr.dp + atP, s.tp, m.ptr.k + at, s.kp, m.ptr.dq + at, s.kp, s.t, s.t, s.kp, false);
       w.gemmTN(m.ptr.dp + atP, s.tp, m.ptr.q + at, s.kp, m.ptr.dk + at, s.kp, s.t, s.t, s.kp, false);
     }
     const width = 3 * s.h * s.kd;
@@ -283,6 +283,12 @@ function copyHeads(s: AttentionShape, flat: Float32Array, parts: number, part: n
   }
 }
 
+/** C[m,n] (+)= A[m,k] · B[k,n] through the kernels' packed GEMM, packing B into `packed` first. */
+function gemm(w: KernelExports, packed: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, m: number, k: number, n: number, accumulate: boolean): void {
+  w.packB(b, ldb, k, n, false, packed);
+  w.gemmPacked(a, lda, packed, c, ldc, m, k, n, accumulate);
+}
+
 interface AttentionShape {
   readonly batch: number;
   readonly h: number;
@@ -300,12 +306,14 @@ interface AttentionShape {
   readonly prob: number;
   /** Floats of the `[kp, tp]` scratch block holding one head's transposed keys or values. */
   readonly keyT: number;
+  /** Floats of the largest right-hand operand, packed for the GEMM. */
+  readonly packed: number;
 }
 
 function attentionShape(batch: number, t: number, h: number, kd: number): AttentionShape {
   const kp = Math.ceil(kd / 4) * 4;
   const tp = Math.ceil(t / 4) * 4;
-  return { batch, h, groups: batch * h, t, kd, kp, tp, scale: 1 / Math.sqrt(kd), row: t * kp, prob: t * tp, keyT: kp * tp };
+  return { batch, h, groups: batch * h, t, kd, kp, tp, scale: 1 / Math.sqrt(kd), row: t * kp, prob: t * tp, keyT: kp * tp, packed: Math.max(kp * tp, t * kp) };
 }
 
 interface Blocks<K extends string> {
