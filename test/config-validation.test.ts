@@ -64,6 +64,10 @@ const CASES: [string, (c: Record<string, any>) => void, string, RegExp][] = [
   ['nn schedule', (c) => (c.models[0].config.schedule = { type: 'step', every: 0 }), 'models[0].config.schedule.every', /expected an integer >= 1/],
   ['feature parameter', (c) => (c.dataset.features = [{ name: 'rsi', params: { periode: 14 } }]), 'dataset.features', /unknown parameter "periode"/],
   ['models not an array', (c) => (c.models = { kind: 'lstm' }), 'models', /expected an array/],
+  ['ensemble member kind', (c) => (c.models[1] = { kind: 'ensemble', config: { members: [{ kind: 'gdbt' }] } }), 'models[1].config.members[0].kind', /did you mean "gbdt"/],
+  ['ensemble member config', (c) => (c.models[1] = { kind: 'ensemble', config: { members: [{ kind: 'gbdt', config: { nEstimator: 3 } }] } }), 'models[1].config.members[0].config.nEstimator', /did you mean "nEstimators"/],
+  ['null model config', (c) => (c.models[1].config = null), 'models[1].config', /expected an object, got null/],
+  ['lags beyond the window', (c) => (c.models[1] = { kind: 'gbdt', config: { lags: [0, 3] } }), 'models[1].config.lags', /lag 3 reaches beyond the dataset's 3-bar window/],
 ];
 
 test('every silent typo and wrong type of the seeds is an error naming its path', () => {

@@ -3,6 +3,7 @@ import { barsToFrame } from '../data/frame';
 import { loadBars } from '../data/load';
 import type { PlantedSignal } from '../data/synthetic';
 import { buildFeatures, featureColumns } from '../features';
+import { DataError } from '../errors';
 import { type Labels, computeLabels } from '../labels';
 import type { FeatureMatrix, SampleSet } from '../records/samples';
 import type { Task } from '../records/task';
@@ -63,6 +64,7 @@ export async function prepareDataset(configJson: unknown, bars?: BarTable): Prom
   const features = frameFeatureMatrix(frame, columns);
   const labels = computeLabels(table, config.label);
   const sampleRows = selectSampleRows(table, features, labels, config.lookback);
+  if (sampleRows.rows.length === 0) throw noSamples(table, sampleRows, config);
   const split = makeSplit(sampleSpans(table, labels, sampleRows.rows), config.split);
   return { config, bars: table, features, labels, sampleRows, split, ...(loaded?.signal ? { signal: loaded.signal } : {}) };
 }
@@ -108,4 +110,19 @@ export async function buildDataset(configJson: unknown, bars?: BarTable): Promis
     split: describeSplit(split, { interval: table.interval }),
   };
   return { ...fold, prepared, record };
+}
+
+/** Why a dataset has no sample at all, in the user's terms. */
+function noSamples(bars: BarTable, picked: SampleRows, config: ResolvedDatasetConfig): DataError {
+  const { shortHistory, missingFeatures, missingLabel } = picked.excluded;
+  const longest = bars.symbols.reduce((most, s) => Math.max(most, s.end - s.start), 0);
+  const reasons = [
+    shortHistory > 0 ? `${shortHistory} have fewer than lookback ${config.lookback} bars of history (the longest symbol has ${longest} bars)` : '',
+    missingFeatures > 0 ? `${missingFeatures} have a missing feature in their window (feature warm-up)` : '',
+    missingLabel > 0 ? `${missingLabel} have no label yet` : '',
+  ].filter((r) => r !== '');
+  return new DataError(
+    [{ code: 'no_samples', severity: 'error', source: 'dataset', field: 'lookback', message: `no bar can be a sample: of ${bars.close.length} bars, ${reasons.join('; ')}. Lower dataset.lookback or load more bars` }],
+    'the dataset has no samples:',
+  );
 }

@@ -1,4 +1,4 @@
-import { ConfigError, type Schema, arr, custom, int, num, obj, oneOf, opt, req, str } from '../config/schema';
+import { ConfigError, type Schema, arr, custom, int, num, obj, oneOf, opt, record, req, str } from '../config/schema';
 import { type DatasetConfig, datasetSchema } from '../dataset';
 import type { Execution } from '../backtest';
 import { type GateThresholds, gateSchema } from '../evaluate';
@@ -63,8 +63,7 @@ const fitSchema = obj({
 const modelEntrySchema: Schema<ModelEntry> = custom<ModelEntry>(
   'a model entry {kind, name?, config?, fit?}',
   (v, path) => {
-    const entry = obj({ name: opt(str({ pattern: NAME, patternDoc: "letters, digits, '.', '_' or '-'" })), kind: req(str()), config: opt(custom('an object', (c) => c, () => ({}))), fit: opt(fitSchema) }).parse(v, path);
-    modelFactory(entry.kind, `${path}.kind`);
+    const entry = obj({ name: opt(str({ pattern: NAME, patternDoc: "letters, digits, '.', '_' or '-'" })), kind: req(str()), config: opt(record(custom('any JSON value', (c) => c, () => ({})))), fit: opt(fitSchema) }).parse(v, path);
     const config = parseModelConfig(entry.kind, entry.config ?? {}, `${path}.config`);
     return { ...entry, config } as ModelEntry;
   },
@@ -114,6 +113,12 @@ export const experimentSchema: Schema<ExperimentConfig> = obj(
         names.add(name);
       }
       if (e.baseline !== undefined && !names.has(e.baseline)) return { field: 'baseline', problem: `names no model; models: ${[...names].join(', ')}` };
+      const lookback = (e.dataset as { lookback: number }).lookback;
+      for (const [i, m] of e.models.entries()) {
+        const lags = (m.config as { lags?: number[] } | undefined)?.lags;
+        const beyond = lags?.find((l) => l >= lookback);
+        if (beyond !== undefined) return { field: `models[${i}].config.lags`, problem: `lag ${beyond} reaches beyond the dataset's ${lookback}-bar window; raise dataset.lookback to ${beyond + 1} or drop the lag` };
+      }
       return undefined;
     },
   },

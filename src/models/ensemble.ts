@@ -168,6 +168,11 @@ export const ensembleFactory: ModelFactory = {
   kind: 'ensemble',
   tags: TAGS,
   configSchema: ensembleConfigSchema as never,
+  checkConfig: (config, path, catalog) => {
+    (config.members as EnsembleMemberSpec[]).forEach((m, i) => {
+      catalog.parseConfig(m.kind, m.config ?? {}, `${path}.members[${i}].config`);
+    });
+  },
   create: (task, config, catalog) => EnsembleModel.fromConfig(task, config, catalog),
   load: (dir, catalog) => EnsembleModel.load(dir, catalog),
 };

@@ -69,6 +69,8 @@ export const MODEL_META_FILE = 'model-meta.json';
 export interface ModelCatalog {
   create(kind: string, task: Task, config?: Record<string, unknown>): Model;
   load(dir: string): Promise<Model>;
+  /** A kind's config checked (nested models included), errors naming `path`. */
+  parseConfig(kind: string, config: unknown, path: string): Record<string, unknown>;
 }
 
 /** How to build and load one kind of model. */
@@ -77,6 +79,8 @@ export interface ModelFactory {
   readonly tags: ModelTags;
   /** The kind's hyperparameters, strictly validated (unknown keys are errors) and documented in the JSON Schema. */
   readonly configSchema: Schema<Record<string, unknown>>;
+  /** Checks the schema cannot express alone, such as the configs of nested member models. */
+  checkConfig?(config: Record<string, unknown>, path: string, catalog: ModelCatalog): void;
   /** A new, unfitted model from a config that passed `configSchema`. */
   create(task: Task, config: Record<string, unknown>, catalog: ModelCatalog): Model;
   /** A fitted model from a folder written by `Model.save`. */

@@ -35,18 +35,23 @@ export function modelFactory(kind: string, path = 'kind'): ModelFactory {
 
 /** A kind's config, validated: unknown keys and wrong types name `path` (e.g. `models[0].config`). */
 export function parseModelConfig(kind: string, config: unknown, path = 'config'): Record<string, unknown> {
-  return modelFactory(kind).configSchema.parse(config ?? {}, path);
+  // The kind sits beside its config: `models[0].config` -> `models[0].kind`.
+  const f = modelFactory(kind, path.endsWith('.config') ? `${path.slice(0, -'.config'.length)}.kind` : 'kind');
+  const parsed = f.configSchema.parse(config === undefined ? {} : config, path);
+  f.checkConfig?.(parsed, path, catalog);
+  return parsed;
 }
 
 export const catalog: ModelCatalog = {
   create: (kind, task, config) => createModel(kind, task, config),
   load: (dir) => loadModel(dir),
+  parseConfig: (kind, config, path) => parseModelConfig(kind, config, path),
 };
 
 export function createModel(kind: string, task: Task, config: Record<string, unknown> = {}): Model {
   const f = modelFactory(kind);
   if (!f.tags.tasks.includes(task)) throw new UsageError(`model kind "${kind}" does not do ${task}; it does ${f.tags.tasks.join(', ')}`);
-  return f.create(task, f.configSchema.parse(config, `${kind} config`), catalog);
+  return f.create(task, parseModelConfig(kind, config, `${kind} config`), catalog);
 }
 
 /** Load any saved model: reads `model-meta.json` for the kind and dispatches to its factory. */
