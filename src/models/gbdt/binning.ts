@@ -16,13 +16,13 @@ export interface BinCuts {
 }
 
 /**
- * The training matrix as histogram slots, row-major `[n, features]`: the code of row r,
- * feature f is `slotOffset[f] + bin` (`slotOffset[f] + binCount(f)` when missing), so
- * histogram building indexes the histogram directly. Row-major because a node's histogram
- * reads all features of its rows: one gather per row (measured faster than column-major).
+ * The training matrix as bins, row-major `[n, features]`: the code of row r, feature f is
+ * its bin, `binCount(f)` when missing; one byte each unless some feature needs more codes.
+ * Row-major because a node's histogram reads all features of its rows: one gather per row
+ * (measured faster than column-major).
  */
 export interface BinnedMatrix {
-  readonly codes: Uint16Array | Uint32Array;
+  readonly codes: Uint8Array | Uint16Array;
   /**
    * The same codes as local bins, column-major `[features, n]` (missing = `binCount(f)`):
    * partitioning a node reads one feature of its ascending rows, nearly sequentially here.
@@ -37,6 +37,8 @@ export interface BinnedMatrix {
   /** Features with at least one missing training value. */
   readonly hasMissing: Uint8Array;
 }
+
+import { type WorkerPool, allocator, part } from './parallel';
 
 const SKETCH_FACTOR = 8;
 const f32 = Math.fround;
@@ -211,37 +213,76 @@ function sketchColumn(column: Float32Array, maxBin: number): Summary {
   return acc;
 }
 
+/** One feature's ascending bin upper bounds and its below-everything value. */
+export interface FeatureCuts {
+  readonly values: Float32Array;
+  readonly minValue: number;
+  /** Whether the feature has a missing (NaN) training value. */
+  readonly hasMissing: boolean;
+}
+
+function cutsOfColumn(column: Float32Array, maxBin: number, hasMissing: boolean): FeatureCuts {
+  const m = column.length;
+  if (m === 0) return { values: Float32Array.of(f32(1e-5 + f32(1e-5 + 1e-5))), minValue: 1e-5, hasMissing };
+  const values: number[] = [];
+  const intermediate = Math.min(m, maxBin * SKETCH_FACTOR);
+  const bins = Math.min(intermediate, maxBin);
+  const s = prune(prune(sketchColumn(column, maxBin), intermediate), bins + 1);
+  const required = Math.min(s.size, bins);
+  for (let i = 1; i < required; i++) {
+    if (i === 1 || s.value[i] > values[values.length - 1]) values.push(s.value[i]);
+  }
+  const top = s.value[s.size - 1];
+  values.push(f32(top + f32(Math.abs(top) + f32(1e-5))));
+  return { values: Float32Array.from(values), minValue: f32(s.value[0] - Math.abs(s.value[0]) - 1e-5), hasMissing };
+}
+
+/** Features gathered into columns per pass over the matrix: one pass reads a few adjacent features of every row, not one. */
+const GATHER_FEATURES = 8;
+/** Rows per gather block: a block of the matrix stays in cache while its features are copied out. */
+const BLOCK_ROWS = 1024;
+
+/**
+ * Cut points of features [f0, f1) of a row-major `[rows, features]` matrix (NaN = missing).
+ * Each feature's cuts depend on its own column only, so any split of the features across
+ * threads gives the same cuts.
+ */
+export function cutsOfFeatures(x: Float32Array, rows: number, features: number, f0: number, f1: number, maxBin: number): FeatureCuts[] {
+  const out: FeatureCuts[] = [];
+  const columns = Array.from({ length: Math.min(GATHER_FEATURES, f1 - f0) }, () => new Float32Array(rows));
+  const counts = new Int32Array(columns.length);
+  for (let g0 = f0; g0 < f1; g0 += GATHER_FEATURES) {
+    const width = Math.min(GATHER_FEATURES, f1 - g0);
+    counts.fill(0);
+    for (let b = 0; b < rows; b += BLOCK_ROWS) {
+      const bEnd = Math.min(rows, b + BLOCK_ROWS);
+      for (let j = 0; j < width; j++) {
+        const column = columns[j];
+        let m = counts[j];
+        for (let r = b, k = b * features + g0 + j; r < bEnd; r++, k += features) {
+          const v = x[k];
+          if (v === v) column[m++] = v;
+        }
+        counts[j] = m;
+      }
+    }
+    for (let j = 0; j < width; j++) out.push(cutsOfColumn(columns[j].subarray(0, counts[j]), maxBin, counts[j] < rows));
+  }
+  return out;
+}
+
+/** Per-feature cuts joined into one `BinCuts`. */
+export function joinCuts(list: readonly FeatureCuts[]): BinCuts {
+  const ptr = new Int32Array(list.length + 1);
+  list.forEach((c, f) => (ptr[f + 1] = ptr[f] + c.values.length));
+  const values = new Float32Array(ptr[list.length]);
+  list.forEach((c, f) => values.set(c.values, ptr[f]));
+  return { values, ptr, minValues: Float32Array.from(list, (c) => c.minValue) };
+}
+
 /** Cut points of every feature of a row-major `[rows, features]` matrix (NaN = missing). */
 export function quantileCuts(x: Float32Array, rows: number, features: number, maxBin: number): BinCuts {
-  const values: number[] = [];
-  const ptr = new Int32Array(features + 1);
-  const minValues = new Float32Array(features);
-  const column = new Float32Array(rows);
-  for (let f = 0; f < features; f++) {
-    let m = 0;
-    for (let r = 0; r < rows; r++) {
-      const v = x[r * features + f];
-      if (v === v) column[m++] = v;
-    }
-    ptr[f] = values.length;
-    if (m === 0) {
-      minValues[f] = 1e-5;
-      values.push(f32(1e-5 + f32(1e-5 + 1e-5)));
-      continue;
-    }
-    const intermediate = Math.min(m, maxBin * SKETCH_FACTOR);
-    const bins = Math.min(intermediate, maxBin);
-    const s = prune(prune(sketchColumn(column.subarray(0, m), maxBin), intermediate), bins + 1);
-    minValues[f] = f32(s.value[0] - Math.abs(s.value[0]) - 1e-5);
-    const required = Math.min(s.size, bins);
-    for (let i = 1; i < required; i++) {
-      if (i === 1 || s.value[i] > values[values.length - 1]) values.push(s.value[i]);
-    }
-    const top = s.value[s.size - 1];
-    values.push(f32(top + f32(Math.abs(top) + f32(1e-5))));
-  }
-  ptr[features] = values.length;
-  return { values: Float32Array.from(values), ptr, minValues };
+  return joinCuts(cutsOfFeatures(x, rows, features, 0, features, maxBin));
 }
 
 export function binCount(cuts: BinCuts, feature: number): number {
@@ -251,36 +292,104 @@ export function binCount(cuts: BinCuts, feature: number): number {
 /** Bin of one non-missing value: the first cut above it, clamped to the last bin. */
 export function binOf(cuts: BinCuts, feature: number, v: number): number {
   const begin = cuts.ptr[feature];
-  let lo = begin;
-  let hi = cuts.ptr[feature + 1];
-  const end = hi;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cuts.values[mid] <= v) lo = mid + 1;
-    else hi = mid;
+  const nb = cuts.ptr[feature + 1] - begin;
+  const values = cuts.values;
+  // Branch-free halving (the comparison feeds an add, not a jump): values are random, so a
+  // branchy search mispredicts at every level.
+  let base = begin;
+  let n = nb;
+  while (n > 1) {
+    const half = n >>> 1;
+    base += values[base + half] <= v ? half : 0;
+    n -= half;
   }
-  return (lo === end ? end - 1 : lo) - begin;
+  const bin = base - begin + (values[base] <= v ? 1 : 0);
+  return bin === nb ? nb - 1 : bin;
+}
+
+/** Where the bins go: the code type fits every feature's bins plus its missing code. */
+export function binLayout(cuts: BinCuts, hasMissing: Uint8Array, rows: number, features: number, alloc: (bytes: number) => ArrayBufferLike = (b) => new ArrayBuffer(b)): BinnedMatrix {
+  const slotOffset = new Int32Array(features + 1);
+  let maxCode = 0;
+  for (let f = 0; f < features; f++) {
+    slotOffset[f + 1] = slotOffset[f] + binCount(cuts, f) + 1;
+    maxCode = Math.max(maxCode, binCount(cuts, f) - 1 + hasMissing[f]);
+  }
+  const n = rows * features;
+  const wide = maxCode > 255;
+  const array = () => (wide ? new Uint16Array(alloc(2 * n)) : new Uint8Array(alloc(n)));
+  return { codes: array(), columns: array(), rows, features, cuts, slotOffset, totalSlots: slotOffset[features], hasMissing };
+}
+
+/**
+ * Fill rows [r0, r1) of `m`'s codes from the row-major matrix `x`. Works a block of rows at
+ * a time so both the row-major and the column-major writes stay in cache.
+ */
+export function binRows(x: Float32Array, m: BinnedMatrix, r0: number, r1: number): void {
+  const { codes, columns, rows, features, cuts } = m;
+  for (let b = r0; b < r1; b += BLOCK_ROWS) {
+    const bEnd = Math.min(r1, b + BLOCK_ROWS);
+    for (let f = 0; f < features; f++) {
+      const missing = binCount(cuts, f);
+      const col = f * rows;
+      for (let r = b; r < bEnd; r++) {
+        const v = x[r * features + f];
+        const bin = v === v ? binOf(cuts, f, v) : missing;
+        codes[r * features + f] = bin;
+        columns[col + r] = bin;
+      }
+    }
+  }
+}
+
+/** Per feature, 1 when some value is missing. */
+export function missingFeatures(x: Float32Array, rows: number, features: number): Uint8Array {
+  const out = new Uint8Array(features);
+  for (let r = 0; r < rows; r++) for (let f = 0; f < features; f++) if (x[r * features + f] !== x[r * features + f]) out[f] = 1;
+  return out;
 }
 
 /** Bin a row-major matrix with given cuts. */
 export function binMatrix(x: Float32Array, rows: number, features: number, cuts: BinCuts): BinnedMatrix {
-  const hasMissing = new Uint8Array(features);
-  const slotOffset = new Int32Array(features + 1);
-  for (let f = 0; f < features; f++) slotOffset[f + 1] = slotOffset[f] + binCount(cuts, f) + 1;
-  const codes = slotOffset[features] <= 65536 ? new Uint16Array(rows * features) : new Uint32Array(rows * features);
-  let maxBins = 0;
-  for (let f = 0; f < features; f++) maxBins = Math.max(maxBins, binCount(cuts, f));
-  const columns = maxBins <= 255 ? new Uint8Array(rows * features) : new Uint16Array(rows * features);
-  for (let f = 0; f < features; f++) {
-    const base = slotOffset[f];
-    const missing = binCount(cuts, f);
-    for (let r = 0; r < rows; r++) {
-      const v = x[r * features + f];
-      const bin = v === v ? binOf(cuts, f, v) : missing;
-      if (bin === missing) hasMissing[f] = 1;
-      codes[r * features + f] = base + bin;
-      columns[f * rows + r] = bin;
-    }
+  const m = binLayout(cuts, missingFeatures(x, rows, features), rows, features);
+  binRows(x, m, 0, rows);
+  return m;
+}
+
+/**
+ * Cuts and codes of a training matrix. With `pool`, features are sketched and rows binned
+ * in parallel ranges (the matrix is copied to shared memory for the helpers); either way
+ * every cut and code is a function of its own column or value, so the result is the same.
+ */
+export function binTraining(x: Float32Array, rows: number, features: number, maxBin: number, pool?: WorkerPool): BinnedMatrix {
+  if (!pool) {
+    const list = cutsOfFeatures(x, rows, features, 0, features, maxBin);
+    const m = binLayout(joinCuts(list), Uint8Array.from(list, (c) => (c.hasMissing ? 1 : 0)), rows, features);
+    binRows(x, m, 0, rows);
+    return m;
   }
-  return { codes, columns, rows, features, cuts, slotOffset, totalSlots: slotOffset[features], hasMissing };
+  const threads = pool.helpers + 1;
+  const xs = new Float32Array(new SharedArrayBuffer(4 * rows * features));
+  xs.set(x.subarray(0, rows * features));
+  const xId = pool.share(xs);
+  let own: FeatureCuts[] = [];
+  const tasks = Array.from({ length: pool.helpers }, (_, i) => {
+    const [f0, f1] = part(features, threads, i + 1);
+    return { kind: 'cuts', x: xId, rows, features, f0, f1, maxBin };
+  });
+  const [f0, f1] = part(features, threads, 0);
+  const theirs = pool.run<FeatureCuts[]>(tasks, () => (own = cutsOfFeatures(xs, rows, features, f0, f1, maxBin)));
+  const list = [...own, ...theirs.flat()];
+  const m = binLayout(joinCuts(list), Uint8Array.from(list, (c) => (c.hasMissing ? 1 : 0)), rows, features, allocator(pool));
+  const common = { kind: 'bin', x: xId, codes: pool.share(m.codes), columns: pool.share(m.columns), rows, features, cuts: m.cuts };
+  const [r0, r1] = part(rows, threads, 0);
+  pool.run(
+    Array.from({ length: pool.helpers }, (_, i) => {
+      const [b0, b1] = part(rows, threads, i + 1);
+      return { ...common, r0: b0, r1: b1 };
+    }),
+    () => binRows(xs, m, r0, r1),
+  );
+  pool.unshare(xId);
+  return m;
 }

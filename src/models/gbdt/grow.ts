@@ -1,4 +1,5 @@
 import type { BinnedMatrix } from './binning';
+import { type WorkerPool, part } from './parallel';
 import type { Tree } from './tree';
 
 /** The per-tree parameters of split finding, with XGBoost's meanings. */
@@ -48,7 +49,7 @@ export class TreeGrower {
   private readonly p: SplitParams;
   private readonly rows: Uint32Array;
   private readonly scratch: Uint32Array;
-  private readonly pool: Float64Array[] = [];
+  private readonly hists: Float64Array[] = [];
   private readonly binCounts: Int32Array;
   // Best split of the last findSplit call (fields, so the hot path allocates nothing).
   private bestGain = 0;
@@ -60,14 +61,19 @@ export class TreeGrower {
   private bestGR = 0;
   private bestHR = 0;
 
+  /** Shared-array ids known to the pool's workers. */
+  private readonly ids = new Map<ArrayBufferView, number>();
+
+  /** With `pool`, histograms are built by feature ranges across its threads; `m.codes` must then be shared memory. */
   constructor(
     private readonly m: BinnedMatrix,
     params: SplitParams,
+    private readonly pool?: WorkerPool,
   ) {
     // XGBoost holds these parameters as float32; rounding them here keeps gains identical.
     const f = Math.fround;
     this.p = { maxDepth: params.maxDepth, minChildWeight: f(params.minChildWeight), gamma: f(params.gamma), alpha: f(params.alpha), lambda: f(params.lambda), learningRate: f(params.learningRate) };
-    this.rows = new Uint32Array(m.rows);
+    this.rows = new Uint32Array(pool ? new SharedArrayBuffer(4 * m.rows) : new ArrayBuffer(4 * m.rows));
     this.scratch = new Uint32Array(m.rows);
     this.binCounts = new Int32Array(m.features);
     for (let f = 0; f < m.features; f++) this.binCounts[f] = m.cuts.ptr[f + 1] - m.cuts.ptr[f];
@@ -91,7 +97,7 @@ export class TreeGrower {
     const t = new NodeList();
     t.add(0, count, g0, h0, p);
     const hists: (Float64Array | undefined)[] = [this.take()];
-    buildHistogram(hists[0]!, m.codes, m.features, features, gh, rows, 0, count);
+    this.build(hists[0]!, features, gh, 0, count);
     let level = [0];
     for (let depth = 0; depth < p.maxDepth && level.length > 0; depth++) {
       const next: number[] = [];
@@ -100,7 +106,7 @@ export class TreeGrower {
         const hist = hists[node]!;
         hists[node] = undefined;
         if (!this.findSplit(hist, t.g[node], t.h[node], features)) {
-          this.pool.push(hist);
+          this.hists.push(hist);
           continue;
         }
         const begin = t.begin[node];
@@ -115,19 +121,19 @@ export class TreeGrower {
           // XGBoost builds the child with the smaller hessian sum (the left one on ties).
           const leftSmaller = !(this.bestHR < this.bestHL);
           const small = this.take();
-          if (leftSmaller) buildHistogram(small, m.codes, m.features, features, gh, rows, begin, mid);
-          else buildHistogram(small, m.codes, m.features, features, gh, rows, mid, end);
+          if (leftSmaller) this.build(small, features, gh, begin, mid);
+          else this.build(small, features, gh, mid, end);
           for (let s = 0; s < hist.length; s++) hist[s] -= small[s];
           hists[left] = leftSmaller ? small : hist;
           hists[right] = leftSmaller ? hist : small;
           next.push(left, right);
         } else {
-          this.pool.push(hist);
+          this.hists.push(hist);
         }
       }
       level = next;
     }
-    for (const h of hists) if (h) this.pool.push(h);
+    for (const h of hists) if (h) this.hists.push(h);
     for (let node = 0; node < t.size; node++) {
       if (t.left[node] >= 0) continue;
       const v = t.leafValue[node];
@@ -140,9 +146,37 @@ export class TreeGrower {
   }
 
   private take(): Float64Array {
-    const h = this.pool.pop() ?? new Float64Array(2 * this.m.totalSlots);
+    const bytes = 16 * this.m.totalSlots;
+    const h = this.hists.pop() ?? new Float64Array(this.pool ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     h.fill(0);
     return h;
+  }
+
+  private idOf(array: ArrayBufferView): number {
+    let id = this.ids.get(array);
+    if (id === undefined) {
+      id = this.pool!.share(array);
+      this.ids.set(array, id);
+    }
+    return id;
+  }
+
+  /** Histogram of rows[begin, end) over `features`, split by feature ranges across the pool's threads. */
+  private build(hist: Float64Array, features: Int32Array, gh: Float64Array, begin: number, end: number): void {
+    const { m, pool, rows } = this;
+    const list = features.length === m.features ? null : features;
+    if (!pool) {
+      buildHistogram(hist, m.codes, m.features, m.slotOffset, list, 0, features.length, gh, rows, begin, end);
+      return;
+    }
+    const threads = pool.helpers + 1;
+    const common = { kind: 'hist', codes: this.idOf(m.codes), rows: this.idOf(rows), hist: this.idOf(hist), gh: this.idOf(gh), features: m.features, slot: m.slotOffset, list, begin, end };
+    const tasks = Array.from({ length: pool.helpers }, (_, i) => {
+      const [k0, k1] = part(features.length, threads, i + 1);
+      return { ...common, k0, k1 };
+    });
+    const [k0, k1] = part(features.length, threads, 0);
+    pool.run(tasks, () => buildHistogram(hist, m.codes, m.features, m.slotOffset, list, k0, k1, gh, rows, begin, end));
   }
 
   /** Stable partition of rows[begin, end); returns the first right row. */
@@ -254,36 +288,44 @@ export class TreeGrower {
   }
 }
 
-/** Sums gradient pairs of rows[begin, end) into per-(feature, bin) slots of `hist`. */
-function buildHistogram(
+/**
+ * Sums gradient pairs of rows[begin, end) into the (feature, bin) slots of `hist`, for the
+ * features `list[k0..k1)` (`list` null: features k0..k1-1). Each slot is summed over the
+ * rows in order whatever the feature range, so splitting features across threads gives the
+ * single-threaded sums bit for bit.
+ */
+export function buildHistogram(
   hist: Float64Array,
-  codes: Uint16Array | Uint32Array,
+  codes: Uint8Array | Uint16Array,
   nFeatures: number,
-  features: Int32Array,
+  slot: Int32Array,
+  list: Int32Array | null,
+  k0: number,
+  k1: number,
   gh: Float64Array,
   rows: Uint32Array,
   begin: number,
   end: number,
 ): void {
-  const k = features.length;
-  if (k === nFeatures) {
+  if (list === null) {
+    const width = k1 - k0;
+    const pairs = k0 + (width & ~1);
     for (let i = begin; i < end; i++) {
       const r = rows[i];
       const g = gh[2 * r];
       const h = gh[2 * r + 1];
       const base = r * nFeatures;
-      const pairs = base + (nFeatures & ~1);
       // Two features per step: two independent accumulation chains.
-      for (let j = base; j < pairs; j += 2) {
-        const s = codes[j] << 1;
-        const t = codes[j + 1] << 1;
+      for (let f = k0; f < pairs; f += 2) {
+        const s = (slot[f] + codes[base + f]) << 1;
+        const t = (slot[f + 1] + codes[base + f + 1]) << 1;
         hist[s] += g;
         hist[s + 1] += h;
         hist[t] += g;
         hist[t + 1] += h;
       }
-      if (pairs < base + nFeatures) {
-        const s = codes[pairs] << 1;
+      if (pairs < k1) {
+        const s = (slot[pairs] + codes[base + pairs]) << 1;
         hist[s] += g;
         hist[s + 1] += h;
       }
@@ -295,8 +337,9 @@ function buildHistogram(
     const g = gh[2 * r];
     const h = gh[2 * r + 1];
     const base = r * nFeatures;
-    for (let j = 0; j < k; j++) {
-      const s = codes[base + features[j]] << 1;
+    for (let k = k0; k < k1; k++) {
+      const f = list[k];
+      const s = (slot[f] + codes[base + f]) << 1;
       hist[s] += g;
       hist[s + 1] += h;
     }
@@ -370,13 +413,13 @@ class NodeList {
 /** Adds the leaf value of each listed row, routing it by bin codes. */
 export function addBinnedOutput(grown: GrownTree, m: BinnedMatrix, rowIds: Uint32Array, count: number, margin: Float64Array, stride: number, offset: number): void {
   const { tree, splitBin } = grown;
-  const { codes, features, cuts, slotOffset } = m;
+  const { codes, features, cuts } = m;
   for (let i = 0; i < count; i++) {
     const r = rowIds[i];
     let node = 0;
     while (tree.left[node] >= 0) {
       const f = tree.feature[node];
-      const c = codes[r * features + f] - slotOffset[f];
+      const c = codes[r * features + f];
       const missing = cuts.ptr[f + 1] - cuts.ptr[f];
       node = (c === missing ? tree.defaultLeft[node] === 1 : c <= splitBin[node]) ? tree.left[node] : tree.right[node];
     }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { UsageError } from '../../errors';
 import type { Task } from '../model';
 
@@ -38,6 +39,11 @@ export interface GbdtParams {
   readonly earlyStoppingRounds: number;
   /** Seed for row and feature sampling. Default 0. */
   readonly seed: number;
+  /**
+   * Threads for binning and histogram building (worker threads over shared memory; small
+   * matrices use fewer). The fitted trees do not depend on it. Default: every core.
+   */
+  readonly threads: number;
   /** Derived from the task unless given; must agree with it. */
   readonly objective?: Objective;
 }
@@ -56,7 +62,11 @@ export const DEFAULT_GBDT_PARAMS: GbdtParams = {
   baseScore: 0.5,
   earlyStoppingRounds: 0,
   seed: 0,
+  threads: availableParallelism(),
 };
+
+/** More threads than this is a typo, not a machine. */
+const MAX_THREADS = 1024;
 
 const OBJECTIVE_OF_TASK: Record<Task, Objective> = {
   regression: 'reg:squarederror',
@@ -82,6 +92,7 @@ const RULES: Record<Exclude<keyof GbdtParams, 'baseScore' | 'objective'>, [Check
   colsampleByTree: [(v) => v > 0 && v <= 1, 'a number in (0, 1]'],
   earlyStoppingRounds: [(v) => Number.isInteger(v) && v >= 0, 'an integer >= 0'],
   seed: [(v) => Number.isInteger(v), 'an integer'],
+  threads: [(v) => Number.isInteger(v) && v >= 1 && v <= MAX_THREADS, `an integer in [1, ${MAX_THREADS}]`],
 };
 
 /** Defaults merged with `config`, every field checked; unknown keys are a UsageError naming them. */
