@@ -308,26 +308,36 @@ export function buildHistogram(
   end: number,
 ): void {
   if (list === null) {
-    const width = k1 - k0;
-    const pairs = k0 + (width & ~1);
+    // All features: slots are `f * stride + bin`, so the slot base is a running offset, and
+    // four features per step give four independent accumulation chains.
+    const stride2 = 2 * (slot[1] - slot[0]);
+    const o0 = k0 * stride2;
     for (let i = begin; i < end; i++) {
       const r = rows[i];
       const g = gh[2 * r];
       const h = gh[2 * r + 1];
       const base = r * nFeatures;
-      // Two features per step: two independent accumulation chains.
-      for (let f = k0; f < pairs; f += 2) {
-        const s = (slot[f] + codes[base + f]) << 1;
-        const t = (slot[f + 1] + codes[base + f + 1]) << 1;
-        hist[s] += g;
-        hist[s + 1] += h;
-        hist[t] += g;
-        hist[t + 1] += h;
+      const stop = base + k1;
+      let j = base + k0;
+      let o = o0;
+      for (; j < stop - 3; j += 4, o += 4 * stride2) {
+        const a = o + (codes[j] << 1);
+        const b = o + stride2 + (codes[j + 1] << 1);
+        const c = o + 2 * stride2 + (codes[j + 2] << 1);
+        const d = o + 3 * stride2 + (codes[j + 3] << 1);
+        hist[a] += g;
+        hist[a + 1] += h;
+        hist[b] += g;
+        hist[b + 1] += h;
+        hist[c] += g;
+        hist[c + 1] += h;
+        hist[d] += g;
+        hist[d + 1] += h;
       }
-      if (pairs < k1) {
-        const s = (slot[pairs] + codes[base + pairs]) << 1;
-        hist[s] += g;
-        hist[s + 1] += h;
+      for (; j < stop; j++, o += stride2) {
+        const a = o + (codes[j] << 1);
+        hist[a] += g;
+        hist[a + 1] += h;
       }
     }
     return;
