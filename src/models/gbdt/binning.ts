@@ -16,18 +16,15 @@ export interface BinCuts {
 }
 
 /**
- * The training matrix as bins, row-major `[n, features]`: the code of row r, feature f is
- * its bin, `binCount(f)` when missing; one byte each unless some feature needs more codes.
- * Row-major because a node's histogram reads all features of its rows: one gather per row
- * (measured faster than column-major).
+ * The training matrix as bins, row-major: the code of row r, feature f is
+ * `codes[r * rowStride + f]`, its bin, or `binCount(f)` when missing; one byte each unless
+ * some feature needs more codes. Row-major because a node's histogram reads all features of
+ * its rows; rows padded to whole 32-bit words so tree growing can move them a word at a time.
  */
 export interface BinnedMatrix {
   readonly codes: Uint8Array | Uint16Array;
-  /**
-   * The same codes as local bins, column-major `[features, n]` (missing = `binCount(f)`):
-   * partitioning a node reads one feature of its ascending rows, nearly sequentially here.
-   */
-  readonly columns: Uint8Array | Uint16Array;
+  /** Codes per row: `features` rounded up to a whole number of 32-bit words. */
+  readonly rowStride: number;
   readonly rows: number;
   readonly features: number;
   readonly cuts: BinCuts;
@@ -375,30 +372,32 @@ export function binLayout(cuts: BinCuts, hasMissing: Uint8Array, rows: number, f
     maxBins = Math.max(maxBins, binCount(cuts, f));
   }
   const slotOffset = Int32Array.from({ length: features + 1 }, (_, f) => f * (maxBins + 1));
-  const n = rows * features;
   const wide = maxCode > 255;
-  const array = () => (wide ? new Uint16Array(alloc(2 * n)) : new Uint8Array(alloc(n)));
-  return { codes: array(), columns: array(), rows, features, cuts, slotOffset, totalSlots: slotOffset[features], hasMissing };
+  const perWord = wide ? 2 : 4;
+  const rowStride = Math.ceil(features / perWord) * perWord;
+  const n = rows * rowStride;
+  const codes = wide ? new Uint16Array(alloc(2 * n)) : new Uint8Array(alloc(n));
+  return { codes, rowStride, rows, features, cuts, slotOffset, totalSlots: slotOffset[features], hasMissing };
 }
 
 /**
  * Fill rows [r0, r1) of `m`'s codes from the row-major matrix `x`. Works a block of rows at
- * a time so both the row-major and the column-major writes stay in cache.
+ * a time, feature by feature, so the block stays in cache while each feature is binned.
  */
 export function binRows(x: Float32Array, m: BinnedMatrix, r0: number, r1: number): void {
-  const { codes, columns, rows, features, cuts } = m;
+  const { codes, rowStride, features, cuts } = m;
   const values = cuts.values;
   for (let b = r0; b < r1; b += BLOCK_ROWS) {
     const bEnd = Math.min(r1, b + BLOCK_ROWS);
     for (let f = 0; f < features; f++) {
       const begin = cuts.ptr[f];
       const nb = cuts.ptr[f + 1] - begin;
-      const col = f * rows;
       let r = b;
       // binOf for four rows at once: four independent search chains keep the core busy
       // while each waits on its loads (one chain is latency-bound).
       for (; r + 3 < bEnd; r += 4) {
         const k = r * features + f;
+        const o = r * rowStride + f;
         const v0 = x[k];
         const v1 = x[k + features];
         const v2 = x[k + 2 * features];
@@ -419,20 +418,14 @@ export function binRows(x: Float32Array, m: BinnedMatrix, r0: number, r1: number
         const c1 = v1 !== v1 ? nb : Math.min(nb - 1, p1 - begin + +(values[p1] <= v1));
         const c2 = v2 !== v2 ? nb : Math.min(nb - 1, p2 - begin + +(values[p2] <= v2));
         const c3 = v3 !== v3 ? nb : Math.min(nb - 1, p3 - begin + +(values[p3] <= v3));
-        codes[k] = c0;
-        codes[k + features] = c1;
-        codes[k + 2 * features] = c2;
-        codes[k + 3 * features] = c3;
-        columns[col + r] = c0;
-        columns[col + r + 1] = c1;
-        columns[col + r + 2] = c2;
-        columns[col + r + 3] = c3;
+        codes[o] = c0;
+        codes[o + rowStride] = c1;
+        codes[o + 2 * rowStride] = c2;
+        codes[o + 3 * rowStride] = c3;
       }
       for (; r < bEnd; r++) {
         const v = x[r * features + f];
-        const c = v === v ? binOf(cuts, f, v) : nb;
-        codes[r * features + f] = c;
-        columns[col + r] = c;
+        codes[r * rowStride + f] = v === v ? binOf(cuts, f, v) : nb;
       }
     }
   }
@@ -477,7 +470,7 @@ export function binTraining(x: Float32Array, rows: number, features: number, max
   const theirs = pool.run<FeatureCuts[]>(tasks, () => (own = cutsOfFeatures(xs, rows, features, f0, f1, maxBin)));
   const list = [...own, ...theirs.flat()];
   const m = binLayout(joinCuts(list), Uint8Array.from(list, (c) => (c.hasMissing ? 1 : 0)), rows, features, allocator(pool));
-  const common = { kind: 'bin', x: xId, codes: pool.share(m.codes), columns: pool.share(m.columns), rows, features, cuts: m.cuts };
+  const common = { kind: 'bin', x: xId, codes: pool.share(m.codes), rowStride: m.rowStride, rows, features, cuts: m.cuts };
   const [r0, r1] = part(rows, threads, 0);
   pool.run(
     Array.from({ length: pool.helpers }, (_, i) => {

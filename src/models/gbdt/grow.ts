@@ -42,13 +42,26 @@ export interface GrownTree {
 /**
  * Grows depth-wise trees on a binned matrix. Gradient/hessian histograms are built for
  * the smaller child only; the larger is the parent's histogram minus the smaller, computed
- * in the parent's buffer. Row indices stay sorted inside each node (stable partition) so
- * histogram building reads the code matrix forward. All buffers are reused across trees.
+ * in the parent's buffer. Each tree works on its own copy of the sampled rows' codes and
+ * gradient pairs, kept in node order: partitioning a node moves its rows' codes (a word at a
+ * time) and pairs, stably, so every node's rows are contiguous and in ascending row order.
+ * Histogram building then reads memory sequentially at every depth (reading scattered rows
+ * of the original matrix was latency-bound below the root), and sums in the same order as
+ * before. All buffers are reused across trees.
  */
 export class TreeGrower {
   private readonly p: SplitParams;
+  /** Row ids in node order. */
   private readonly rows: Uint32Array;
-  private readonly scratch: Uint32Array;
+  /** The rows' codes in node order (same layout as `m.codes`), as codes and as 32-bit words. */
+  private readonly ordered: Uint8Array | Uint16Array;
+  private readonly orderedWords: Uint32Array;
+  /** The rows' gradient pairs in node order. */
+  private readonly orderedGH: Float64Array;
+  private readonly scratchRows: Uint32Array;
+  private readonly scratchWords: Uint32Array;
+  private readonly scratchGH: Float64Array;
+  private readonly wordsPerRow: number;
   private readonly hists: Float64Array[] = [];
   private readonly binCounts: Int32Array;
   // Best split of the last findSplit call (fields, so the hot path allocates nothing).
@@ -64,7 +77,7 @@ export class TreeGrower {
   /** Shared-array ids known to the pool's workers. */
   private readonly ids = new Map<ArrayBufferView, number>();
 
-  /** With `pool`, histograms are built by feature ranges across its threads; `m.codes` must then be shared memory. */
+  /** With `pool`, histograms are built by feature ranges across its threads. */
   constructor(
     private readonly m: BinnedMatrix,
     params: SplitParams,
@@ -73,8 +86,17 @@ export class TreeGrower {
     // XGBoost holds these parameters as float32; rounding them here keeps gains identical.
     const f = Math.fround;
     this.p = { maxDepth: params.maxDepth, minChildWeight: f(params.minChildWeight), gamma: f(params.gamma), alpha: f(params.alpha), lambda: f(params.lambda), learningRate: f(params.learningRate) };
-    this.rows = new Uint32Array(pool ? new SharedArrayBuffer(4 * m.rows) : new ArrayBuffer(4 * m.rows));
-    this.scratch = new Uint32Array(m.rows);
+    const n = m.rows;
+    const alloc = (bytes: number) => (pool ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    this.rows = new Uint32Array(n);
+    this.wordsPerRow = (m.rowStride * m.codes.BYTES_PER_ELEMENT) / 4;
+    const words = alloc(4 * this.wordsPerRow * n);
+    this.orderedWords = new Uint32Array(words);
+    this.ordered = m.codes instanceof Uint8Array ? new Uint8Array(words) : new Uint16Array(words);
+    this.orderedGH = new Float64Array(alloc(16 * n));
+    this.scratchRows = new Uint32Array(n);
+    this.scratchWords = new Uint32Array(this.wordsPerRow * n);
+    this.scratchGH = new Float64Array(2 * n);
     this.binCounts = new Int32Array(m.features);
     for (let f = 0; f < m.features; f++) this.binCounts[f] = m.cuts.ptr[f + 1] - m.cuts.ptr[f];
   }
@@ -85,19 +107,18 @@ export class TreeGrower {
    * to `margin[row * stride + offset]`, in float32 like XGBoost's prediction cache.
    */
   grow(gh: Float64Array, sample: Uint32Array, count: number, features: Int32Array, margin: Float64Array, stride: number, offset: number): GrownTree {
-    const { m, p, rows } = this;
-    rows.set(sample.subarray(0, count));
+    const { m, p, rows, orderedGH } = this;
+    this.gather(gh, sample, count);
     let g0 = 0;
     let h0 = 0;
     for (let i = 0; i < count; i++) {
-      const r = rows[i];
-      g0 += gh[2 * r];
-      h0 += gh[2 * r + 1];
+      g0 += orderedGH[2 * i];
+      h0 += orderedGH[2 * i + 1];
     }
     const t = new NodeList();
     t.add(0, count, g0, h0, p);
     const hists: (Float64Array | undefined)[] = [this.take()];
-    this.build(hists[0]!, features, gh, 0, count);
+    this.build(hists[0]!, features, 0, count);
     let level = [0];
     for (let depth = 0; depth < p.maxDepth && level.length > 0; depth++) {
       const next: number[] = [];
@@ -112,7 +133,8 @@ export class TreeGrower {
         const begin = t.begin[node];
         const end = t.end[node];
         const f = this.bestFeature;
-        const mid = this.partition(begin, end, f, this.bestBin, this.bestDefaultLeft);
+        // Leaves below the last split level only need their row ids.
+        const mid = this.partition(begin, end, f, this.bestBin, this.bestDefaultLeft, childrenSplit);
         const left = t.add(begin, mid, this.bestGL, this.bestHL, p);
         const right = t.add(mid, end, this.bestGR, this.bestHR, p);
         const cutBase = m.cuts.ptr[f];
@@ -121,8 +143,8 @@ export class TreeGrower {
           // XGBoost builds the child with the smaller hessian sum (the left one on ties).
           const leftSmaller = !(this.bestHR < this.bestHL);
           const small = this.take();
-          if (leftSmaller) this.build(small, features, gh, begin, mid);
-          else this.build(small, features, gh, mid, end);
+          if (leftSmaller) this.build(small, features, begin, mid);
+          else this.build(small, features, mid, end);
           for (let s = 0; s < hist.length; s++) hist[s] -= small[s];
           hists[left] = leftSmaller ? small : hist;
           hists[right] = leftSmaller ? hist : small;
@@ -145,6 +167,24 @@ export class TreeGrower {
     return t.finish();
   }
 
+  /** The sampled rows' ids, codes and pairs, in row order, as the root's node order. */
+  private gather(gh: Float64Array, sample: Uint32Array, count: number): void {
+    const { rows, orderedWords, orderedGH, wordsPerRow: w } = this;
+    const words = new Uint32Array(this.m.codes.buffer, this.m.codes.byteOffset, w * this.m.rows);
+    rows.set(sample.subarray(0, count));
+    if (count === this.m.rows) {
+      orderedWords.set(words);
+      orderedGH.set(gh.subarray(0, 2 * count));
+      return;
+    }
+    for (let i = 0; i < count; i++) {
+      const r = rows[i];
+      for (let k = 0; k < w; k++) orderedWords[i * w + k] = words[r * w + k];
+      orderedGH[2 * i] = gh[2 * r];
+      orderedGH[2 * i + 1] = gh[2 * r + 1];
+    }
+  }
+
   private take(): Float64Array {
     const bytes = 16 * this.m.totalSlots;
     const h = this.hists.pop() ?? new Float64Array(this.pool ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
@@ -161,39 +201,63 @@ export class TreeGrower {
     return id;
   }
 
-  /** Histogram of rows[begin, end) over `features`, split by feature ranges across the pool's threads. */
-  private build(hist: Float64Array, features: Int32Array, gh: Float64Array, begin: number, end: number): void {
-    const { m, pool, rows } = this;
+  /** Histogram of node positions [begin, end) over `features`, split by feature ranges across the pool's threads. */
+  private build(hist: Float64Array, features: Int32Array, begin: number, end: number): void {
+    const { m, pool, ordered, orderedGH } = this;
     const list = features.length === m.features ? null : features;
     if (!pool) {
-      buildHistogram(hist, m.codes, m.features, m.slotOffset, list, 0, features.length, gh, rows, begin, end);
+      buildHistogram(hist, ordered, m.rowStride, m.slotOffset, list, 0, features.length, orderedGH, begin, end);
       return;
     }
     const threads = pool.helpers + 1;
-    const common = { kind: 'hist', codes: this.idOf(m.codes), rows: this.idOf(rows), hist: this.idOf(hist), gh: this.idOf(gh), features: m.features, slot: m.slotOffset, list, begin, end };
+    const common = { kind: 'hist', codes: this.idOf(ordered), gh: this.idOf(orderedGH), hist: this.idOf(hist), rowStride: m.rowStride, slot: m.slotOffset, list, begin, end };
     const tasks = Array.from({ length: pool.helpers }, (_, i) => {
       const [k0, k1] = part(features.length, threads, i + 1);
       return { ...common, k0, k1 };
     });
     const [k0, k1] = part(features.length, threads, 0);
-    pool.run(tasks, () => buildHistogram(hist, m.codes, m.features, m.slotOffset, list, k0, k1, gh, rows, begin, end));
+    pool.run(tasks, () => buildHistogram(hist, ordered, m.rowStride, m.slotOffset, list, k0, k1, orderedGH, begin, end));
   }
 
-  /** Stable partition of rows[begin, end); returns the first right row. */
-  private partition(begin: number, end: number, feature: number, bin: number, defaultLeft: boolean): number {
-    const { rows, scratch } = this;
-    const { columns, rows: n } = this.m;
+  /**
+   * Stable partition of node positions [begin, end) (ids, and with `moveData` codes and
+   * pairs); returns the first right position. Left rows move down in place, right rows go
+   * through the scratch buffers. (A branch-free scatter through scratch measured slower:
+   * the copies cost more than the mispredictions.)
+   */
+  private partition(begin: number, end: number, feature: number, bin: number, defaultLeft: boolean, moveData: boolean): number {
+    const { rows, ordered, orderedWords: words, orderedGH: gh, scratchRows, scratchWords, scratchGH, wordsPerRow: w } = this;
+    const stride = this.m.rowStride;
     const missing = this.binCounts[feature];
-    const offset = feature * n;
     let l = begin;
     let r = 0;
     for (let i = begin; i < end; i++) {
-      const row = rows[i];
-      const c = columns[offset + row];
-      if (c === missing ? defaultLeft : c <= bin) rows[l++] = row;
-      else scratch[r++] = row;
+      const c = ordered[i * stride + feature];
+      if (c === missing ? defaultLeft : c <= bin) {
+        if (l !== i) {
+          rows[l] = rows[i];
+          if (moveData) {
+            for (let k = 0; k < w; k++) words[l * w + k] = words[i * w + k];
+            gh[2 * l] = gh[2 * i];
+            gh[2 * l + 1] = gh[2 * i + 1];
+          }
+        }
+        l++;
+      } else {
+        scratchRows[r] = rows[i];
+        if (moveData) {
+          for (let k = 0; k < w; k++) scratchWords[r * w + k] = words[i * w + k];
+          scratchGH[2 * r] = gh[2 * i];
+          scratchGH[2 * r + 1] = gh[2 * i + 1];
+        }
+        r++;
+      }
     }
-    rows.set(scratch.subarray(0, r), l);
+    rows.set(scratchRows.subarray(0, r), l);
+    if (moveData) {
+      words.set(scratchWords.subarray(0, r * w), l * w);
+      gh.set(scratchGH.subarray(0, 2 * r), 2 * l);
+    }
     return l;
   }
 
@@ -289,21 +353,21 @@ export class TreeGrower {
 }
 
 /**
- * Sums gradient pairs of rows[begin, end) into the (feature, bin) slots of `hist`, for the
- * features `list[k0..k1)` (`list` null: features k0..k1-1). Each slot is summed over the
- * rows in order whatever the feature range, so splitting features across threads gives the
- * single-threaded sums bit for bit.
+ * Sums the gradient pairs `gh` of node positions [begin, end) into the (feature, bin) slots
+ * of `hist`, reading codes `codes[i * rowStride + f]`, for the features `list[k0..k1)`
+ * (`list` null: features k0..k1-1). Each slot is summed over the positions in order whatever
+ * the feature range, so splitting features across threads gives the single-threaded sums
+ * bit for bit.
  */
 export function buildHistogram(
   hist: Float64Array,
   codes: Uint8Array | Uint16Array,
-  nFeatures: number,
+  rowStride: number,
   slot: Int32Array,
   list: Int32Array | null,
   k0: number,
   k1: number,
   gh: Float64Array,
-  rows: Uint32Array,
   begin: number,
   end: number,
 ): void {
@@ -313,10 +377,9 @@ export function buildHistogram(
     const stride2 = 2 * (slot[1] - slot[0]);
     const o0 = k0 * stride2;
     for (let i = begin; i < end; i++) {
-      const r = rows[i];
-      const g = gh[2 * r];
-      const h = gh[2 * r + 1];
-      const base = r * nFeatures;
+      const g = gh[2 * i];
+      const h = gh[2 * i + 1];
+      const base = i * rowStride;
       const stop = base + k1;
       let j = base + k0;
       let o = o0;
@@ -343,10 +406,9 @@ export function buildHistogram(
     return;
   }
   for (let i = begin; i < end; i++) {
-    const r = rows[i];
-    const g = gh[2 * r];
-    const h = gh[2 * r + 1];
-    const base = r * nFeatures;
+    const g = gh[2 * i];
+    const h = gh[2 * i + 1];
+    const base = i * rowStride;
     for (let k = k0; k < k1; k++) {
       const f = list[k];
       const s = (slot[f] + codes[base + f]) << 1;
@@ -423,13 +485,13 @@ class NodeList {
 /** Adds the leaf value of each listed row, routing it by bin codes. */
 export function addBinnedOutput(grown: GrownTree, m: BinnedMatrix, rowIds: Uint32Array, count: number, margin: Float64Array, stride: number, offset: number): void {
   const { tree, splitBin } = grown;
-  const { codes, features, cuts } = m;
+  const { codes, rowStride, cuts } = m;
   for (let i = 0; i < count; i++) {
     const r = rowIds[i];
     let node = 0;
     while (tree.left[node] >= 0) {
       const f = tree.feature[node];
-      const c = codes[r * features + f];
+      const c = codes[r * rowStride + f];
       const missing = cuts.ptr[f + 1] - cuts.ptr[f];
       node = (c === missing ? tree.defaultLeft[node] === 1 : c <= splitBin[node]) ? tree.left[node] : tree.right[node];
     }

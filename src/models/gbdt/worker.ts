@@ -21,12 +21,12 @@ function run(t: Msg): unknown {
     case 'cuts':
       return cutsOfFeatures(a<Float32Array>(t.x), t.rows, t.features, t.f0, t.f1, t.maxBin);
     case 'bin': {
-      const m = { codes: a(t.codes), columns: a(t.columns), rows: t.rows, features: t.features, cuts: t.cuts } as BinnedMatrix;
+      const m = { codes: a(t.codes), rowStride: t.rowStride, rows: t.rows, features: t.features, cuts: t.cuts } as BinnedMatrix;
       binRows(a<Float32Array>(t.x), m, t.r0, t.r1);
       return null;
     }
     case 'hist':
-      buildHistogram(a<Float64Array>(t.hist), a<Uint8Array>(t.codes), t.features, t.slot, t.list, t.k0, t.k1, a<Float64Array>(t.gh), a<Uint32Array>(t.rows), t.begin, t.end);
+      buildHistogram(a<Float64Array>(t.hist), a<Uint8Array>(t.codes), t.rowStride, t.slot, t.list, t.k0, t.k1, a<Float64Array>(t.gh), t.begin, t.end);
       return null;
     default:
       throw new Error(`unknown task kind "${String(t.kind)}"`);
