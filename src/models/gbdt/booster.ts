@@ -74,7 +74,7 @@ function boost(objective: Objective, outputs: number, features: number, params: 
   const baseScore = params.baseScore === 'mean' ? meanBaseScore(objective, train.y, n) : params.baseScore;
   const margin = new Float64Array(n * outputs).fill(baseMargin(objective, baseScore));
   const validMargin = valid ? new Float64Array(valid.rows * outputs).fill(baseMargin(objective, baseScore)) : undefined;
-  const gh = Array.from({ length: outputs }, () => new Float64Array(pool ? new SharedArrayBuffer(16 * n) : new ArrayBuffer(16 * n)));
+  const gh = Array.from({ length: outputs }, () => new Float64Array(2 * n));
   const grower = new TreeGrower(m, params, pool);
   const rng = new Rng(params.seed);
   const all = Uint32Array.from({ length: n }, (_, i) => i);
