@@ -280,6 +280,7 @@ function scale(python: string | undefined, lightgbmPython: string | undefined): 
           // The machine is shared: keep the least disturbed (fastest wall) run.
           if (!best || seconds < best.seconds) best = { seconds, cpuSeconds: (used.user + used.system) / 1e6, logloss, trees: booster.trees };
         }
+        console.log(`ours ${c.name}, ${threads} thread(s): ${best!.seconds.toFixed(2)} s wall, ${best!.cpuSeconds.toFixed(2)} s CPU, validation logloss ${best!.logloss.toFixed(4)}`);
         return best!;
       });
     }
