@@ -39,6 +39,9 @@ export interface GrownTree {
   readonly splitBin: Int32Array;
 }
 
+/** Code matrices up to this size are read in place (see `TreeGrower.inOrder`). */
+const IN_PLACE_BYTES = 4 << 20;
+
 /**
  * Grows depth-wise trees on a binned matrix. Gradient/hessian histograms are built for
  * the smaller child only; the larger is the parent's histogram minus the smaller, computed
@@ -53,11 +56,16 @@ export class TreeGrower {
   private readonly p: SplitParams;
   /** Row ids in node order. */
   private readonly rows: Uint32Array;
-  /** The rows' codes in node order (same layout as `m.codes`), as codes and as 32-bit words. */
+  /**
+   * Whether each tree copies its rows into node order. A matrix that fits in cache is read
+   * in place through the row ids: there the copying costs more than the scattered reads.
+   */
+  private readonly inOrder: boolean;
+  /** The rows' codes in node order (same layout as `m.codes`), as codes and as 32-bit words; `m.codes` when not `inOrder`. */
   private readonly ordered: Uint8Array | Uint16Array;
   private readonly orderedWords: Uint32Array;
-  /** The rows' gradient pairs in node order. */
-  private readonly orderedGH: Float64Array;
+  /** The rows' gradient pairs in node order (not `inOrder`: the current tree's `gh`, by row id). */
+  private orderedGH: Float64Array;
   private readonly scratchRows: Uint32Array;
   private readonly scratchWords: Uint32Array;
   private readonly scratchGH: Float64Array;
@@ -90,13 +98,15 @@ export class TreeGrower {
     const alloc = (bytes: number) => (pool ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     this.rows = new Uint32Array(n);
     this.wordsPerRow = (m.rowStride * m.codes.BYTES_PER_ELEMENT) / 4;
-    const words = alloc(4 * this.wordsPerRow * n);
+    this.inOrder = pool !== undefined || m.codes.byteLength > IN_PLACE_BYTES;
+    const keep = this.inOrder ? n : 0;
+    const words = alloc(4 * this.wordsPerRow * keep);
     this.orderedWords = new Uint32Array(words);
-    this.ordered = m.codes instanceof Uint8Array ? new Uint8Array(words) : new Uint16Array(words);
-    this.orderedGH = new Float64Array(alloc(16 * n));
+    this.ordered = !this.inOrder ? m.codes : m.codes instanceof Uint8Array ? new Uint8Array(words) : new Uint16Array(words);
+    this.orderedGH = new Float64Array(alloc(16 * keep));
     this.scratchRows = new Uint32Array(n);
-    this.scratchWords = new Uint32Array(this.wordsPerRow * n);
-    this.scratchGH = new Float64Array(2 * n);
+    this.scratchWords = new Uint32Array(this.wordsPerRow * keep);
+    this.scratchGH = new Float64Array(2 * keep);
     this.binCounts = new Int32Array(m.features);
     for (let f = 0; f < m.features; f++) this.binCounts[f] = m.cuts.ptr[f + 1] - m.cuts.ptr[f];
   }
@@ -107,13 +117,16 @@ export class TreeGrower {
    * to `margin[row * stride + offset]`, in float32 like XGBoost's prediction cache.
    */
   grow(gh: Float64Array, sample: Uint32Array, count: number, features: Int32Array, margin: Float64Array, stride: number, offset: number): GrownTree {
-    const { m, p, rows, orderedGH } = this;
+    const { m, p, rows } = this;
     this.gather(gh, sample, count);
+    const ghOf = this.orderedGH;
+    const byId = this.inOrder ? null : rows;
     let g0 = 0;
     let h0 = 0;
     for (let i = 0; i < count; i++) {
-      g0 += orderedGH[2 * i];
-      h0 += orderedGH[2 * i + 1];
+      const r = byId === null ? i : byId[i];
+      g0 += ghOf[2 * r];
+      h0 += ghOf[2 * r + 1];
     }
     const t = new NodeList();
     t.add(0, count, g0, h0, p);
@@ -134,7 +147,7 @@ export class TreeGrower {
         const end = t.end[node];
         const f = this.bestFeature;
         // Leaves below the last split level only need their row ids.
-        const mid = this.partition(begin, end, f, this.bestBin, this.bestDefaultLeft, childrenSplit);
+        const mid = this.partition(begin, end, f, this.bestBin, this.bestDefaultLeft, childrenSplit && this.inOrder);
         const left = t.add(begin, mid, this.bestGL, this.bestHL, p);
         const right = t.add(mid, end, this.bestGR, this.bestHR, p);
         const cutBase = m.cuts.ptr[f];
@@ -172,6 +185,10 @@ export class TreeGrower {
     const { rows, orderedWords, orderedGH, wordsPerRow: w } = this;
     const words = new Uint32Array(this.m.codes.buffer, this.m.codes.byteOffset, w * this.m.rows);
     rows.set(sample.subarray(0, count));
+    if (!this.inOrder) {
+      this.orderedGH = gh;
+      return;
+    }
     if (count === this.m.rows) {
       orderedWords.set(words);
       orderedGH.set(gh.subarray(0, 2 * count));
@@ -206,7 +223,7 @@ export class TreeGrower {
     const { m, pool, ordered, orderedGH } = this;
     const list = features.length === m.features ? null : features;
     if (!pool) {
-      buildHistogram(hist, ordered, m.rowStride, m.slotOffset, list, 0, features.length, orderedGH, begin, end);
+      buildHistogram(hist, ordered, m.rowStride, m.slotOffset, list, 0, features.length, orderedGH, this.inOrder ? null : this.rows, begin, end);
       return;
     }
     const threads = pool.helpers + 1;
@@ -216,7 +233,7 @@ export class TreeGrower {
       return { ...common, k0, k1 };
     });
     const [k0, k1] = part(features.length, threads, 0);
-    pool.run(tasks, () => buildHistogram(hist, ordered, m.rowStride, m.slotOffset, list, k0, k1, orderedGH, begin, end));
+    pool.run(tasks, () => buildHistogram(hist, ordered, m.rowStride, m.slotOffset, list, k0, k1, orderedGH, null, begin, end));
   }
 
   /**
@@ -231,8 +248,9 @@ export class TreeGrower {
     const missing = this.binCounts[feature];
     let l = begin;
     let r = 0;
+    const byId = this.inOrder ? null : rows;
     for (let i = begin; i < end; i++) {
-      const c = ordered[i * stride + feature];
+      const c = ordered[(byId === null ? i : byId[i]) * stride + feature];
       if (c === missing ? defaultLeft : c <= bin) {
         if (l !== i) {
           rows[l] = rows[i];
@@ -354,7 +372,8 @@ export class TreeGrower {
 
 /**
  * Sums the gradient pairs `gh` of node positions [begin, end) into the (feature, bin) slots
- * of `hist`, reading codes `codes[i * rowStride + f]`, for the features `list[k0..k1)`
+ * of `hist`, reading codes `codes[r * rowStride + f]` and pairs `gh[2r], gh[2r + 1]` of
+ * r = `rows[i]` (`rows` null: r = i), for the features `list[k0..k1)`
  * (`list` null: features k0..k1-1). Each slot is summed over the positions in order whatever
  * the feature range, so splitting features across threads gives the single-threaded sums
  * bit for bit.
@@ -368,6 +387,7 @@ export function buildHistogram(
   k0: number,
   k1: number,
   gh: Float64Array,
+  rows: Uint32Array | null,
   begin: number,
   end: number,
 ): void {
@@ -377,9 +397,10 @@ export function buildHistogram(
     const stride2 = 2 * (slot[1] - slot[0]);
     const o0 = k0 * stride2;
     for (let i = begin; i < end; i++) {
-      const g = gh[2 * i];
-      const h = gh[2 * i + 1];
-      const base = i * rowStride;
+      const r = rows === null ? i : rows[i];
+      const g = gh[2 * r];
+      const h = gh[2 * r + 1];
+      const base = r * rowStride;
       const stop = base + k1;
       let j = base + k0;
       let o = o0;
@@ -406,9 +427,10 @@ export function buildHistogram(
     return;
   }
   for (let i = begin; i < end; i++) {
-    const g = gh[2 * i];
-    const h = gh[2 * i + 1];
-    const base = i * rowStride;
+    const r = rows === null ? i : rows[i];
+    const g = gh[2 * r];
+    const h = gh[2 * r + 1];
+    const base = r * rowStride;
     for (let k = k0; k < k1; k++) {
       const f = list[k];
       const s = (slot[f] + codes[base + f]) << 1;

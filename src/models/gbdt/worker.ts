@@ -26,7 +26,7 @@ function run(t: Msg): unknown {
       return null;
     }
     case 'hist':
-      buildHistogram(a<Float64Array>(t.hist), a<Uint8Array>(t.codes), t.rowStride, t.slot, t.list, t.k0, t.k1, a<Float64Array>(t.gh), t.begin, t.end);
+      buildHistogram(a<Float64Array>(t.hist), a<Uint8Array>(t.codes), t.rowStride, t.slot, t.list, t.k0, t.k1, a<Float64Array>(t.gh), null, t.begin, t.end);
       return null;
     default:
       throw new Error(`unknown task kind "${String(t.kind)}"`);
