@@ -2,9 +2,12 @@
  * Gradient-boosted trees against XGBoost 1.7 (`tree_method=hist`, one thread), in one run:
  * - parity: validation metric of ours vs XGBoost's on deterministic synthetic datasets and
  *   (when ../shared/data is present) real daily bars, and the JSON model format both ways;
- * - speed: 200 trees of depth 5 on 20,000 x 30 rows, fit time ratio ours / XGBoost.
+ * - speed: 200 trees of depth 5 on 20,000 x 30 rows, fit time ratio ours / XGBoost;
+ * - scale (`speedCases`): 200 trees of depth 6 on 800,000 x 20, 800,000 x 95 and 20,000 x 20,
+ *   ours vs XGBoost `hist` vs LightGBM at 1 and 2 threads (bench/gbdt_speed_reference.py),
+ *   binning included on every side, and whether our trees are identical across thread counts.
  *
- * Usage: node dist/bench/gbdt.js [--python PATH] [--write-fixture]
+ * Usage: node dist/bench/gbdt.js [--python PATH] [--lightgbm-python PATH] [--write-fixture] [--only parity|scale]
  * --write-fixture stores XGBoost's parity numbers in test/fixtures/gbdt-xgboost-parity.json
  * (the parity test reads them, so it runs without Python). Without Python only our side runs.
  */
@@ -15,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { fitBooster, predictMargin } from '../src/models/gbdt/booster';
 import { evalMetric } from '../src/models/gbdt/objective';
 import { type GbdtParams, type Objective, resolveGbdtParams } from '../src/models/gbdt/params';
+import type { Tree } from '../src/models/gbdt/tree';
 import { fromXgboostJson, toXgboostJson, xgboostJsonText } from '../src/models/gbdt/xgboost-json';
 import { readBarsCsv } from '../src/data/csv';
 import type { Task } from '../src/records/task';
@@ -202,10 +206,128 @@ function findPython(explicit?: string): string | undefined {
 
 const SPEED = 'speed-20000x30';
 
+/** A scale case: a binary task on `rows` x `features` standard normals, the label a noisy nonlinear function of eight of them. */
+interface SpeedCase {
+  readonly name: string;
+  readonly rows: number;
+  readonly features: number;
+  readonly validRows: number;
+  readonly trees: number;
+  readonly depth: number;
+  readonly eta: number;
+  readonly threads: readonly number[];
+}
+
+export function speedCases(): SpeedCase[] {
+  const c = (rows: number, features: number): SpeedCase => ({ name: `scale-${rows}x${features}`, rows, features, validRows: 20000, trees: 200, depth: 6, eta: 0.3, threads: [1, 2] });
+  return [c(20000, 20), c(800000, 20), c(800000, 95)];
+}
+
+function speedData(c: SpeedCase, seed: number) {
+  const rng = new Rng(seed);
+  const rows = c.rows + c.validRows;
+  const f = c.features;
+  const x = new Float32Array(rows * f);
+  const y = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < f; j++) x[r * f + j] = j === 3 ? Math.round(rng.normal() * 2) : rng.normal();
+    const v = (j: number) => x[r * f + j];
+    const logit = v(0) - v(1) * v(1) + 0.8 * v(2) * v(3) + 0.5 * Math.sin(3 * v(4)) + 0.3 * v(5) * v(6) - 0.4 * Math.abs(v(7)) + 0.7;
+    y[r] = rng.uniform() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
+  }
+  return split(x, y, f, c.rows);
+}
+
+/** Trees equal node for node (thresholds and leaf values bit for bit). */
+function sameTrees(a: readonly Tree[], b: readonly Tree[]): boolean {
+  const eq = (u: ArrayLike<number>, v: ArrayLike<number>) => u.length === v.length && Array.prototype.every.call(u, (x: number, i: number) => Object.is(x, v[i]));
+  return a.length === b.length && a.every((t, i) => eq(t.left, b[i].left) && eq(t.feature, b[i].feature) && eq(t.threshold, b[i].threshold) && eq(t.leafValue, b[i].leafValue) && eq(t.defaultLeft, b[i].defaultLeft));
+}
+
+function runPython(python: string | undefined, lib: string, dir: string): { version: string; cases: Record<string, Record<string, { seconds: number; cpuSeconds: number; validLogloss: number }>> } | undefined {
+  if (!python) return undefined;
+  try {
+    execFileSync(python, [resolve(__dirname, '..', '..', 'bench', 'gbdt_speed_reference.py'), dir, lib], { stdio: 'inherit' });
+    return JSON.parse(readFileSync(join(dir, `speed.${lib}.json`), 'utf8'));
+  } catch (e) {
+    console.log(`${lib} reference failed (${python}): ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+function scale(python: string | undefined, lightgbmPython: string | undefined): void {
+  const cases = speedCases();
+  const dir = mkdtempSync(join(tmpdir(), 'gbdt-scale-'));
+  const ours: Record<string, { seconds: number; cpuSeconds: number; logloss: number; trees: readonly Tree[] }[]> = {};
+  try {
+    for (const c of cases) {
+      const d = speedData(c, 31);
+      for (const part of ['train', 'valid'] as const) {
+        writeFileSync(join(dir, `${c.name}.${part}.x.f32`), Buffer.from(d[part].x.buffer, d[part].x.byteOffset, d[part].x.byteLength));
+        writeFileSync(join(dir, `${c.name}.${part}.y.f32`), Buffer.from(d[part].y.buffer, d[part].y.byteOffset, d[part].y.byteLength));
+      }
+      ours[c.name] = c.threads.map((threads) => {
+        const params = resolveGbdtParams('binary', { nEstimators: c.trees, maxDepth: c.depth, learningRate: c.eta, threads });
+        const repeats = c.rows <= 100000 ? 3 : 1;
+        let best: { seconds: number; cpuSeconds: number; logloss: number; trees: readonly Tree[] } | undefined;
+        for (let i = 0; i < repeats; i++) {
+          const started = performance.now();
+          const cpu = process.cpuUsage();
+          const { booster } = fitBooster('binary:logistic', 1, c.features, params, d.train, undefined, { trainMetric: false });
+          const seconds = (performance.now() - started) / 1000;
+          const used = process.cpuUsage(cpu);
+          const logloss = evalMetric('binary:logistic', predictMargin(booster, d.valid.x, d.valid.rows), d.valid.y, d.valid.rows, 1);
+          // The machine is shared: keep the least disturbed (fastest wall) run.
+          if (!best || seconds < best.seconds) best = { seconds, cpuSeconds: (used.user + used.system) / 1e6, logloss, trees: booster.trees };
+        }
+        console.log(`ours ${c.name}, ${threads} thread(s): ${best!.seconds.toFixed(2)} s wall, ${best!.cpuSeconds.toFixed(2)} s CPU, validation logloss ${best!.logloss.toFixed(4)}`);
+        return best!;
+      });
+    }
+    writeFileSync(join(dir, 'speed.json'), JSON.stringify({ cases }));
+    const xgb = runPython(python, 'xgboost', dir);
+    const lgb = runPython(lightgbmPython, 'lightgbm', dir);
+    console.log(`\nscale: ${cases[0].trees} trees of depth ${cases[0].depth}, binary:logistic, binning included; XGBoost ${xgb?.version ?? '-'} hist, LightGBM ${lgb?.version ?? '-'}`);
+    console.log('wall seconds (CPU seconds in brackets: the machine is shared, so 1-thread CPU time is the steadier measure); ratio = ours / reference wall (CPU)');
+    console.log('case                 thr  ours              xgboost           ratio        lightgbm          ratio        logloss ours / xgb / lgb   same trees as 1 thr');
+    const fmt = (r?: { seconds: number; cpuSeconds: number }) => (r ? `${r.seconds.toFixed(2)} (${r.cpuSeconds.toFixed(2)})` : '-').padEnd(17);
+    const ratio = (o: { seconds: number; cpuSeconds: number }, r?: { seconds: number; cpuSeconds: number }) => (r ? `${(o.seconds / r.seconds).toFixed(2)} (${(o.cpuSeconds / r.cpuSeconds).toFixed(2)})` : '-').padEnd(12);
+    for (const c of cases) {
+      c.threads.forEach((threads, i) => {
+        const o = ours[c.name][i];
+        const x = xgb?.cases[c.name]?.[String(threads)];
+        const l = lgb?.cases[c.name]?.[String(threads)];
+        const losses = [o.logloss, x?.validLogloss, l?.validLogloss].map((v) => (v === undefined ? '-' : v.toFixed(4))).join(' / ');
+        console.log([c.name.padEnd(20), String(threads).padStart(3), '', fmt(o), fmt(x), ratio(o, x), fmt(l), ratio(o, l), losses.padEnd(26), sameTrees(o.trees, ours[c.name][0].trees) ? 'yes' : 'NO'].join(' '));
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function findLightgbmPython(explicit?: string): string | undefined {
+  for (const p of explicit ? [explicit] : ['/work/venv/bin/python', 'python3']) {
+    try {
+      execFileSync(p, ['-c', 'import lightgbm'], { stdio: 'ignore' });
+      return p;
+    } catch {
+      // not this one
+    }
+  }
+  return undefined;
+}
+
 function main(): void {
   const args = process.argv.slice(2);
-  const pyArg = args.indexOf('--python');
-  const python = findPython(pyArg >= 0 ? args[pyArg + 1] : undefined);
+  const arg = (name: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
+  const python = findPython(arg('--python'));
+  const only = arg('--only');
+  if (only !== 'parity') scale(python, findLightgbmPython(arg('--lightgbm-python')));
+  if (only !== 'scale') parity(args, python);
+}
+
+function parity(args: string[], python: string | undefined): void {
   const speed = binaryDataset(25000, 20000, 30, 21);
   const market = resolve(__dirname, '..', '..', '..', 'shared', 'data', 'market');
   const datasets = [...parityDatasets(), ...(existsSync(market) ? marketDatasets(market) : []), { ...speed, name: SPEED, params: { nEstimators: 200, maxDepth: 5, learningRate: 0.1 } }];

@@ -16,27 +16,26 @@ export interface BinCuts {
 }
 
 /**
- * The training matrix as histogram slots, row-major `[n, features]`: the code of row r,
- * feature f is `slotOffset[f] + bin` (`slotOffset[f] + binCount(f)` when missing), so
- * histogram building indexes the histogram directly. Row-major because a node's histogram
- * reads all features of its rows: one gather per row (measured faster than column-major).
+ * The training matrix as bins, row-major: the code of row r, feature f is
+ * `codes[r * rowStride + f]`, its bin, or `binCount(f)` when missing; one byte each unless
+ * some feature needs more codes. Row-major because a node's histogram reads all features of
+ * its rows; rows padded to whole 32-bit words so tree growing can move them a word at a time.
  */
 export interface BinnedMatrix {
-  readonly codes: Uint16Array | Uint32Array;
-  /**
-   * The same codes as local bins, column-major `[features, n]` (missing = `binCount(f)`):
-   * partitioning a node reads one feature of its ascending rows, nearly sequentially here.
-   */
-  readonly columns: Uint8Array | Uint16Array;
+  readonly codes: Uint8Array | Uint16Array;
+  /** Codes per row: `features` rounded up to a whole number of 32-bit words. */
+  readonly rowStride: number;
   readonly rows: number;
   readonly features: number;
   readonly cuts: BinCuts;
-  /** Histogram slot of feature f's bin 0; feature f owns `binCount(f) + 1` slots (the last for missing values). */
+  /** Histogram slot of feature f's bin 0, `f * (most bins + 1)`; its bins are followed by its missing-value slot. */
   readonly slotOffset: Int32Array;
   readonly totalSlots: number;
   /** Features with at least one missing training value. */
   readonly hasMissing: Uint8Array;
 }
+
+import { type WorkerPool, allocator, part } from './parallel';
 
 const SKETCH_FACTOR = 8;
 const f32 = Math.fround;
@@ -66,10 +65,67 @@ function copyEntry(dst: Summary, src: Summary, i: number): void {
   put(dst, src.rmin[i], src.rmax[i], src.wmin[i], src.value[i]);
 }
 
+/** Below this many values the built-in sort beats three counting passes. */
+const RADIX_MIN = 256;
+let radixKeys = new Uint32Array(0);
+let radixTemp = new Uint32Array(0);
+const radixCounts = new Int32Array(3 * 2048);
+
+/**
+ * Sorts float32 values (no NaN) ascending in place, in the order `Float32Array.sort` gives
+ * (-0 before +0): an LSD radix sort of 11-bit digits over keys that order like the floats
+ * (sign bit flipped for positives, all bits for negatives).
+ */
+export function sortFloat32(values: Float32Array): void {
+  const n = values.length;
+  if (n < RADIX_MIN) {
+    values.sort();
+    return;
+  }
+  if (radixKeys.length < n) {
+    radixKeys = new Uint32Array(n);
+    radixTemp = new Uint32Array(n);
+  }
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n);
+  let keys = radixKeys;
+  let temp = radixTemp;
+  const counts = radixCounts;
+  counts.fill(0);
+  for (let i = 0; i < n; i++) {
+    const u = bits[i];
+    const k = (u & 0x80000000 ? ~u : u | 0x80000000) >>> 0;
+    keys[i] = k;
+    counts[k & 2047]++;
+    counts[2048 + ((k >>> 11) & 2047)]++;
+    counts[4096 + (k >>> 22)]++;
+  }
+  for (let pass = 0; pass < 3; pass++) {
+    const c = pass * 2048;
+    const shift = pass * 11;
+    let sum = 0;
+    for (let d = 0; d < 2048; d++) {
+      const t = counts[c + d];
+      counts[c + d] = sum;
+      sum += t;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = keys[i];
+      temp[counts[c + ((k >>> shift) & 2047)]++] = k;
+    }
+    const swap = keys;
+    keys = temp;
+    temp = swap;
+  }
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    bits[i] = k & 0x80000000 ? k & 0x7fffffff : ~k;
+  }
+}
+
 /** Exact summary of unit-weight values (XGBoost's `Queue::MakeSummary`); sorts `values` in place. */
 function exactSummary(values: Float32Array): Summary {
   const count = values.length;
-  values.sort();
+  sortFloat32(values);
   const s = emptySummary(count);
   let i = 0;
   while (i < count) {
@@ -211,37 +267,76 @@ function sketchColumn(column: Float32Array, maxBin: number): Summary {
   return acc;
 }
 
+/** One feature's ascending bin upper bounds and its below-everything value. */
+export interface FeatureCuts {
+  readonly values: Float32Array;
+  readonly minValue: number;
+  /** Whether the feature has a missing (NaN) training value. */
+  readonly hasMissing: boolean;
+}
+
+function cutsOfColumn(column: Float32Array, maxBin: number, hasMissing: boolean): FeatureCuts {
+  const m = column.length;
+  if (m === 0) return { values: Float32Array.of(f32(1e-5 + f32(1e-5 + 1e-5))), minValue: 1e-5, hasMissing };
+  const values: number[] = [];
+  const intermediate = Math.min(m, maxBin * SKETCH_FACTOR);
+  const bins = Math.min(intermediate, maxBin);
+  const s = prune(prune(sketchColumn(column, maxBin), intermediate), bins + 1);
+  const required = Math.min(s.size, bins);
+  for (let i = 1; i < required; i++) {
+    if (i === 1 || s.value[i] > values[values.length - 1]) values.push(s.value[i]);
+  }
+  const top = s.value[s.size - 1];
+  values.push(f32(top + f32(Math.abs(top) + f32(1e-5))));
+  return { values: Float32Array.from(values), minValue: f32(s.value[0] - Math.abs(s.value[0]) - 1e-5), hasMissing };
+}
+
+/** Features gathered into columns per pass over the matrix: one pass reads a few adjacent features of every row, not one. */
+const GATHER_FEATURES = 8;
+/** Rows per gather block: a block of the matrix stays in cache while its features are copied out. */
+const BLOCK_ROWS = 1024;
+
+/**
+ * Cut points of features [f0, f1) of a row-major `[rows, features]` matrix (NaN = missing).
+ * Each feature's cuts depend on its own column only, so any split of the features across
+ * threads gives the same cuts.
+ */
+export function cutsOfFeatures(x: Float32Array, rows: number, features: number, f0: number, f1: number, maxBin: number): FeatureCuts[] {
+  const out: FeatureCuts[] = [];
+  const columns = Array.from({ length: Math.min(GATHER_FEATURES, f1 - f0) }, () => new Float32Array(rows));
+  const counts = new Int32Array(columns.length);
+  for (let g0 = f0; g0 < f1; g0 += GATHER_FEATURES) {
+    const width = Math.min(GATHER_FEATURES, f1 - g0);
+    counts.fill(0);
+    for (let b = 0; b < rows; b += BLOCK_ROWS) {
+      const bEnd = Math.min(rows, b + BLOCK_ROWS);
+      for (let j = 0; j < width; j++) {
+        const column = columns[j];
+        let m = counts[j];
+        for (let r = b, k = b * features + g0 + j; r < bEnd; r++, k += features) {
+          const v = x[k];
+          if (v === v) column[m++] = v;
+        }
+        counts[j] = m;
+      }
+    }
+    for (let j = 0; j < width; j++) out.push(cutsOfColumn(columns[j].subarray(0, counts[j]), maxBin, counts[j] < rows));
+  }
+  return out;
+}
+
+/** Per-feature cuts joined into one `BinCuts`. */
+export function joinCuts(list: readonly FeatureCuts[]): BinCuts {
+  const ptr = new Int32Array(list.length + 1);
+  list.forEach((c, f) => (ptr[f + 1] = ptr[f] + c.values.length));
+  const values = new Float32Array(ptr[list.length]);
+  list.forEach((c, f) => values.set(c.values, ptr[f]));
+  return { values, ptr, minValues: Float32Array.from(list, (c) => c.minValue) };
+}
+
 /** Cut points of every feature of a row-major `[rows, features]` matrix (NaN = missing). */
 export function quantileCuts(x: Float32Array, rows: number, features: number, maxBin: number): BinCuts {
-  const values: number[] = [];
-  const ptr = new Int32Array(features + 1);
-  const minValues = new Float32Array(features);
-  const column = new Float32Array(rows);
-  for (let f = 0; f < features; f++) {
-    let m = 0;
-    for (let r = 0; r < rows; r++) {
-      const v = x[r * features + f];
-      if (v === v) column[m++] = v;
-    }
-    ptr[f] = values.length;
-    if (m === 0) {
-      minValues[f] = 1e-5;
-      values.push(f32(1e-5 + f32(1e-5 + 1e-5)));
-      continue;
-    }
-    const intermediate = Math.min(m, maxBin * SKETCH_FACTOR);
-    const bins = Math.min(intermediate, maxBin);
-    const s = prune(prune(sketchColumn(column.subarray(0, m), maxBin), intermediate), bins + 1);
-    minValues[f] = f32(s.value[0] - Math.abs(s.value[0]) - 1e-5);
-    const required = Math.min(s.size, bins);
-    for (let i = 1; i < required; i++) {
-      if (i === 1 || s.value[i] > values[values.length - 1]) values.push(s.value[i]);
-    }
-    const top = s.value[s.size - 1];
-    values.push(f32(top + f32(Math.abs(top) + f32(1e-5))));
-  }
-  ptr[features] = values.length;
-  return { values: Float32Array.from(values), ptr, minValues };
+  return joinCuts(cutsOfFeatures(x, rows, features, 0, features, maxBin));
 }
 
 export function binCount(cuts: BinCuts, feature: number): number {
@@ -251,36 +346,139 @@ export function binCount(cuts: BinCuts, feature: number): number {
 /** Bin of one non-missing value: the first cut above it, clamped to the last bin. */
 export function binOf(cuts: BinCuts, feature: number, v: number): number {
   const begin = cuts.ptr[feature];
-  let lo = begin;
-  let hi = cuts.ptr[feature + 1];
-  const end = hi;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cuts.values[mid] <= v) lo = mid + 1;
-    else hi = mid;
+  const nb = cuts.ptr[feature + 1] - begin;
+  const values = cuts.values;
+  // Branch-free halving (the comparison feeds a mask, not a jump): values are random, so a
+  // branchy search mispredicts at every level.
+  let p = begin;
+  for (let n = nb; n > 1; ) {
+    const half = n >>> 1;
+    p += half & -+(values[p + half] <= v);
+    n -= half;
   }
-  return (lo === end ? end - 1 : lo) - begin;
+  return Math.min(nb - 1, p - begin + +(values[p] <= v));
+}
+
+/**
+ * Where the bins go: the code type fits every feature's bins plus its missing code, and
+ * every feature owns the same number of histogram slots (the most bins + 1), so histogram
+ * building finds a feature's slots by a running offset instead of a table.
+ */
+export function binLayout(cuts: BinCuts, hasMissing: Uint8Array, rows: number, features: number, alloc: (bytes: number) => ArrayBufferLike = (b) => new ArrayBuffer(b)): BinnedMatrix {
+  let maxCode = 0;
+  let maxBins = 0;
+  for (let f = 0; f < features; f++) {
+    maxCode = Math.max(maxCode, binCount(cuts, f) - 1 + hasMissing[f]);
+    maxBins = Math.max(maxBins, binCount(cuts, f));
+  }
+  const slotOffset = Int32Array.from({ length: features + 1 }, (_, f) => f * (maxBins + 1));
+  const wide = maxCode > 255;
+  const perWord = wide ? 2 : 4;
+  const rowStride = Math.ceil(features / perWord) * perWord;
+  const n = rows * rowStride;
+  const codes = wide ? new Uint16Array(alloc(2 * n)) : new Uint8Array(alloc(n));
+  return { codes, rowStride, rows, features, cuts, slotOffset, totalSlots: slotOffset[features], hasMissing };
+}
+
+/**
+ * Fill rows [r0, r1) of `m`'s codes from the row-major matrix `x`. Works a block of rows at
+ * a time, feature by feature, so the block stays in cache while each feature is binned.
+ */
+export function binRows(x: Float32Array, m: BinnedMatrix, r0: number, r1: number): void {
+  const { codes, rowStride, features, cuts } = m;
+  const values = cuts.values;
+  for (let b = r0; b < r1; b += BLOCK_ROWS) {
+    const bEnd = Math.min(r1, b + BLOCK_ROWS);
+    for (let f = 0; f < features; f++) {
+      const begin = cuts.ptr[f];
+      const nb = cuts.ptr[f + 1] - begin;
+      let r = b;
+      // binOf for four rows at once: four independent search chains keep the core busy
+      // while each waits on its loads (one chain is latency-bound).
+      for (; r + 3 < bEnd; r += 4) {
+        const k = r * features + f;
+        const o = r * rowStride + f;
+        const v0 = x[k];
+        const v1 = x[k + features];
+        const v2 = x[k + 2 * features];
+        const v3 = x[k + 3 * features];
+        let p0 = begin;
+        let p1 = begin;
+        let p2 = begin;
+        let p3 = begin;
+        for (let n = nb; n > 1; ) {
+          const half = n >>> 1;
+          p0 += half & -+(values[p0 + half] <= v0);
+          p1 += half & -+(values[p1 + half] <= v1);
+          p2 += half & -+(values[p2 + half] <= v2);
+          p3 += half & -+(values[p3 + half] <= v3);
+          n -= half;
+        }
+        const c0 = v0 !== v0 ? nb : Math.min(nb - 1, p0 - begin + +(values[p0] <= v0));
+        const c1 = v1 !== v1 ? nb : Math.min(nb - 1, p1 - begin + +(values[p1] <= v1));
+        const c2 = v2 !== v2 ? nb : Math.min(nb - 1, p2 - begin + +(values[p2] <= v2));
+        const c3 = v3 !== v3 ? nb : Math.min(nb - 1, p3 - begin + +(values[p3] <= v3));
+        codes[o] = c0;
+        codes[o + rowStride] = c1;
+        codes[o + 2 * rowStride] = c2;
+        codes[o + 3 * rowStride] = c3;
+      }
+      for (; r < bEnd; r++) {
+        const v = x[r * features + f];
+        codes[r * rowStride + f] = v === v ? binOf(cuts, f, v) : nb;
+      }
+    }
+  }
+}
+
+/** Per feature, 1 when some value is missing. */
+export function missingFeatures(x: Float32Array, rows: number, features: number): Uint8Array {
+  const out = new Uint8Array(features);
+  for (let r = 0; r < rows; r++) for (let f = 0; f < features; f++) if (x[r * features + f] !== x[r * features + f]) out[f] = 1;
+  return out;
 }
 
 /** Bin a row-major matrix with given cuts. */
 export function binMatrix(x: Float32Array, rows: number, features: number, cuts: BinCuts): BinnedMatrix {
-  const hasMissing = new Uint8Array(features);
-  const slotOffset = new Int32Array(features + 1);
-  for (let f = 0; f < features; f++) slotOffset[f + 1] = slotOffset[f] + binCount(cuts, f) + 1;
-  const codes = slotOffset[features] <= 65536 ? new Uint16Array(rows * features) : new Uint32Array(rows * features);
-  let maxBins = 0;
-  for (let f = 0; f < features; f++) maxBins = Math.max(maxBins, binCount(cuts, f));
-  const columns = maxBins <= 255 ? new Uint8Array(rows * features) : new Uint16Array(rows * features);
-  for (let f = 0; f < features; f++) {
-    const base = slotOffset[f];
-    const missing = binCount(cuts, f);
-    for (let r = 0; r < rows; r++) {
-      const v = x[r * features + f];
-      const bin = v === v ? binOf(cuts, f, v) : missing;
-      if (bin === missing) hasMissing[f] = 1;
-      codes[r * features + f] = base + bin;
-      columns[f * rows + r] = bin;
-    }
+  const m = binLayout(cuts, missingFeatures(x, rows, features), rows, features);
+  binRows(x, m, 0, rows);
+  return m;
+}
+
+/**
+ * Cuts and codes of a training matrix. With `pool`, features are sketched and rows binned
+ * in parallel ranges (the matrix is copied to shared memory for the helpers); either way
+ * every cut and code is a function of its own column or value, so the result is the same.
+ */
+export function binTraining(x: Float32Array, rows: number, features: number, maxBin: number, pool?: WorkerPool): BinnedMatrix {
+  if (!pool) {
+    const list = cutsOfFeatures(x, rows, features, 0, features, maxBin);
+    const m = binLayout(joinCuts(list), Uint8Array.from(list, (c) => (c.hasMissing ? 1 : 0)), rows, features);
+    binRows(x, m, 0, rows);
+    return m;
   }
-  return { codes, columns, rows, features, cuts, slotOffset, totalSlots: slotOffset[features], hasMissing };
+  const threads = pool.helpers + 1;
+  const xs = new Float32Array(new SharedArrayBuffer(4 * rows * features));
+  xs.set(x.subarray(0, rows * features));
+  const xId = pool.share(xs);
+  let own: FeatureCuts[] = [];
+  const tasks = Array.from({ length: pool.helpers }, (_, i) => {
+    const [f0, f1] = part(features, threads, i + 1);
+    return { kind: 'cuts', x: xId, rows, features, f0, f1, maxBin };
+  });
+  const [f0, f1] = part(features, threads, 0);
+  const theirs = pool.run<FeatureCuts[]>(tasks, () => (own = cutsOfFeatures(xs, rows, features, f0, f1, maxBin)));
+  const list = [...own, ...theirs.flat()];
+  const m = binLayout(joinCuts(list), Uint8Array.from(list, (c) => (c.hasMissing ? 1 : 0)), rows, features, allocator(pool));
+  const common = { kind: 'bin', x: xId, codes: pool.share(m.codes), rowStride: m.rowStride, rows, features, cuts: m.cuts };
+  const [r0, r1] = part(rows, threads, 0);
+  pool.run(
+    Array.from({ length: pool.helpers }, (_, i) => {
+      const [b0, b1] = part(rows, threads, i + 1);
+      return { ...common, r0: b0, r1: b1 };
+    }),
+    () => binRows(xs, m, r0, r1),
+  );
+  pool.unshare(xId);
+  return m;
 }

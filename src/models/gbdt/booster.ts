@@ -1,9 +1,18 @@
 import { Rng } from '../../util/random';
-import { binMatrix, quantileCuts } from './binning';
+import { binTraining } from './binning';
 import { TreeGrower, addBinnedOutput } from './grow';
 import { baseMargin, computeGradients, evalMetric } from './objective';
 import type { GbdtParams, Objective } from './params';
+import { WorkerPool } from './parallel';
 import { type Tree, addTreeOutput } from './tree';
+
+/** Matrix cells per thread below which another thread costs more (start-up, dispatch) than it saves. */
+const CELLS_PER_THREAD = 1 << 19;
+
+/** Threads worth using for a matrix: at most `threads`, one per feature, and one per `CELLS_PER_THREAD` cells. */
+export function usefulThreads(threads: number, rows: number, features: number): number {
+  return Math.max(1, Math.min(threads, features, Math.floor((rows * features) / CELLS_PER_THREAD)));
+}
 
 /** A fitted ensemble of trees: everything prediction needs, and what XGBoost's JSON format holds. */
 export interface Booster {
@@ -46,16 +55,27 @@ export interface BoostResult {
  * Boost `params.nEstimators` rounds of depth-wise histogram trees. With `valid` and
  * `params.earlyStoppingRounds > 0`, stops when the validation metric has not improved for
  * that many rounds and keeps only the trees up to the best round. Only training rows are
- * binned: validation rows go through the trees' thresholds.
+ * binned: validation rows go through the trees' thresholds. `params.threads` threads bin the
+ * matrix and build histograms (fewer on small matrices); the trees are the same for any count.
  */
 export function fitBooster(objective: Objective, outputs: number, features: number, params: GbdtParams, train: BoostData, valid?: BoostData, hooks: BoostHooks = {}): BoostResult {
+  const threads = usefulThreads(params.threads, train.rows, features);
+  const pool = threads > 1 ? new WorkerPool(threads - 1) : undefined;
+  try {
+    return boost(objective, outputs, features, params, train, valid, hooks, pool);
+  } finally {
+    pool?.close();
+  }
+}
+
+function boost(objective: Objective, outputs: number, features: number, params: GbdtParams, train: BoostData, valid: BoostData | undefined, hooks: BoostHooks, pool: WorkerPool | undefined): BoostResult {
   const n = train.rows;
-  const m = binMatrix(train.x, n, features, quantileCuts(train.x, n, features, params.maxBin));
+  const m = binTraining(train.x, n, features, params.maxBin, pool);
   const baseScore = params.baseScore === 'mean' ? meanBaseScore(objective, train.y, n) : params.baseScore;
   const margin = new Float64Array(n * outputs).fill(baseMargin(objective, baseScore));
   const validMargin = valid ? new Float64Array(valid.rows * outputs).fill(baseMargin(objective, baseScore)) : undefined;
   const gh = Array.from({ length: outputs }, () => new Float64Array(2 * n));
-  const grower = new TreeGrower(m, params);
+  const grower = new TreeGrower(m, params, pool);
   const rng = new Rng(params.seed);
   const all = Uint32Array.from({ length: n }, (_, i) => i);
   const sample = params.subsample < 1 ? new Uint32Array(n) : all;

@@ -57,14 +57,17 @@ export class GbdtModel implements Model {
     const { lags, ...params } = resolveGbdtParams(task, config);
     this.params = params;
     this.lags = lags;
+    this.threadsGiven = config.threads !== undefined;
     this.input = new LagInput('gbdt', lags);
   }
 
   private readonly lags?: readonly number[];
+  /** The default thread count is this machine's: kept out of `config()` so a saved config does not pin it. */
+  private readonly threadsGiven: boolean;
 
   config(): Record<string, unknown> {
-    const { objective: _objective, ...rest } = this.params;
-    return { ...rest, ...(this.lags ? { lags: [...this.lags] } : {}) };
+    const { objective: _objective, threads, ...rest } = this.params;
+    return { ...rest, ...(this.threadsGiven ? { threads } : {}), ...(this.lags ? { lags: [...this.lags] } : {}) };
   }
 
   /** Name of the metric in `FitResult.history` (`loss`, `val_loss`): rmse, logloss or mlogloss. */

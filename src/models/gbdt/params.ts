@@ -1,6 +1,7 @@
 import { ConfigError, either, int, literal, num, obj, oneOf, opt } from '../../config/schema';
 import type { Task } from '../../records/task';
 import { lagsSchema } from '../tabular-input';
+import { availableParallelism } from 'node:os';
 
 export type Objective = 'reg:squarederror' | 'binary:logistic' | 'multi:softprob';
 
@@ -39,6 +40,11 @@ export interface GbdtParams {
   readonly earlyStoppingRounds: number;
   /** Seed for row and feature sampling. Default 0. */
   readonly seed: number;
+  /**
+   * Threads for binning and histogram building (worker threads over shared memory; small
+   * matrices use fewer). The fitted trees do not depend on it. Default: every core.
+   */
+  readonly threads: number;
   /** Derived from the task unless given; must agree with it. */
   readonly objective?: Objective;
 }
@@ -57,7 +63,11 @@ export const DEFAULT_GBDT_PARAMS: GbdtParams = {
   baseScore: 0.5,
   earlyStoppingRounds: 0,
   seed: 0,
+  threads: availableParallelism(),
 };
+
+/** More threads than this is a typo, not a machine. */
+const MAX_THREADS = 1024;
 
 const OBJECTIVE_OF_TASK: Record<Task, Objective> = {
   regression: 'reg:squarederror',
@@ -89,6 +99,7 @@ export const gbdtConfigSchema = obj(
     earlyStoppingRounds: opt(int({ min: 0, doc: 'Stop after this many rounds without validation improvement; 0 = never.' }), D.earlyStoppingRounds),
     seed: opt(int(), D.seed),
     objective: opt(oneOf(['reg:squarederror', 'binary:logistic', 'multi:softprob'] as const, 'Derived from the task; must agree with it.')),
+    threads: opt(int({ min: 1, max: MAX_THREADS, doc: 'Threads for binning and histograms; the trees do not depend on it. Default: every core.' })),
     lags: opt(lagsSchema),
   },
   { doc: 'XGBoost-style histogram gradient-boosted trees.' },
@@ -104,5 +115,5 @@ export function resolveGbdtParams(task: Task, config: Record<string, unknown>, p
   if (p.objective !== undefined && p.objective !== expected) {
     throw new ConfigError(`${path}.objective`, `"${p.objective}" does not fit a ${task} task; use "${expected}" or leave it out`);
   }
-  return { ...p, objective: expected };
+  return { ...p, threads: p.threads ?? availableParallelism(), objective: expected };
 }

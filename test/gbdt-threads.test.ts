@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
+import { describe, it } from 'node:test';
+import { UsageError } from '../src/errors';
+import { binCount, binMatrix, binOf, quantileCuts, sortFloat32 } from '../src/models/gbdt/binning';
+import { fitBooster, usefulThreads } from '../src/models/gbdt/booster';
+import { DEFAULT_GBDT_PARAMS, resolveGbdtParams } from '../src/models/gbdt/params';
+import { Rng } from '../src/util/random';
+
+/** Normals with a discrete column, a column with 10% missing values and a binary label. */
+function data(rows: number, f: number, seed: number) {
+  const rng = new Rng(seed);
+  const x = new Float32Array(rows * f);
+  const y = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < f; j++) x[r * f + j] = j === 2 ? Math.round(rng.normal() * 3) : rng.normal();
+    if (rng.uniform() < 0.1) x[r * f + 1] = Number.NaN;
+    const v = (j: number) => x[r * f + j];
+    const logit = v(0) - v(2) * 0.3 + (Number.isNaN(v(1)) ? 1 : v(1) * v(3));
+    y[r] = rng.uniform() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
+  }
+  return { x, y, rows };
+}
+
+describe('gbdt threads', () => {
+  it('defaults to every core and rejects anything but an integer in [1, 1024]', () => {
+    assert.equal(DEFAULT_GBDT_PARAMS.threads, availableParallelism());
+    assert.equal(resolveGbdtParams('binary', {}).threads, availableParallelism());
+    assert.equal(resolveGbdtParams('binary', { threads: 3 }).threads, 3);
+    for (const bad of [0, -1, 1.5, 1025, Number.NaN, '2', null]) {
+      assert.throws(() => resolveGbdtParams('binary', { threads: bad }), (e: unknown) => e instanceof UsageError && /gbdt config\.threads: expected an integer >= 1 and <= 1024/.test((e as Error).message), String(bad));
+    }
+  });
+
+  it('uses fewer threads on small matrices, never more than features', () => {
+    assert.equal(usefulThreads(8, 20000, 20), 1);
+    assert.equal(usefulThreads(8, 800000, 20), 8);
+    assert.equal(usefulThreads(8, 800000, 3), 3);
+    assert.equal(usefulThreads(2, 800000, 95), 2);
+  });
+
+  it('grows the same trees, bit for bit, with 1, 2 and 3 threads', () => {
+    const f = 20;
+    const d = data(80000, f, 5);
+    assert.equal(usefulThreads(3, d.rows, f), 3, 'the matrix is large enough for three threads');
+    for (const extra of [{}, { colsampleByTree: 0.6, subsample: 0.7, seed: 4 }]) {
+      const fit = (threads: number) => fitBooster('binary:logistic', 1, f, resolveGbdtParams('binary', { nEstimators: 8, maxDepth: 5, threads, ...extra }), d, undefined, { trainMetric: false }).booster;
+      const one = fit(1);
+      for (const threads of [2, 3]) {
+        const many = fit(threads);
+        assert.equal(many.trees.length, one.trees.length);
+        many.trees.forEach((t, i) => {
+          for (const key of ['left', 'feature', 'threshold', 'leafValue', 'defaultLeft', 'gain', 'cover'] as const) {
+            assert.deepEqual(t[key], one.trees[i][key], `tree ${i} ${key}, ${threads} threads, ${JSON.stringify(extra)}`);
+          }
+        });
+      }
+    }
+  });
+});
+
+describe('gbdt binning kernels', () => {
+  it('radix sort orders float32 values as Float32Array.sort does (-0 before +0, infinities, ties)', () => {
+    const rng = new Rng(9);
+    for (const n of [5, 255, 256, 1000, 30000]) {
+      const a = Float32Array.from({ length: n }, () => {
+        const u = rng.uniform();
+        return u < 0.1 ? 0 : u < 0.15 ? -0 : u < 0.17 ? (u < 0.16 ? Infinity : -Infinity) : u < 0.4 ? Math.round(rng.normal() * 4) : rng.normal() * Math.exp(rng.normal() * 10);
+      });
+      const expected = a.slice().sort();
+      sortFloat32(a);
+      assert.deepEqual(new Uint32Array(a.buffer), new Uint32Array(expected.buffer), `n = ${n}`);
+    }
+  });
+
+  it('bins every value (four-lane and scalar paths, missing values, padded rows) as the first cut above it', () => {
+    const rows = 1027;
+    const f = 3;
+    const rng = new Rng(3);
+    const x = Float32Array.from({ length: rows * f }, (_, i) => (i % 17 === 0 ? Number.NaN : i % f === 1 ? Math.round(rng.normal()) : rng.normal()));
+    const cuts = quantileCuts(x, rows, f, 16);
+    const m = binMatrix(x, rows, f, cuts);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < f; j++) {
+        const v = x[r * f + j];
+        const nb = binCount(cuts, j);
+        let expected = nb;
+        if (!Number.isNaN(v)) {
+          expected = 0;
+          while (expected < nb - 1 && cuts.values[cuts.ptr[j] + expected] <= v) expected++;
+          assert.equal(binOf(cuts, j, v), expected);
+        }
+        assert.equal(m.codes[r * m.rowStride + j], expected, `row ${r} feature ${j}`);
+      }
+    }
+  });
+});
