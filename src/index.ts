@@ -13,6 +13,7 @@ export * from './data/validate';
 export * from './data/synthetic';
 export * from './data/yahoo';
 export * from './data/load';
+export * from './data/example';
 export * from './data/frame';
 export * from './data/summary';
 export * from './data/write';

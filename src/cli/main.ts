@@ -7,8 +7,9 @@ import { benchCommand } from './bench';
 import { fitTableCommand } from './fit-table';
 import { predictCommand, trainCommand } from './train';
 import { evaluateCommand, reportCommand, runCommand } from './evaluate';
+import { scriptCommand } from './script';
 
-const COMMANDS: readonly Command[] = [runCommand, dataCommand, featuresCommand, trainCommand, predictCommand, evaluateCommand, reportCommand, metricsCommand, fitTableCommand, benchCommand];
+const COMMANDS: readonly Command[] = [runCommand, dataCommand, featuresCommand, trainCommand, predictCommand, evaluateCommand, reportCommand, metricsCommand, fitTableCommand, benchCommand, scriptCommand];
 
 const USAGE = `stocklab: stock-price prediction experiments
 

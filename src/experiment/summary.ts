@@ -1,8 +1,8 @@
-import { formatTable } from '../cli/table';
 import { classificationReport, type ClassificationMetrics, formatPValue } from '../evaluate';
 import { type ReportSection, writeReport } from '../report/html';
 import { calibrationChart, confusionChart, equityChart, foldTimeline, importanceChart, signalChart, trainingCurves } from '../plot/charts';
 import type { Figure } from '../plot/figure';
+import { type TableData, tableText } from '../plot/display';
 import type { ExperimentResult, ModelResult } from './run';
 
 const HEADER = ['model', 'dir. acc %', 'p (vs majority)', 'IC', 'return %', 'B&H %', 'Sharpe', 'max DD %', 'profit f.', 'trades', 'edge', 'gate'];
@@ -26,17 +26,23 @@ function row(m: ModelResult): (string | number)[] {
   ];
 }
 
-/** The printed summary: one row per model over the pooled out-of-sample predictions, then the verdicts. */
+/** The summary as a table: one row per model over the pooled out-of-sample predictions, then the verdicts. */
+export function summaryTable(r: ExperimentResult): TableData {
+  return {
+    caption: `experiment ${r.name}: ${r.symbols.join(', ')} ${r.interval}, label ${r.label.name} (${r.label.task}), ${r.features.length} features, ${r.timeline.filter((t) => t.segment === 'test').length} walk-forward fold(s), backend ${r.backend ?? 'n/a'}, ${r.seconds.toFixed(1)}s`,
+    header: HEADER,
+    rows: r.models.map(row),
+    notes: [
+      ...r.models.map((m) => `${m.name}: ${m.verdict.statement}`),
+      `deployment gate (directional accuracy >= ${pct(r.models[0]?.gate.criteria[0]?.threshold)}, profit factor >= ${r.models[0]?.gate.criteria[1]?.threshold}, max drawdown <= ${r.models[0]?.gate.criteria[2]?.threshold}%): ` +
+        (r.models.filter((m) => m.gate.pass).map((m) => m.name).join(', ') || 'no model passes'),
+    ],
+  };
+}
+
+/** The printed summary (`summaryTable` as text). */
 export function summaryText(r: ExperimentResult): string {
-  return [
-    `experiment ${r.name}: ${r.symbols.join(', ')} ${r.interval}, label ${r.label.name} (${r.label.task}), ${r.features.length} features, ${r.timeline.filter((t) => t.segment === 'test').length} walk-forward fold(s), backend ${r.backend ?? 'n/a'}, ${r.seconds.toFixed(1)}s`,
-    formatTable(HEADER, r.models.map(row)),
-    '',
-    ...r.models.map((m) => `${m.name}: ${m.verdict.statement}`),
-    '',
-    `deployment gate (directional accuracy >= ${pct(r.models[0]?.gate.criteria[0]?.threshold)}, profit factor >= ${r.models[0]?.gate.criteria[1]?.threshold}, max drawdown <= ${r.models[0]?.gate.criteria[2]?.threshold}%): ` +
-      (r.models.filter((m) => m.gate.pass).map((m) => m.name).join(', ') || 'no model passes'),
-  ].join('\n');
+  return tableText(summaryTable(r));
 }
 
 /** A JSON summary for --json: per model, the headline numbers, verdict and gate. */
