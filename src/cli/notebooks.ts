@@ -123,22 +123,28 @@ export function runNotebooks(filters: readonly string[] = []): number {
   for (const nb of notebooks) {
     const started = Date.now();
     process.stderr.write(`executing notebooks/${nb} ...\n`);
-    const r = spawnSync(
-      'jupyter',
-      ['nbconvert', '--to', 'notebook', '--execute', `--ExecutePreprocessor.kernel_name=${KERNEL_NAME}`, '--ExecutePreprocessor.timeout=1800', '--output-dir', outDir, '--output', nb, join(root, 'notebooks', nb)],
-      { env, encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] },
-    );
+    const r = executeNotebook(join(root, 'notebooks', nb), outDir, env);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const errors = r.status === 0 ? errorOutputs(join(outDir, nb)) : [];
-    if (r.status !== 0 || errors.length > 0) {
+    const errors = r.ok ? errorOutputs(join(outDir, nb)) : [];
+    if (!r.ok || errors.length > 0) {
       failed.push(nb);
-      process.stderr.write(`FAILED notebooks/${nb} after ${seconds}s\n${(r.stderr ?? '').split('\n').slice(-40).join('\n')}\n${errors.join('\n')}\n`);
+      process.stderr.write(`FAILED notebooks/${nb} after ${seconds}s\n${r.stderr.split('\n').slice(-40).join('\n')}\n${errors.join('\n')}\n`);
     } else {
       process.stderr.write(`ok notebooks/${nb} (${seconds}s) -> build/notebooks/${nb}\n`);
     }
   }
   process.stderr.write(`${notebooks.length - failed.length} of ${notebooks.length} notebooks executed without error\n`);
   return failed.length === 0 ? 0 : 1;
+}
+
+/** Execute one notebook with nbconvert and the private kernel; the executed copy goes to outDir under the same name. */
+export function executeNotebook(path: string, outDir: string, env: NodeJS.ProcessEnv = jupyterEnv()): { ok: boolean; stderr: string } {
+  const r = spawnSync(
+    'jupyter',
+    ['nbconvert', '--to', 'notebook', '--execute', `--ExecutePreprocessor.kernel_name=${KERNEL_NAME}`, '--ExecutePreprocessor.timeout=1800', '--output-dir', outDir, '--output', basename(path), path],
+    { env, encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] },
+  );
+  return { ok: r.status === 0, stderr: r.stderr ?? String(r.error ?? '') };
 }
 
 /** Error outputs left in an executed notebook (belt and braces: nbconvert should already have failed). */

@@ -39,8 +39,8 @@ interface PlotlySources {
  * An HTML fragment drawing `figure` into its own div. Before it draws, the div holds a one-line
  * message, so where scripts do not run (an untrusted notebook, a static export, GitHub) the
  * reader sees why there is no plot rather than an empty box. If `window.Plotly` is missing the
- * script loads plotly.js once per page from `sources` (notebooks), with RequireJS where the
- * page has it (classic Notebook), so a figure never depends on another output carrying plotly.
+ * script loads plotly.js once per page from `sources` (notebooks; plotly.js 3 sets window.Plotly
+ * and does not register with RequireJS), so a figure never depends on another output carrying plotly.
  */
 export function figureDiv(figure: Figure, options: { height?: number; sources?: PlotlySources } = {}): string {
   const id = `stocklab-plot-${process.pid}-${Date.now().toString(36)}-${++divCounter}`;
@@ -57,7 +57,7 @@ export function figureDiv(figure: Figure, options: { height?: number; sources?: 
 const LOADER = [
   // The classic Notebook runs output scripts before the output is attached: wait for the div.
   `function go(n){var el=document.getElementById(s.id);if(!el){if(n<200)setTimeout(function(){go(n+1);},50);return;}`,
-  `function draw(P){el.innerHTML='';el.style.height=s.height+'px';P.newPlot(el,s.data,s.layout,{responsive:true});}`,
+  `function draw(P){function fail(e){el.style.height='';say('[plotly figure not drawn: '+e+']');}try{el.style.height=s.height+'px';P.newPlot(el,s.data,s.layout,{responsive:true}).then(function(){var m=el.querySelector('.stocklab-plot-message');if(m)m.remove();},fail);}catch(e){fail(e);}}`,
   `function say(t){var m=el.querySelector('.stocklab-plot-message');if(m)m.textContent=t;}`,
   `if(window.Plotly&&window.Plotly.newPlot)return draw(window.Plotly);`,
   `if(!s.sources)return say('[plotly figure not drawn: plotly.js is missing from this page]');`,
@@ -69,9 +69,7 @@ const LOADER = [
   `var u=[];if(nb){var d=nb.split('/').slice(0,-1).join('/');u.push(new URL(b+'files/'+(d?d+'/':'')+s.sources.fromNotebookDir,location.href).href);}`,
   `var r=new URL(b+'files/'+s.sources.fromServerRoot,location.href).href;if(u.indexOf(r)<0)u.push(r);return u;}`,
   `function load(list,ok,ko,i){if(i>=list.length)return ko(list);var url=list[i],next=function(){load(list,ok,ko,i+1);};`,
-  `if(window.requirejs&&window.define&&window.define.amd){var name='stocklab-plotly-'+i,p={};p[name]=url.replace(/\\.js$/,'');window.requirejs.config({paths:p});`,
-  `window.requirejs([name],function(P){window.Plotly=P;ok(P);},function(){window.requirejs.undef(name);next();});}`,
-  `else{var t=document.createElement('script');t.src=url;t.onload=function(){window.Plotly?ok(window.Plotly):next();};t.onerror=next;document.head.appendChild(t);}}`,
+  `var t=document.createElement('script');t.src=url;t.onload=function(){window.Plotly?ok(window.Plotly):next();};t.onerror=next;document.head.appendChild(t);}`,
   `go(0);`,
 ].join('');
 
