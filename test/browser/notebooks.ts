@@ -94,7 +94,9 @@ async function stopKernels(server: Server): Promise<void> {
 }
 
 function pageUrl(ui: JupyterUi, server: Server, path: string): string {
-  return `${server.url}/${ui === 'lab' ? 'lab/tree' : 'notebooks'}/${path}?token=${server.token}`;
+  // A JupyterLab workspace per notebook: Lab restores a workspace's open tabs, and the checks must see one notebook.
+  const workspace = path.replace(/[^A-Za-z0-9]/g, '-');
+  return `${server.url}/${ui === 'lab' ? `lab/workspaces/${workspace}/tree` : 'notebooks'}/${path}?token=${server.token}`;
 }
 
 /** Execution prompts of the code cells, as the UI shows them ("[3]:", "[*]:", "[ ]:"). */
@@ -122,7 +124,7 @@ async function runAll(page: Page, ui: JupyterUi, codeCells: number): Promise<voi
   if (ui === 'lab') {
     // Wait for the kernel before Run All, so "[*]" prompts mean execution, not a queue on a dead kernel.
     await page.waitForSelector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', { timeout: 120_000 }).catch(() => undefined);
-    await page.click('.jp-Notebook');
+    await page.locator('.jp-Notebook:visible').first().click();
     await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click();
     await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click();
   } else {
@@ -140,7 +142,7 @@ async function runAll(page: Page, ui: JupyterUi, codeCells: number): Promise<voi
 
 async function save(page: Page, ui: JupyterUi, file: string, before: number): Promise<void> {
   if (ui === 'lab') {
-    await page.click('.jp-Notebook');
+    await page.locator('.jp-Notebook:visible').first().click();
     await page.keyboard.press('Control+s');
   } else {
     await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { save_notebook(): Promise<unknown> } } }).Jupyter.notebook.save_notebook());
@@ -188,7 +190,8 @@ async function drawnFigures(page: Page, expected: number): Promise<{ drawn: numb
 
 const timings: string[] = [];
 
-for (const ui of ['notebook', 'lab'] as const) {
+const UIS = (process.env.STOCKLAB_UIS ?? 'notebook,lab').split(',');
+for (const ui of (['notebook', 'lab'] as const).filter((u) => UIS.includes(u))) {
   const exe = findJupyter(ui, ROOT);
   const missing = !CHROMIUM
     ? 'needs Chromium (apt-get install chromium)'
