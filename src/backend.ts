@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from './errors';
+import { showWarningsOnce } from './util/warn-once';
 
 /** TensorFlow.js backends the kit can run on, fastest first. */
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -20,9 +21,11 @@ let active: BackendInfo | undefined;
  * Choose and initialise the TensorFlow.js backend, once per process.
  * Order: `tensorflow` (the optional `@tensorflow/tfjs-node` native binding) when it
  * loads, else `wasm`, else `cpu`. `options.backend` or `STOCKLAB_BACKEND` forces one;
- * a forced backend that cannot load is an error, not a silent fallback.
+ * a forced backend that cannot load is an error, not a silent fallback. Repeated library
+ * warnings are shown once from here on (`showWarningsOnce`).
  */
 export function initBackend(options: { backend?: string } = {}): Promise<BackendInfo> {
+  showWarningsOnce();
   // Concurrent callers share one initialisation: two interleaved setBackend calls could leave another backend active.
   const next = pending.then(() => chooseBackend(options));
   pending = next.catch(() => undefined);

@@ -14,7 +14,7 @@ export { Rng } from './util/random';
 
 // Records every stage shares
 export { type Task } from './records/task';
-export { type SampleSet, type FeatureMatrix, denseSamples, sampleCount, gatherWindows, sampleColumns, tabularMatrix } from './records/samples';
+export { type SampleSet, type FeatureMatrix, denseSamples, sampleCount, windowShape, gatherWindows, sampleColumns, tabularMatrix } from './records/samples';
 export { type Predictions, makePredictions, concatPredictions, predictionsCsv } from './records/predictions';
 
 // Data
@@ -24,6 +24,7 @@ export { syntheticMarket, type SyntheticOptions } from './data/synthetic';
 export { readBarsCsv } from './data/csv';
 export { writeBarsCsv } from './data/write';
 export { summarizeBars, summaryMarkdown, validationMarkdown } from './data/summary';
+export { exampleBarSource, sharedDataDir } from './data/example';
 
 // Features, labels, splits, scaling, windows, datasets
 export { type FeatureSpec, type FeatureDef, PRESETS, presetSpec, featureColumns, buildFeatures } from './features';
@@ -81,12 +82,16 @@ export {
   defaultExperiment,
   summaryText,
   summaryJson,
+  summaryTable,
 } from './experiment';
 
 // Plots, reports, artifacts
 export {
   type Figure,
   showFigure,
+  showTable,
+  showMarkdown,
+  liveFigure,
   priceChart,
   lineChart,
   barChart,

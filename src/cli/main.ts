@@ -8,8 +8,9 @@ import { fitTableCommand } from './fit-table';
 import { predictCommand, trainCommand } from './train';
 import { evaluateCommand, reportCommand, runCommand } from './evaluate';
 import { validateCommand } from './validate';
+import { scriptCommand } from './script';
 
-const COMMANDS: readonly Command[] = [runCommand, dataCommand, featuresCommand, trainCommand, predictCommand, evaluateCommand, reportCommand, metricsCommand, fitTableCommand, validateCommand, benchCommand];
+const COMMANDS: readonly Command[] = [runCommand, dataCommand, featuresCommand, trainCommand, predictCommand, evaluateCommand, reportCommand, metricsCommand, fitTableCommand, validateCommand, benchCommand, scriptCommand];
 
 const USAGE = `stocklab: stock-price prediction experiments
 

@@ -1,5 +1,5 @@
 import { formatPValue } from '../evaluate';
-import { formatTable } from '../util/table';
+import { type TableData, tableText } from '../plot/display';
 import type { ExperimentResult, ModelResult } from './run';
 
 /** Columns of the summary table: pooled forecasts and the equal-weight portfolio of every symbol. */
@@ -25,20 +25,26 @@ export function summaryRow(m: ModelResult): (string | number)[] {
   ];
 }
 
-/** The printed summary: one row per model over the pooled out-of-sample predictions, then the verdicts. */
+/** The summary as a table: one row per model over the pooled out-of-sample predictions, then the verdicts and the gate. */
+export function summaryTable(r: ExperimentResult): TableData {
+  return {
+    caption: `experiment ${r.name}: ${symbolList(r.symbols)} ${r.interval}, label ${r.label.name} (${r.label.task}), ${r.features.length} features, ${r.timeline.filter((t) => t.segment === 'test').length} walk-forward fold(s), backend ${r.backend ?? 'n/a'}, ${r.seconds.toFixed(1)}s`,
+    header: SUMMARY_HEADER,
+    rows: r.models.map(summaryRow),
+    notes: [
+      ...(r.bestAccuracy !== undefined
+        ? [`best achievable directional accuracy (planted signal, Bayes-optimal forecast): ${(r.bestAccuracy * 100).toFixed(2)}%; each model's gap to it: ${r.models.map((m) => `${m.name} ${((r.bestAccuracy! - m.directional.accuracy) * 100).toFixed(2)}`).join(', ')} points`]
+        : []),
+      ...r.models.map((m) => `${m.name}: ${m.verdict.statement}`),
+      `deployment gate, ${r.models[0]?.gate.mode ?? 'relative'} (${(r.models[0]?.gate.criteria ?? []).map((c) => `${c.name} ${c.rule} ${c.threshold}`).join(', ')}): ` +
+        (r.models.filter((m) => m.gate.pass).map((m) => m.name).join(', ') || 'no model passes'),
+    ],
+  };
+}
+
+/** The printed summary (`summaryTable` as text). */
 export function summaryText(r: ExperimentResult): string {
-  return [
-    `experiment ${r.name}: ${symbolList(r.symbols)} ${r.interval}, label ${r.label.name} (${r.label.task}), ${r.features.length} features, ${r.timeline.filter((t) => t.segment === 'test').length} walk-forward fold(s), backend ${r.backend ?? 'n/a'}, ${r.seconds.toFixed(1)}s`,
-    ...(r.bestAccuracy !== undefined
-      ? [`best achievable directional accuracy (planted signal, Bayes-optimal forecast): ${(r.bestAccuracy * 100).toFixed(2)}%; each model's gap to it: ${r.models.map((m) => `${m.name} ${((r.bestAccuracy! - m.directional.accuracy) * 100).toFixed(2)}`).join(', ')} points`]
-      : []),
-    formatTable(SUMMARY_HEADER, r.models.map(summaryRow)),
-    '',
-    ...r.models.map((m) => `${m.name}: ${m.verdict.statement}`),
-    '',
-    `deployment gate, ${r.models[0]?.gate.mode ?? 'relative'} (${(r.models[0]?.gate.criteria ?? []).map((c) => `${c.name} ${c.rule} ${c.threshold}`).join(', ')}): ` +
-      (r.models.filter((m) => m.gate.pass).map((m) => m.name).join(', ') || 'no model passes'),
-  ].join('\n');
+  return tableText(summaryTable(r));
 }
 
 /** A JSON summary for --json: per model, the headline numbers, verdict and gate. */

@@ -52,11 +52,36 @@ export function liveTrainingCurves(title = 'Training curves'): { onEpochEnd: (ep
   };
 }
 
-/** Per-epoch curves from a training history (`{ loss: [...], val_loss: [...] }`). */
+/**
+ * Per-epoch curves from a training history (`{ loss: [...], val_loss: [...], mae: [...], lr: [...] }`).
+ * Losses share the left axis; other metrics (mae, accuracy, ...) get a right axis of their own and
+ * the learning rate a log-scale panel below, so neither flattens the loss curves.
+ */
 export function trainingCurves(history: Readonly<Record<string, readonly number[]>>, title = 'Training curves'): Figure {
+  const entries = Object.entries(history);
+  const hasLr = entries.some(([name]) => name === 'lr');
+  const hasMetrics = entries.some(([name]) => name !== 'lr' && !/loss/.test(name));
+  const axisOf = (name: string) => (name === 'lr' ? 'y3' : /loss/.test(name) ? 'y' : 'y2');
+  const main = hasLr ? [0.3, 1] : [0, 1];
   return {
-    data: Object.entries(history).map(([name, ys]) => ({ type: 'scatter', mode: 'lines+markers', name, x: ys.map((_, i) => i + 1), y: Array.from(ys) })),
-    layout: { title: { text: title }, xaxis: { title: { text: 'epoch' } }, yaxis: { title: { text: 'value' } }, margin: MARGIN },
+    data: entries.map(([name, ys]) => ({
+      type: 'scatter',
+      mode: 'lines+markers',
+      name,
+      x: ys.map((_, i) => i + 1),
+      y: Array.from(ys),
+      yaxis: axisOf(name),
+      ...(axisOf(name) === 'y2' ? { line: { dash: 'dot' } } : {}),
+    })),
+    layout: {
+      title: { text: title },
+      xaxis: { title: { text: 'epoch' }, anchor: hasLr ? 'y3' : 'y' },
+      yaxis: { title: { text: 'loss' }, domain: main },
+      ...(hasMetrics ? { yaxis2: { title: { text: 'metric' }, overlaying: 'y', side: 'right', showgrid: false } } : {}),
+      ...(hasLr ? { yaxis3: { title: { text: 'lr' }, type: 'log', domain: [0, 0.2] } } : {}),
+      legend: { x: 1.08, xanchor: 'left' },
+      margin: { ...MARGIN, r: hasMetrics ? 80 : MARGIN.r },
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+export * from './display';
 export * from './figure';
 export * from './price';
 export * from './charts';
