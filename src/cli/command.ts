@@ -19,8 +19,8 @@ export interface Command {
   /** Usage text shown by --help, after the generated option list. */
   readonly help: string;
   readonly options: OptionsConfig;
-  /** Positional arguments the command takes, in order, with their allowed values; none when absent. */
-  readonly positionals?: readonly { readonly name: string; readonly values: readonly string[] }[];
+  /** Positional arguments the command takes, in order (each required), with their allowed values when fixed; none when absent. */
+  readonly positionals?: readonly { readonly name: string; readonly values?: readonly string[] }[];
   run(flags: Flags, positionals: string[]): Promise<CommandResult>;
 }
 
@@ -43,7 +43,8 @@ export function parseFlags(command: Command, argv: string[]): { flags: Flags; po
   if (extra !== undefined) throw new UsageError(`${command.name}: unexpected argument "${extra}". See stocklab ${command.name} --help`);
   declared.forEach((p, i) => {
     const v = parsed.positionals[i];
-    if (!p.values.includes(v)) throw new UsageError(`${command.name}: ${v === undefined ? 'missing' : `"${v}" is not a valid`} <${p.name}>; expected one of ${p.values.join(', ')}`);
+    if (v === undefined) throw new UsageError(`${command.name}: missing <${p.name}>. See stocklab ${command.name} --help`);
+    if (p.values && !p.values.includes(v)) throw new UsageError(`${command.name}: "${v}" is not a valid <${p.name}>; expected one of ${p.values.join(', ')}`);
   });
   return { flags: parsed.values, positionals: parsed.positionals };
 }

@@ -22,8 +22,8 @@ Type-checks FILE.ts (as tslab would: top-level await allowed, 'stocklab' resolvi
 project), then runs it. Figures shown with showFigure go to one HTML page whose path is printed;
 tables and Markdown are printed as text. Type errors exit 2 (--no-check skips the check).`,
   options: { 'no-check': { type: 'boolean' } },
+  positionals: [{ name: 'FILE.ts' }],
   async run(flags, positionals) {
-    if (positionals.length !== 1) throw new UsageError('script: expected exactly one FILE.ts. See stocklab script --help');
     const file = resolve(positionals[0]);
     if (!existsSync(file)) throw new UsageError(`script: ${file} does not exist`);
     const started = performance.now();

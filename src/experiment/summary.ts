@@ -1,5 +1,5 @@
 import { formatPValue } from '../evaluate';
-import { type TableData, tableText } from '../plot/display';
+import { type TableData, tableText } from '../util/table';
 import type { ExperimentResult, ModelResult } from './run';
 
 /** Columns of the summary table: pooled forecasts and the equal-weight portfolio of every symbol. */

@@ -1,24 +1,12 @@
-import { formatNumber, formatTable } from '../util/table';
+import { type TableData, formatNumber, tableText } from '../util/table';
+
+export type { TableData };
 
 /**
  * Display helpers that work everywhere: rich output in a tslab notebook, plain text on stdout
  * in scripts, ts-node and plain Node (where tslab's own `display` throws "Not ready").
  */
 
-/** A table as header + rows, with an optional caption above and notes below. */
-export interface TableData {
-  readonly caption?: string;
-  readonly header: readonly string[];
-  readonly rows: readonly (readonly (string | number | undefined)[])[];
-  readonly notes?: readonly string[];
-}
-
-/** The table as aligned plain text (what scripts print, and the notebook's text/plain copy). */
-export function tableText(table: TableData): string {
-  return [...(table.caption ? [table.caption] : []), formatTable(table.header, table.rows), ...(table.notes?.length ? ['', ...table.notes] : [])].join('\n');
-}
-
-/** The table as an HTML table whose cells never wrap (a wide table scrolls instead). */
 export function tableHtml(table: TableData): string {
   const numeric = table.header.map((_, k) => table.rows.length > 0 && table.rows.every((r) => typeof r[k] === 'number'));
   const cell = (tag: 'th' | 'td', v: string | number | undefined, k: number) =>

@@ -12,3 +12,18 @@ export function formatNumber(v: number): string {
   if (Number.isInteger(v)) return String(v);
   return Math.abs(v) >= 1e6 ? v.toExponential(3) : v.toFixed(4);
 }
+
+/** A table as header + rows, with an optional caption above and notes below. */
+export interface TableData {
+  readonly caption?: string;
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly (string | number | undefined)[])[];
+  readonly notes?: readonly string[];
+}
+
+/** The table as aligned plain text (what scripts print, and the notebook's text/plain copy). */
+export function tableText(table: TableData): string {
+  return [...(table.caption ? [table.caption] : []), formatTable(table.header, table.rows), ...(table.notes?.length ? ['', ...table.notes] : [])].join('\n');
+}
+
+/** The table as an HTML table whose cells never wrap (a wide table scrolls instead). */
