@@ -1,6 +1,6 @@
 import { type Schema, arr, int } from '../config/schema';
 import { UsageError } from '../errors';
-import { type SampleSet, type TabularMatrix, featureCount, resolveLags, tabularMatrix } from '../records/samples';
+import { type SampleSet, type TabularMatrix, resolveLags, tabularMatrix } from '../records/samples';
 
 /** The `lags` option every tabular model takes. */
 export const lagsSchema: Schema<number[]> = arr(int({ min: 0 }), {
@@ -64,13 +64,4 @@ export class LagInput {
     if (!f) return `lags ${(this.configured ?? ['default']).join(',')}`;
     return `lags ${f.lags.join(',')} x ${f.features.length} features`;
   }
-}
-
-/** For sequence models: `30 bars x 20 features`. */
-export function windowDescription(s: { lookback: number; features: number }): string {
-  return `${s.lookback} bars x ${s.features} features`;
-}
-
-export function describeSet(s: SampleSet): { lookback: number; features: number } {
-  return { lookback: s.lookback, features: featureCount(s) };
 }

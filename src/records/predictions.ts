@@ -27,10 +27,6 @@ export interface Predictions {
   readonly realized: Float64Array;
 }
 
-export function predictionCount(p: Predictions): number {
-  return p.yPred.length;
-}
-
 /** Assemble a record from a model's outputs; predicted classes come from the probabilities. */
 export function makePredictions(input: {
   readonly task: Task;
