@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { DataError, type DataIssue, UsageError } from '../errors';
 import { scoreForecasts } from '../experiment';
-import { createModel } from '../models';
-import { makePredictions, predictionsCsv } from '../records/predictions';
+import { createModel, forecast } from '../models';
+import { predictionsCsv } from '../records/predictions';
 import { type SampleSet, denseSamples } from '../records/samples';
 import type { Task } from '../records/task';
-import { writeFileAtomic } from '../util/fs';
+import { checkOutputPath, writeFileAtomic } from '../util/fs';
 import { formatTable } from '../util/table';
-import { checkOutputPath } from '../util/fs';
 import { type Command, listFlag, oneOf, parseJsonText, stringFlag } from './command';
 
 /** A numeric CSV table: named columns of float32 values (empty, NA, NaN and null cells are NaN). */
@@ -128,13 +127,7 @@ missing values. --out writes one row per test row: prediction and class probabil
     const started = performance.now();
     await model.fit(classes ? { ...trainSet, classes } : trainSet);
     const fitSeconds = (performance.now() - started) / 1000;
-    const p = makePredictions({
-      task,
-      classes,
-      yPred: await model.predict(testSet),
-      ...(task !== 'regression' ? { proba: await model.predictProba(testSet) } : {}),
-      yTrue: testSet.y,
-    });
+    const p = await forecast(model, testSet);
     model.dispose();
     const metrics = test.columns.includes(target) ? headline(scoreForecasts(p).metrics) : undefined;
     if (out) writeFileAtomic(out, predictionsCsv(p));

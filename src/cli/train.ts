@@ -3,9 +3,9 @@ import { loadBars } from '../data/load';
 import { buildDataset, predictionSamples, type ResolvedDatasetConfig } from '../dataset';
 import { UsageError } from '../errors';
 import { parseExperimentConfig, scoreForecasts } from '../experiment';
-import { type Model, createModel } from '../models';
+import { type Model, createModel, forecast } from '../models';
 import { assertSameFeatures } from '../records/feature-check';
-import { makePredictions, predictionsCsv } from '../records/predictions';
+import { predictionsCsv } from '../records/predictions';
 import type { SampleSet } from '../records/samples';
 import { loadRun, saveRun } from '../artifacts';
 import { modelsDir } from '../util/env';
@@ -85,13 +85,7 @@ Overrides: --epochs N --batch-size N --units N --dropout X --learning-rate X --l
 
 /** Headline metrics of a fitted model on one sample set (the same scoring as `evaluate`). */
 async function scoreSet(model: Model, set: SampleSet): Promise<Record<string, number>> {
-  const p = makePredictions({
-    task: model.task,
-    classes: set.classes,
-    yPred: await model.predict(set),
-    ...(model.task !== 'regression' ? { proba: await model.predictProba(set) } : {}),
-    yTrue: set.y,
-  });
+  const p = await forecast(model, set);
   const { metrics } = scoreForecasts(p);
   if ('rmse' in metrics) return { mae: metrics.mae, rmse: metrics.rmse, r2: metrics.r2, directionalAccuracy: scoreForecasts({ ...p, realized: p.yTrue }).directional.accuracy };
   return { accuracy: metrics.accuracy, balancedAccuracy: metrics.balancedAccuracy, macroF1: metrics.macro.f1, ...(metrics.logLoss !== undefined ? { logLoss: metrics.logLoss } : {}) };
@@ -126,17 +120,7 @@ ${SOURCE_HELP}
     const out = stringFlag(flags, 'out');
     if (out) checkOutputPath(out, { inputs: spec.source === 'csv' ? spec.files : [], force: flags.force === true, flag: '--out' });
     const classes = run.config.classes as readonly string[] | undefined;
-    const p = makePredictions({
-      task: model.task,
-      classes,
-      yPred: await model.predict(samples),
-      ...(model.task !== 'regression' ? { proba: await model.predictProba(samples) } : {}),
-      yTrue: samples.y,
-      timestamps: samples.timestamps,
-      symbols: samples.symbols,
-      barRows: samples.barRows,
-      realized: Float64Array.from(samples.barRows!, (r) => labels.realizedReturn[r]),
-    });
+    const p = await forecast(model, samples, { classes, realized: Float64Array.from(samples.barRows!, (r) => labels.realizedReturn[r]) });
     model.dispose();
     const csv = predictionsCsv(p, bars.interval);
     if (out) writeFileAtomic(out, csv);

@@ -19,8 +19,8 @@ import {
   regressionMetrics,
   verdict,
 } from '../evaluate';
-import { type FitResult, createModel, modelFactory } from '../models';
-import { type Predictions, concatPredictions, makePredictions } from '../records/predictions';
+import { type FitResult, createModel, forecast, modelFactory } from '../models';
+import { type Predictions, concatPredictions } from '../records/predictions';
 import { type SampleSet, sampleColumns, sampleCount } from '../records/samples';
 import type { Task } from '../records/task';
 import { horizonOf } from '../labels';
@@ -134,17 +134,7 @@ export async function fitAndPredictFold(entry: ModelEntry, prepared: PreparedDat
   try {
     const fit = await model.fit(fold.train, fold.validation, { ...entry.fit, seed });
     const test = fold.test;
-    const predictions = makePredictions({
-      task: labels.task,
-      classes: labels.classes,
-      yPred: await model.predict(test),
-      ...(labels.task !== 'regression' ? { proba: await model.predictProba(test) } : {}),
-      yTrue: test.y,
-      timestamps: test.timestamps,
-      symbols: test.symbols,
-      barRows: test.barRows,
-      realized: test.barRows && Float64Array.from(test.barRows, (r) => labels.realizedReturn[r]),
-    });
+    const predictions = await forecast(model, test, { classes: labels.classes, realized: test.barRows && Float64Array.from(test.barRows, (r) => labels.realizedReturn[r]) });
     const importance = model.importance();
     return { fold: fold.index, fit, predictions, ...(importance ? { importance } : {}), input: model.inputDescription() };
   } finally {

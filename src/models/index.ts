@@ -4,4 +4,5 @@
  */
 export { catalog, createModel, loadModel, modelFactory, modelKinds, parseModelConfig, registerModel } from './registry';
 export { MODEL_META_FILE, type FitOptions, type FitResult, type Model, type ModelCatalog, type ModelFactory, type ModelTags } from './model';
+export { forecast } from './forecast';
 export { type TrainModelOptions, type TrainedModel, keptEpochMetrics, trainModel } from './train-model';

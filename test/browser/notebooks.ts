@@ -99,11 +99,6 @@ function pageUrl(ui: JupyterUi, server: Server, path: string): string {
   return `${server.url}/${ui === 'lab' ? `lab/workspaces/${workspace}/tree` : 'notebooks'}/${path}?token=${server.token}`;
 }
 
-/** Execution prompts of the code cells, as the UI shows them ("[3]:", "[*]:", "[ ]:"). */
-async function prompts(page: Page, ui: JupyterUi): Promise<string[]> {
-  return page.$$eval(ui === 'lab' ? '.jp-CodeCell .jp-InputPrompt' : '.code_cell .input_prompt', (els) => els.map((e) => (e.textContent ?? '').trim()));
-}
-
 async function openNotebook(page: Page, ui: JupyterUi, server: Server, path: string, codeCells: number): Promise<void> {
   await page.goto(pageUrl(ui, server, path));
   if (ui === 'lab') {

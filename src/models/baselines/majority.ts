@@ -1,7 +1,7 @@
 import { obj } from '../../config/schema';
 import { UsageError } from '../../errors';
 import { type SampleSet, sampleCount } from '../../records/samples';
-import { type Task, oneHot, upClass } from '../../records/task';
+import { type Task, upClass } from '../../records/task';
 import type { FitOptions, FitResult, Model, ModelFactory, ModelTags } from '../model';
 import { checkSetTargets, classesOf } from '../targets';
 import { readBaseline, saveBaseline } from './persist';
