@@ -559,8 +559,8 @@ export function lstmBackward(gates: usize, cs: usize, tc: usize, dy: usize, rkT:
 //   z = σ(xz + h·Uz)   r = σ(xr + h·Ur)   ĥ = tanh(xh + (r⊙h)·Uh)
 //   h' = z⊙h + (1 - z)⊙ĥ
 // Buffers: gates [T, B, G] (in: X·W + b; out: activated z, r, ĥ),
-// hs [T+1, B, u], rh [T, B, u] = r⊙h_prev (kept for dUh); rk [u, G] packed
-// by packB (columns 2u.. start a panel, since 2u is a multiple of 8).
+// hs [T+1, B, u], rh [T, B, u] = r⊙h_prev (kept for dUh); rk as two blocks
+// packed by packB, [Uz Ur] [u, 2u] then Uh [u, u] at 2u·u floats.
 
 export function gruForward(gates: usize, hs: usize, rh: usize, rk: usize, steps: i32, batch: i32, units: i32, hard: bool): void {
   const g = units * 3;

@@ -17,8 +17,11 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { FusedGRU, FusedLSTM } from '../src/kernels/layers';
 import { kernelThreads, setKernelThreads } from '../src/kernels/parallel';
-import { kernelBuild } from '../src/kernels/wasm';
+import { kernelBuild } from '../src/kernels/heap';
+import { denseSamples } from '../src/records/samples';
+import { type TrainLoopOptions, trainNetwork } from '../src/train/loop';
 import { sized } from '../src/util/env';
+import { Rng } from '../src/util/random';
 
 type Cell = 'lstm' | 'gru';
 
@@ -75,29 +78,47 @@ function buildModel(cell: Cell, s: Shape): tf.Sequential {
   );
   s.dense.forEach((units, i) => layers.push(tf.layers.dense({ units, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 21 + i }) })));
   layers.push(tf.layers.dense({ units: s.classes || 1, activation: s.classes ? 'softmax' : 'linear', kernelInitializer: tf.initializers.glorotUniform({ seed: 31 }) }));
-  const model = tf.sequential({ layers });
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: s.classes ? 'sparseCategoricalCrossentropy' : 'meanSquaredError' });
-  return model;
+  return tf.sequential({ layers });
 }
 
+/**
+ * Our side trains with the library's own loop (trainNetwork over a SampleSet
+ * view, windows gathered per batch), as `train` and `evaluate` do; one epoch
+ * per call, the first a warm-up.
+ */
 async function ours(cell: Cell, s: Shape, threads: number): Promise<Rate> {
   setKernelThreads(threads);
-  const x = tf.randomNormal([s.samples, s.steps, s.features], 0, 1, 'float32', 1);
-  const y = s.classes ? tf.floor(tf.randomUniform([s.samples, 1], 0, s.classes, 'float32', 2)) : tf.randomNormal([s.samples, 1], 0, 1, 'float32', 2);
+  const rng = new Rng(1);
+  const x = Float32Array.from({ length: s.samples * s.steps * s.features }, () => rng.normal());
+  const y = Float32Array.from({ length: s.samples }, () => (s.classes ? rng.int(s.classes) : rng.normal()));
+  const set = denseSamples({ x, shape: [s.samples, s.steps, s.features], y, featureNames: Array.from({ length: s.features }, (_, i) => `f${i}`), ...(s.classes ? { classes: Array.from({ length: s.classes }, (_, i) => `c${i}`) } : {}) });
   const model = buildModel(cell, s);
-  await model.fit(x, y, { epochs: 1, batchSize: s.batch, shuffle: false, verbose: 0 });
+  const options: TrainLoopOptions = {
+    seed: 1,
+    epochs: 1,
+    batchSize: s.batch,
+    schedule: { type: 'constant' },
+    clipNorm: 0,
+    earlyStoppingPatience: 0,
+    optimizer: 'adam',
+    learningRate: 1e-3,
+    momentum: 0,
+    task: s.classes ? 'multiclass' : 'regression',
+    regressionLoss: 'mse',
+    huberDelta: 1,
+  };
+  await trainNetwork(model, set, undefined, options);
   let best = Infinity;
   let bestCpu = Infinity;
   for (let e = 0; e < EPOCHS; e++) {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    await model.fit(x, y, { epochs: 1, batchSize: s.batch, shuffle: false, verbose: 0 });
+    await trainNetwork(model, set, undefined, { ...options, seed: 2 + e });
     const c = process.cpuUsage(c0);
     best = Math.min(best, performance.now() - t0);
     bestCpu = Math.min(bestCpu, (c.user + c.system) / 1000);
   }
   model.dispose();
-  tf.dispose([x, y]);
   return { samplesPerSec: (s.samples / best) * 1000, cpuSamplesPerSec: (s.samples / bestCpu) * 1000 };
 }
 

@@ -3,7 +3,7 @@ import { initBackend } from '../backend';
 import { sized } from '../util/env';
 import { FusedGRU, FusedLSTM } from './layers';
 import { type RecurrentKind, type RecurrentShape, recurrentBackward, recurrentForward } from './recurrent';
-import { alignedBytes, kernelHeap } from './wasm';
+import { alignedBytes, kernelHeap } from './heap';
 
 /** The seeds' setup: windows x steps x features into LSTM(units) -> LSTM(units) -> Dense(25) -> Dense(1). */
 export interface RnnBenchOptions {

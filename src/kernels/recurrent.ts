@@ -1,5 +1,5 @@
 import { batchSlices, notify, request } from './parallel';
-import { alignedBytes, type KernelHeap, kernelHeap } from './wasm';
+import { alignedBytes, type KernelHeap, kernelHeap } from './heap';
 
 /**
  * Fused recurrent layers over whole sequences, in tfjs/Keras layouts:
@@ -262,7 +262,13 @@ export function forwardSlice(s: RecurrentShape, x: Float32Array, weights: Recurr
   const wp = heap.alloc(alignedBytes(L.inp * L.gw) + alignedBytes(L.up * L.gw));
   const rkp = wp + alignedBytes(L.inp * L.gw);
   k.packB(L.w, L.gw, L.inp, L.gw, false, wp);
-  k.packB(L.rk, L.gw, L.up, L.gw, false, rkp);
+  if (s.kind === 'lstm') {
+    k.packB(L.rk, L.gw, L.up, L.gw, false, rkp);
+  } else {
+    // gruForward multiplies by [Uz Ur] and Uh separately: two packed blocks, Uh at 2u·u floats.
+    k.packB(L.rk, L.gw, L.up, 2 * L.up, false, rkp);
+    k.packB(L.rk + 2 * L.up * 4, L.gw, L.up, L.up, false, rkp + 2 * L.up * L.up * 4);
+  }
   k.gemmPacked(L.x, L.inp, wp, L.gates, L.gw, L.rows, L.inp, L.gw, true);
   const hard = s.gateActivation === 'hardSigmoid';
   if (s.kind === 'lstm') k.lstmForward(L.gates, L.hs, L.aux, L.tc, rkp, s.steps, s.batch, L.up, hard);

@@ -5,7 +5,7 @@
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { type Packed, SharedFloats, SharedFloatsReader } from './parallel';
 import { backwardSlice, forwardSlice, type RecurrentShape } from './recurrent';
-import { kernelHeap } from './wasm';
+import { kernelHeap } from './heap';
 
 type Request = { data: Packed } & (
   | { op: 'forward'; id: number; shape: RecurrentShape; keepTape: boolean }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dense } from '@tensorflow/tfjs-layers/dist/layers/core';
-import { type KernelExports, type KernelHeap, alignedBytes, kernelHeap } from '../../kernels/wasm';
+import { type KernelExports, type KernelHeap, alignedBytes, kernelHeap } from '../../kernels/heap';
 
 /**
  * Custom layers the kit's networks use where tfjs has no public equivalent. Each one

@@ -1,13 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import { UsageError } from '../errors';
+
+/** The linear memory the kernels address: WebAssembly's, or the native build's region (same contract). */
+export interface KernelMemory {
+  readonly buffer: ArrayBuffer;
+  /** Add `pages` of 64 KiB; returns the previous size in pages. */
+  grow(pages: number): number;
+}
 
 /**
- * The compiled kernels (assembly/rnn.ts). Every pointer is a byte offset
- * into `memory`; every count is in f32 elements.
+ * The fused kernels, in either build: assembly/rnn.ts compiled to
+ * WebAssembly, or native/kernels.cc compiled for this CPU. Every pointer is a
+ * byte offset into `memory`; every count is in f32 elements.
  */
 export interface KernelExports {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: KernelMemory;
   heapBase(): number;
   packB(src: number, ld: number, k: number, n: number, transposed: boolean, dst: number): void;
   gemmPacked(a: number, lda: number, bp: number, c: number, ldc: number, m: number, k: number, n: number, accumulate: boolean): void;
@@ -21,16 +30,24 @@ export interface KernelExports {
   gruBackward(gates: number, hs: number, dy: number, rkT: number, dh: number, drh: number, steps: number, batch: number, units: number, hard: boolean): void;
 }
 
-/** Where the build writes the module: `asc assembly/rnn.ts ... --outFile dist/src/kernels/rnn.wasm`. */
-export const KERNEL_WASM_PATH = join(__dirname, 'rnn.wasm');
-
 /**
- * The same kernels built with `--enable relaxed-simd`: GEMMs use fused
- * multiply-add (about a third faster). Preferred when the engine accepts it;
- * `STOCKLAB_KERNEL_FMA=0` forces the plain build (results then match machines
- * without FMA bit for bit).
+ * The builds, fastest first:
+ * - `native`: native/kernels.cc with AVX-512 and FMA, compiled by the build
+ *   when g++ and the CPU allow (native/build.js), about 2.5x the GEMM rate of
+ *   WebAssembly's 128-bit SIMD;
+ * - `relaxed-simd`: WebAssembly with fused multiply-add;
+ * - `simd`: plain WebAssembly SIMD, the same bits on every machine.
+ * Their results differ in the last bits (another summation order or
+ * rounding); each is deterministic. `STOCKLAB_KERNELS` picks one, and an
+ * unavailable pick is an error rather than a quiet fallback.
  */
+export const KERNEL_BUILDS = ['native', 'relaxed-simd', 'simd'] as const;
+export type KernelBuild = (typeof KERNEL_BUILDS)[number];
+
+/** Where the build writes the modules. */
+export const KERNEL_WASM_PATH = join(__dirname, 'rnn.wasm');
 export const RELAXED_KERNEL_WASM_PATH = join(__dirname, 'rnn-relaxed.wasm');
+export const NATIVE_KERNEL_PATH = join(__dirname, 'kernels.node');
 
 const PAGE_BYTES = 65536;
 const ALIGN_BYTES = 64;
@@ -117,36 +134,84 @@ export class KernelHeap {
 }
 
 let heap: KernelHeap | undefined;
-let build: 'relaxed-simd' | 'simd' | undefined;
+let build: KernelBuild | undefined;
 
 /** Which build of the kernels this thread runs (set once the heap exists). */
-export function kernelBuild(): 'relaxed-simd' | 'simd' | undefined {
+export function kernelBuild(): KernelBuild | undefined {
   return build;
 }
 
-function kernelModule(): WebAssembly.Module {
-  if (process.env.STOCKLAB_KERNEL_FMA !== '0' && existsSync(RELAXED_KERNEL_WASM_PATH)) {
-    const bytes = readFileSync(RELAXED_KERNEL_WASM_PATH);
+/** The native region as a KernelMemory: growing commits more of it, and earlier views stay valid. */
+class NativeMemory implements KernelMemory {
+  buffer: ArrayBuffer;
+
+  constructor(private readonly memoryBuffer: (bytes: number) => ArrayBuffer) {
+    this.buffer = memoryBuffer(PAGE_BYTES);
+  }
+
+  grow(pages: number): number {
+    const before = this.buffer.byteLength / PAGE_BYTES;
+    this.buffer = this.memoryBuffer(this.buffer.byteLength + pages * PAGE_BYTES);
+    return before;
+  }
+}
+
+function cpuFlags(): Set<string> {
+  const cpu = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  return new Set((/^flags\s*:(.*)$/m.exec(cpu)?.[1] ?? '').trim().split(/\s+/));
+}
+
+/** Why a build cannot run here, or undefined when it can. */
+function unavailable(b: KernelBuild): string | undefined {
+  if (b === 'native') {
+    if (!existsSync(NATIVE_KERNEL_PATH)) return `${NATIVE_KERNEL_PATH} was not built (the build prints why)`;
+    const { features } = JSON.parse(readFileSync(`${NATIVE_KERNEL_PATH}.json`, 'utf8')) as { features: string[] };
+    const flags = cpuFlags();
+    const missing = features.filter((f) => !flags.has(f));
+    return missing.length ? `it was built for ${features.join(', ')} and this CPU lacks ${missing.join(', ')}; rebuild with npm run build` : undefined;
+  }
+  const path = b === 'simd' ? KERNEL_WASM_PATH : RELAXED_KERNEL_WASM_PATH;
+  if (!existsSync(path)) return `${path} is missing; run the build (npm run build compiles assembly/rnn.ts with asc)`;
+  if (b === 'relaxed-simd') {
+    const bytes = readFileSync(path);
     // Node 20's V8 (11.3) implements relaxed SIMD completely but ships it behind
     // this flag (on by default from V8 11.4, Node 22); it only widens what validates.
     if (!WebAssembly.validate(bytes)) setFlagsFromString('--experimental-wasm-relaxed-simd');
-    if (WebAssembly.validate(bytes)) {
-      build = 'relaxed-simd';
-      return new WebAssembly.Module(bytes);
-    }
+    if (!WebAssembly.validate(bytes)) return 'this engine does not accept relaxed SIMD';
   }
-  if (!existsSync(KERNEL_WASM_PATH)) {
-    throw new Error(`fused RNN kernels not built: ${KERNEL_WASM_PATH} is missing; run the build (npm run build compiles assembly/rnn.ts with asc)`);
-  }
-  build = 'simd';
-  return new WebAssembly.Module(readFileSync(KERNEL_WASM_PATH));
+  return undefined;
 }
 
-/** The kernel heap of this thread, instantiating the module on first use (synchronously: Node allows it). */
+function chooseBuild(): KernelBuild {
+  const raw = process.env.STOCKLAB_KERNELS;
+  if (raw !== undefined && raw !== '') {
+    if (!(KERNEL_BUILDS as readonly string[]).includes(raw)) throw new UsageError(`STOCKLAB_KERNELS must be one of ${KERNEL_BUILDS.join(', ')}; got "${raw}"`);
+    const why = unavailable(raw as KernelBuild);
+    if (why) throw new UsageError(`STOCKLAB_KERNELS=${raw}: ${why}`);
+    return raw as KernelBuild;
+  }
+  const reasons = KERNEL_BUILDS.map((b) => [b, unavailable(b)] as const);
+  const ok = reasons.find(([, why]) => why === undefined);
+  if (!ok) throw new Error(`no build of the fused kernels can run: ${reasons.map(([b, why]) => `${b}: ${why}`).join('; ')}`);
+  return ok[0];
+}
+
+function instantiate(b: KernelBuild): KernelExports {
+  if (b === 'native') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const addon = require(NATIVE_KERNEL_PATH) as Omit<KernelExports, 'memory'> & { memoryBuffer(bytes: number): ArrayBuffer };
+    return { ...addon, memory: new NativeMemory(addon.memoryBuffer) };
+  }
+  const bytes = readFileSync(b === 'simd' ? KERNEL_WASM_PATH : RELAXED_KERNEL_WASM_PATH);
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as KernelExports;
+}
+
+/** The kernel heap of this thread, instantiating the chosen build on first use (synchronously). */
 export function kernelHeap(): KernelHeap {
   if (heap) return heap;
-  const module = kernelModule();
-  const kernels = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+  const chosen = chooseBuild();
+  const kernels = instantiate(chosen);
+  build = chosen;
   heap = new KernelHeap(kernels, kernels.heapBase());
   return heap;
 }
