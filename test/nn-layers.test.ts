@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AttentionPooling, LastTimeStep, LayerNorm, MultiHeadSelfAttention, NeuralModel, SequenceDense, SinusoidalPositionalEncoding } from '../src/models/nn';
 import { createModel, loadModel, modelKinds } from '../src/models/registry';
-import { kernelHeap } from '../src/kernels/wasm';
+import { kernelHeap } from '../src/kernels/heap';
 import { sampleCount } from '../src/records/samples';
 import { accuracy, syntheticWindows } from './nn-fixtures';
 
