@@ -12,6 +12,7 @@ const root = join(__dirname, '..');
 const out = join(root, 'dist', 'src', 'kernels', 'kernels.node');
 // The instruction sets the code uses; the loader checks the running CPU has them.
 const FEATURES = ['avx512f', 'avx512dq', 'avx512bw', 'avx512vl', 'fma'];
+const SOURCES = ['kernels.cc', 'gbdt.cc'];
 const FLAGS = ['-mavx512f', '-mavx512dq', '-mavx512bw', '-mavx512vl', '-mfma', '-mtune=native'];
 
 function skip(why) {
@@ -28,7 +29,7 @@ if (missing.length) skip(`this CPU lacks ${missing.join(', ')}`);
 
 const tmp = `${out}.tmp-${process.pid}`;
 const cc = process.env.CXX || 'g++';
-const r = spawnSync(cc, ['-O3', '-std=c++17', '-shared', '-fPIC', '-fno-exceptions', '-fno-rtti', ...FLAGS, '-o', tmp, join(__dirname, 'kernels.cc')], { encoding: 'utf8' });
+const r = spawnSync(cc, ['-O3', '-std=c++17', '-shared', '-fPIC', '-fno-exceptions', '-fno-rtti', ...FLAGS, '-o', tmp, ...SOURCES.map((f) => join(__dirname, f))], { encoding: 'utf8' });
 if (r.error) skip(`${cc}: ${r.error.message}`);
 if (r.status !== 0) {
   rmSync(tmp, { force: true });

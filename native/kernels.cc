@@ -24,28 +24,7 @@
 #include <cstdint>
 #include <cstring>
 
-// ---------------------------------------------------------------- N-API
-// The stable C ABI of Node-API, declared here so the build needs no Node
-// headers (an addon built this way loads in any Node version with N-API 8).
-extern "C" {
-typedef struct napi_env__* napi_env;
-typedef struct napi_value__* napi_value;
-typedef struct napi_callback_info__* napi_callback_info;
-typedef int napi_status;
-typedef napi_value (*napi_callback)(napi_env env, napi_callback_info info);
-typedef void (*napi_finalize)(napi_env env, void* data, void* hint);
-napi_status napi_get_cb_info(napi_env env, napi_callback_info info, size_t* argc, napi_value* argv, napi_value* this_arg, void** data);
-napi_status napi_get_value_double(napi_env env, napi_value value, double* result);
-napi_status napi_get_value_int32(napi_env env, napi_value value, int32_t* result);
-napi_status napi_get_value_bool(napi_env env, napi_value value, bool* result);
-napi_status napi_create_double(napi_env env, double value, napi_value* result);
-napi_status napi_get_undefined(napi_env env, napi_value* result);
-napi_status napi_create_function(napi_env env, const char* utf8name, size_t length, napi_callback cb, void* data, napi_value* result);
-napi_status napi_set_named_property(napi_env env, napi_value object, const char* utf8name, napi_value value);
-napi_status napi_create_external_arraybuffer(napi_env env, void* external_data, size_t byte_length, napi_finalize finalize_cb, void* finalize_hint, napi_value* result);
-napi_status napi_throw_error(napi_env env, const char* code, const char* msg);
-napi_status napi_add_env_cleanup_hook(napi_env env, void (*fun)(void* arg), void* arg);
-}
+#include "napi.h"
 
 namespace {
 
@@ -535,6 +514,7 @@ extern "C" __attribute__((visibility("default"))) napi_value napi_register_modul
   }
   region->base = static_cast<char*>(base);
   napi_add_env_cleanup_hook(env, releaseRegion, region);
+  registerGbdt(env, exports);
   const struct {
     const char* name;
     napi_callback cb;

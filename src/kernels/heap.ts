@@ -196,14 +196,27 @@ function chooseBuild(): KernelBuild {
   return ok[0];
 }
 
+type NativeAddon = Omit<KernelExports, 'memory'> & { memoryBuffer(bytes: number): ArrayBuffer } & Record<string, unknown>;
+
+let addon: NativeAddon | undefined;
+
 function instantiate(b: KernelBuild): KernelExports {
   if (b === 'native') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const addon = require(NATIVE_KERNEL_PATH) as Omit<KernelExports, 'memory'> & { memoryBuffer(bytes: number): ArrayBuffer };
+    addon ??= require(NATIVE_KERNEL_PATH) as NativeAddon;
     return { ...addon, memory: new NativeMemory(addon.memoryBuffer) };
   }
   const bytes = readFileSync(b === 'simd' ? KERNEL_WASM_PATH : RELAXED_KERNEL_WASM_PATH);
   return new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as KernelExports;
+}
+
+/**
+ * The native addon's exports when this thread runs the native build, for
+ * other stages' native kernels (GBDT); undefined with a WebAssembly build.
+ */
+export function nativeAddon(): Readonly<Record<string, unknown>> | undefined {
+  kernelHeap();
+  return addon;
 }
 
 /** The kernel heap of this thread, instantiating the chosen build on first use (synchronously). */
