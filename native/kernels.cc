@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "napi.h"
 
@@ -122,30 +123,56 @@ inline void panelRows(const float* a, size_t lda, const float* b, int w, float* 
   for (; i < m; i++) micro<1, T>(a + i * rs, lda, b, w, c + i * ldc, ldc, kk, acc);
 }
 
-/** C[m,n] (+)= A[m,k] · B[k,n], B packed by packB (same k and n). */
+/**
+ * C[m,n] (+)= A[m,k] · B[k,n], B packed by packB (same k and n). Each strip
+ * of 12 rows of A is packed once per pass, interleaved [kk][12], and stays in
+ * L1 while every panel of B streams past it: read in place, its twelve rows
+ * are twelve streams with a large stride.
+ */
 void gemmPacked(const float* a, int lda, const float* bp, float* c, int ldc, int m, int k, int n, bool accumulate) {
+  alignas(64) static thread_local float strip[KC * 12];
   for (int p0 = 0; p0 < k; p0 += KC) {
     const int kk = std::min(KC, k - p0);
     const bool acc = accumulate || p0 > 0;
+    int i = 0;
+    // With few panels, packing costs more than the streams it saves.
+    for (; n >= 8 * NR && i + 12 <= m; i += 12) {
+      const float* ai = a + static_cast<size_t>(i) * lda + p0;
+      for (int r = 0; r < 12; r++)
+        for (int p = 0; p < kk; p++) strip[p * 12 + r] = ai[static_cast<size_t>(r) * lda + p];
+      for (int j0 = 0; j0 < n; j0 += NR) {
+        const int w = std::min(NR, n - j0);
+        micro<12, true>(strip, 12, bp + static_cast<size_t>(j0) * k + static_cast<size_t>(p0) * w, w, c + static_cast<size_t>(i) * ldc + j0, ldc, kk, acc);
+      }
+    }
+    if (i == m) continue;
     for (int j0 = 0; j0 < n; j0 += NR) {
       const int w = std::min(NR, n - j0);
       const float* panel = bp + static_cast<size_t>(j0) * k + static_cast<size_t>(p0) * w;
-      panelRows<false>(a + p0, lda, panel, w, c + j0, ldc, m, kk, acc);
+      panelRows<false>(a + static_cast<size_t>(i) * lda + p0, lda, panel, w, c + static_cast<size_t>(i) * ldc + j0, ldc, m - i, kk, acc);
     }
   }
 }
 
-/** C[m,n] (+)= A[k,m]ᵀ · B[k,n]: weight gradients summed over all rows in one pass. */
+/**
+ * C[m,n] (+)= A[k,m]ᵀ · B[k,n]: weight gradients summed over all rows in one
+ * pass. Per pass of KC rows, B is packed once into panels (L2), and each strip
+ * of 12 columns of A (12 adjacent floats per row, in L1) meets every panel.
+ */
 void gemmTN(const float* a, int lda, const float* b, int ldb, float* c, int ldc, int m, int k, int n, bool accumulate) {
-  alignas(64) static thread_local float panel[KC * NR];
+  static thread_local std::vector<float> packed;
+  packed.resize(static_cast<size_t>(KC) * n);
   for (int p0 = 0; p0 < k; p0 += KC) {
     const int kk = std::min(KC, k - p0);
     const bool acc = accumulate || p0 > 0;
-    for (int j0 = 0; j0 < n; j0 += NR) {
-      const int w = std::min(NR, n - j0);
-      packB(b + static_cast<size_t>(p0) * ldb + j0, ldb, kk, w, false, panel);
-      panelRows<true>(a + static_cast<size_t>(p0) * lda, lda, panel, w, c + j0, ldc, m, kk, acc);
-    }
+    packB(b + static_cast<size_t>(p0) * ldb, ldb, kk, n, false, packed.data());
+    const float* ap = a + static_cast<size_t>(p0) * lda;
+    int i = 0;
+    for (; i + 12 <= m; i += 12)
+      for (int j0 = 0; j0 < n; j0 += NR) micro<12, true>(ap + i, lda, packed.data() + static_cast<size_t>(j0) * kk, std::min(NR, n - j0), c + static_cast<size_t>(i) * ldc + j0, ldc, kk, acc);
+    if (i == m) continue;
+    for (int j0 = 0; j0 < n; j0 += NR)
+      panelRows<true>(ap + i, lda, packed.data() + static_cast<size_t>(j0) * kk, std::min(NR, n - j0), c + static_cast<size_t>(i) * ldc + j0, ldc, m - i, kk, acc);
   }
 }
 

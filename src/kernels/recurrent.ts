@@ -126,47 +126,40 @@ export function releaseTape(tape: RecurrentTape): void {
   tape.parts = undefined;
 }
 
+// The layout copies below run once per layer call over every value of x, y
+// and the weights: plain index loops, since subarray() + set() per row
+// allocates a view per row (thousands per batch) for the collector.
+
+/** Copy `rows` rows of `width` values from src (row stride srcStride, from srcAt) to dst (dstStride, from dstAt). */
+function copyRows(src: Float32Array, srcAt: number, srcStride: number, dst: Float32Array, dstAt: number, dstStride: number, rows: number, width: number): void {
+  for (let r = 0; r < rows; r++) {
+    const from = srcAt + r * srcStride;
+    const to = dstAt + r * dstStride;
+    for (let j = 0; j < width; j++) dst[to + j] = src[from + j];
+  }
+}
+
 /** Copy [rows, g·units] into [rowsPadded, g·up] with each gate block padded; the rest is zero. */
 function padGates(src: Float32Array, rows: number, units: number, g: number, dst: Float32Array, up: number): void {
   dst.fill(0);
-  for (let r = 0; r < rows; r++) {
-    for (let k = 0; k < g; k++) {
-      const from = r * g * units + k * units;
-      dst.set(src.subarray(from, from + units), r * g * up + k * up);
-    }
-  }
+  for (let k = 0; k < g; k++) copyRows(src, k * units, g * units, dst, k * up, g * up, rows, units);
 }
 
 function unpadGates(src: Float32Array, rows: number, units: number, g: number, up: number): Float32Array {
   const out = new Float32Array(rows * g * units);
-  for (let r = 0; r < rows; r++) {
-    for (let k = 0; k < g; k++) {
-      const from = r * g * up + k * up;
-      out.set(src.subarray(from, from + units), r * g * units + k * units);
-    }
-  }
+  for (let k = 0; k < g; k++) copyRows(src, k * up, g * up, out, k * units, g * units, rows, units);
   return out;
 }
 
 /** Batch-major [B, T, width] <-> time-major padded [T, B, widthPadded]. */
 function toTimeMajor(src: Float32Array, s: RecurrentShape, width: number, dst: Float32Array, padded: number): void {
-  dst.fill(0);
-  for (let b = 0; b < s.batch; b++) {
-    for (let t = 0; t < s.steps; t++) {
-      const from = (b * s.steps + t) * width;
-      dst.set(src.subarray(from, from + width), (t * s.batch + b) * padded);
-    }
-  }
+  if (padded !== width) dst.fill(0);
+  for (let t = 0; t < s.steps; t++) copyRows(src, t * width, s.steps * width, dst, t * s.batch * padded, padded, s.batch, width);
 }
 
 function fromTimeMajor(src: Float32Array, s: RecurrentShape, width: number, padded: number): Float32Array {
   const out = new Float32Array(s.batch * s.steps * width);
-  for (let b = 0; b < s.batch; b++) {
-    for (let t = 0; t < s.steps; t++) {
-      const from = (t * s.batch + b) * padded;
-      out.set(src.subarray(from, from + width), (b * s.steps + t) * width);
-    }
-  }
+  for (let t = 0; t < s.steps; t++) copyRows(src, t * s.batch * padded, padded, out, t * width, s.steps * width, s.batch, width);
   return out;
 }
 
@@ -284,7 +277,7 @@ export function forwardSlice(s: RecurrentShape, x: Float32Array, weights: Recurr
 
 function unpadRows(src: Float32Array, rows: number, width: number, padded: number): Float32Array {
   const out = new Float32Array(rows * width);
-  for (let r = 0; r < rows; r++) out.set(src.subarray(r * padded, r * padded + width), r * width);
+  copyRows(src, 0, padded, out, 0, width, rows, width);
   return out;
 }
 
@@ -311,7 +304,7 @@ export function backwardSlice(s: RecurrentShape, block: number, dy: Float32Array
   } else {
     dyView.fill(0);
     const last = (s.steps - 1) * state;
-    for (let b = 0; b < s.batch; b++) dyView.set(dy.subarray(b * s.units, (b + 1) * s.units), last + b * L.up);
+    copyRows(dy, 0, s.units, dyView, last, L.up, s.batch, s.units);
   }
   const hard = s.gateActivation === 'hardSigmoid';
   if (s.kind === 'lstm') {

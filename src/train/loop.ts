@@ -6,7 +6,7 @@ import type { LearningRateSchedule } from './schedule';
 import { Rng } from '../util/random';
 import { runNetwork } from './forward';
 import { type LossSpec, batchLoss, metricName, metricSum, sampleLosses } from './losses';
-import { type OptimizerSpec, clipByGlobalNorm, disposeOptimizer, makeOptimizer, setLearningRate } from './optimizer';
+import { type OptimizerSpec, Optimizer, clipByGlobalNorm } from './optimizer';
 import { ProgressBar } from './progress';
 import { LearningRateScheduler } from './schedule';
 
@@ -28,7 +28,7 @@ export interface TrainLoopOptions extends OptimizerSpec, LossSpec {
 
 /**
  * Train a network with a custom loop: seeded shuffling, per-batch gradient computation with
- * `tf.variableGrads`, global-norm clipping, `optimizer.applyGradients`, a learning rate set per
+ * `tf.variableGrads`, global-norm clipping, one Adam or SGD pass per variable, a learning rate set per
  * epoch, and early stopping on validation loss that restores the best epoch's weights.
  * Everything allocated per batch or epoch is released, so `tf.memory().numTensors` is the same
  * at the end of every epoch.
@@ -39,7 +39,7 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
   if (n === 0) throw new UsageError('training set is empty');
   const weights = o.classWeights ? sampleWeights(train.y, o.classWeights) : undefined;
   const variables = net.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = makeOptimizer(o);
+  const optimizer = new Optimizer(o);
   const scheduler = new LearningRateScheduler(o.schedule, o.learningRate, o.epochs);
   const rng = new Rng(o.seed);
   const order = Int32Array.from({ length: n }, (_, i) => i);
@@ -54,7 +54,7 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
     for (; epoch < o.epochs; epoch++) {
       const epochStart = performance.now();
       const lr = scheduler.rate(epoch);
-      setLearningRate(optimizer, lr);
+      optimizer.setLearningRate(lr);
       rng.shuffle(order);
       let lossSum = 0;
       let metricTotal = 0;
@@ -69,7 +69,7 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
             batchMetric = metricSum(o.task, output, y).dataSync()[0];
             return batchLoss(o, output, y, w);
           }, variables);
-          optimizer.applyGradients(o.clipNorm > 0 ? clipByGlobalNorm(grads, o.clipNorm) : grads);
+          optimizer.applyGradients(variables, o.clipNorm > 0 ? clipByGlobalNorm(grads, o.clipNorm) : grads);
           return [value.dataSync()[0], batchMetric];
         });
         if (!Number.isFinite(loss)) throw new UsageError(`training diverged: loss is ${loss} at epoch ${epoch + 1}, batch ${b + 1}; lower learningRate or set clipNorm`);
@@ -101,7 +101,6 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
     if (best) net.setWeights(best.weights);
   } finally {
     best?.weights.forEach((t) => t.dispose());
-    disposeOptimizer(optimizer);
   }
   return { history, epochs: epoch, bestEpoch: best ? best.epoch : epoch - 1, seconds: (performance.now() - started) / 1000 };
 }
