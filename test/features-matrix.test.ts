@@ -4,7 +4,7 @@ import pl from 'nodejs-polars';
 import { barsToFrame } from '../src/data/frame';
 import { syntheticMarket } from '../src/data/synthetic';
 import { PRESETS, buildFeatures, featureColumns } from '../src/features';
-import { featureMatrix, frameFeatureMatrix } from '../src/window';
+import { barFeatureMatrix, featureMatrix, frameFeatureMatrix } from '../src/window';
 
 test('frameFeatureMatrix equals the boxed featureMatrix (float64) and rounds to float32, nulls as NaN', () => {
   const bars = syntheticMarket({ symbols: ['A', 'B', 'C'], bars: 700, seed: 5 }).bars;
@@ -34,4 +34,19 @@ test('frameFeatureMatrix names a missing column', () => {
   const frame = pl.DataFrame({ a: [1, null, 3] });
   assert.throws(() => frameFeatureMatrix(frame, ['a', 'b']), /lacks column\(s\) b/);
   assert.deepEqual([...frameFeatureMatrix(frame, ['a']).values], [1, NaN, 3]);
+});
+
+test('barFeatureMatrix in groups of symbols equals one query over the panel, bit for bit; cross-sectional features stay in one query', async () => {
+  const bars = syntheticMarket({ symbols: ['A', 'B', 'C', 'D', 'E'], bars: 400, seed: 9 }).bars;
+  const spec = [...PRESETS.technical, ...PRESETS.alpha158.slice(0, 40)];
+  const whole = frameFeatureMatrix(buildFeatures(barsToFrame(bars), spec), featureColumns(spec));
+  // 900 bars per group: groups of 2, 2 and 1 symbols.
+  const grouped = await barFeatureMatrix(bars, spec, 'float32', 900);
+  assert.deepEqual(grouped.names, whole.names);
+  assert.equal(grouped.values.length, whole.values.length);
+  for (let i = 0; i < whole.values.length; i++) assert.ok(Object.is(grouped.values[i], whole.values[i]), `value ${i}: ${grouped.values[i]} vs ${whole.values[i]}`);
+  const panel = [...PRESETS.basic, ...PRESETS.cross_section];
+  const wholePanel = frameFeatureMatrix(buildFeatures(barsToFrame(bars), panel), featureColumns(panel));
+  const groupedPanel = await barFeatureMatrix(bars, panel, 'float32', 900);
+  for (let i = 0; i < wholePanel.values.length; i++) assert.ok(Object.is(groupedPanel.values[i], wholePanel.values[i]), `cross-sectional value ${i}`);
 });

@@ -114,7 +114,7 @@ ${SOURCE_HELP}
     const { bars } = await loadBars(spec, options);
     const run = await loadRun(ref, { root: modelsDir(), version: stringFlag(flags, 'version') });
     const record = run.config.dataset as { config: ResolvedDatasetConfig };
-    const { samples, labels } = predictionSamples(record.config, run.scaler, bars);
+    const { samples, labels } = await predictionSamples(record.config, run.scaler, bars);
     assertSameFeatures(run.config.featureNames, samples.features.names, run.dir);
     const model = run.model;
     const out = stringFlag(flags, 'out');

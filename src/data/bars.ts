@@ -129,6 +129,26 @@ export function sliceByTime(table: BarTable, startMs?: number, endMs?: number): 
   return takeRows(table, rows);
 }
 
+/** Symbols `from` to `to - 1` of `table` (by position), their columns as views rather than copies. */
+export function symbolSlice(table: BarTable, from: number, to: number): BarTable {
+  const picked = table.symbols.slice(from, to);
+  if (picked.length === 0) throw new RangeError(`symbolSlice: no symbols in [${from}, ${to}) of ${table.symbols.length}`);
+  const start = picked[0].start;
+  const end = picked[picked.length - 1].end;
+  const view = (col: Float64Array): Float64Array => col.subarray(start, end);
+  return {
+    interval: table.interval,
+    symbols: picked.map((s) => ({ symbol: s.symbol, start: s.start - start, end: s.end - start })),
+    timestamp: view(table.timestamp),
+    open: view(table.open),
+    high: view(table.high),
+    low: view(table.low),
+    close: view(table.close),
+    adjClose: view(table.adjClose),
+    volume: view(table.volume),
+  };
+}
+
 /** One symbol's rows. */
 export function symbolBars(table: BarTable, symbol: string): BarTable {
   const s = table.symbols.find((r) => r.symbol === symbol);

@@ -1,15 +1,13 @@
 import { type BarTable, formatTimestamp } from '../data/bars';
-import { barsToFrame } from '../data/frame';
 import { loadBars } from '../data/load';
 import type { PlantedSignal } from '../data/synthetic';
-import { buildFeatures, featureColumns } from '../features';
 import { DataError } from '../errors';
 import { type Labels, computeLabels } from '../labels';
 import type { FeatureMatrix, SampleSet } from '../records/samples';
 import type { Task } from '../records/task';
 import { type ScalerJSON, Scaler } from '../scale';
 import { type Split, describeSplit, makeSplit, segmentIndices, type SplitSegment } from '../split';
-import { type SampleRows, frameFeatureMatrix, sampleSpans, scaleMatrix, selectSampleRows, windowSamples } from '../window';
+import { type SampleRows, barFeatureMatrix, sampleSpans, scaleMatrix, selectSampleRows, windowSamples } from '../window';
 import { type ResolvedDatasetConfig, loadOptionsOf, parseDatasetConfig } from './config';
 
 /** Bars, features, labels, valid sample rows and the split: everything before fitting the scaler. */
@@ -59,9 +57,7 @@ export async function prepareDataset(configJson: unknown, bars?: BarTable): Prom
   const config = parseDatasetConfig(configJson);
   const loaded = bars ? undefined : await loadBars(config.source, loadOptionsOf(config));
   const table = bars ?? loaded!.bars;
-  const columns = featureColumns(config.features);
-  const frame = buildFeatures(barsToFrame(table), config.features);
-  const features = frameFeatureMatrix(frame, columns);
+  const features = await barFeatureMatrix(table, config.features);
   const labels = computeLabels(table, config.label);
   const sampleRows = selectSampleRows(table, features, labels, config.lookback);
   if (sampleRows.rows.length === 0) throw noSamples(table, sampleRows, config);

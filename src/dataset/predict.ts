@@ -1,11 +1,10 @@
 import type { BarTable } from '../data/bars';
-import { barsToFrame } from '../data/frame';
 import { DataError } from '../errors';
-import { buildFeatures, featureColumns, warmupBars } from '../features';
+import { warmupBars } from '../features';
 import { type Labels, computeLabels } from '../labels';
 import type { SampleSet } from '../records/samples';
 import { Scaler } from '../scale';
-import { type LabelColumn, frameFeatureMatrix, scaleMatrix, selectSampleRows, windowSamples } from '../window';
+import { type LabelColumn, barFeatureMatrix, scaleMatrix, selectSampleRows, windowSamples } from '../window';
 import type { ResolvedDatasetConfig } from './config';
 
 /**
@@ -15,10 +14,8 @@ import type { ResolvedDatasetConfig } from './config';
  * where the bars already show them, so forecasts can be scored. Too few bars for a single
  * window is a `DataError` saying how many are needed.
  */
-export function predictionSamples(config: ResolvedDatasetConfig, scalerJson: unknown, bars: BarTable): { samples: SampleSet; labels: Labels } {
-  const columns = featureColumns(config.features);
-  const frame = buildFeatures(barsToFrame(bars), config.features);
-  const features = frameFeatureMatrix(frame, columns);
+export async function predictionSamples(config: ResolvedDatasetConfig, scalerJson: unknown, bars: BarTable): Promise<{ samples: SampleSet; labels: Labels }> {
+  const features = await barFeatureMatrix(bars, config.features);
   const labels = computeLabels(bars, config.label);
   // No label is needed to predict: a defined placeholder lets every full window through.
   const unknown: LabelColumn = { value: new Float64Array(bars.timestamp.length) };

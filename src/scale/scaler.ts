@@ -60,20 +60,12 @@ export class Scaler {
       const r = trainRows ? trainRows[k] : k;
       if (!(Number.isInteger(r) && r >= 0 && r < nRows)) throw new UsageError(`scaler fit: training row ${r} (position ${k}) is outside 0..${nRows - 1}`);
     }
-    const center = new Float64Array(nFeatures);
-    const scale = new Float64Array(nFeatures).fill(1);
-    const column = new Float64Array(rows.length);
-    for (let f = 0; f < nFeatures && this.kind !== 'none'; f++) {
-      let m = 0;
-      for (let k = 0; k < rows.length; k++) {
-        const v = x[(trainRows ? trainRows[k] : k) * nFeatures + f];
-        if (Number.isFinite(v)) column[m++] = v;
-      }
-      if (m === 0) continue;
-      const [c, s] = statistics(this.kind, column.subarray(0, m));
-      center[f] = c;
+    const [center, scale] = this.kind === 'robust' ? robustStatistics(x, nFeatures, rows.length, trainRows) : streamedStatistics(this.kind, x, nFeatures, rows.length, trainRows);
+    for (let f = 0; f < nFeatures; f++) {
       // Treat a spread below rounding noise of the center as zero (scikit-learn does the same).
-      scale[f] = s > 10 * Number.EPSILON * Math.max(Math.abs(c), Number.MIN_VALUE) && Number.isFinite(s) ? s : 1;
+      const c = center[f];
+      const sp = scale[f];
+      scale[f] = sp > 10 * Number.EPSILON * Math.max(Math.abs(c), Number.MIN_VALUE) && Number.isFinite(sp) ? sp : 1;
     }
     this.centerValues = center;
     this.scaleValues = scale;
@@ -95,9 +87,8 @@ export class Scaler {
     const { center, scale } = this.checked(x);
     const nf = center.length;
     if (from % nf !== 0 || to % nf !== 0) throw new RangeError(`scaler: range [${from}, ${to}) does not cover whole rows of ${nf} features`);
-    for (let i = from, f = 0, o = at; i < to; i++, o++) {
-      out[o] = (x[i] - center[f]) / scale[f];
-      if (++f === nf) f = 0;
+    for (let i = from, o = at; i < to; i += nf, o += nf) {
+      for (let f = 0; f < nf; f++) out[o + f] = (x[i + f] - center[f]) / scale[f];
     }
   }
 
@@ -148,27 +139,68 @@ export function fitScaler(kind: ScalerKind, x: Matrix, nFeatures: number, trainR
   return new Scaler(kind).fit(x, nFeatures, trainRows);
 }
 
-/** [center, scale] of finite values (non-empty), before the zero-scale guard. */
-function statistics(kind: ScalerKind, v: Float64Array): [number, number] {
-  if (kind === 'standard') {
-    let sum = 0;
-    for (let i = 0; i < v.length; i++) sum += v[i];
-    const mean = sum / v.length;
-    let ss = 0;
-    for (let i = 0; i < v.length; i++) ss += (v[i] - mean) ** 2;
-    return [mean, Math.sqrt(ss / v.length)];
+/**
+ * Standard and min-max statistics of each feature's finite training values in
+ * row-major passes over the matrix (a column at a time would read every cache
+ * line of the matrix once per feature). Per feature, values are added in the
+ * order of `trainRows`, as a column pass would. A feature with no finite
+ * value gets center 0 and scale 1; scales are before the zero-scale guard.
+ */
+function streamedStatistics(kind: ScalerKind, x: Matrix, nf: number, n: number, trainRows?: ArrayLike<number>): [Float64Array, Float64Array] {
+  const center = new Float64Array(nf);
+  const scale = new Float64Array(nf).fill(1);
+  if (kind === 'none') return [center, scale];
+  const count = new Float64Array(nf);
+  const a = new Float64Array(nf).fill(kind === 'minmax' ? Infinity : 0);
+  const b = new Float64Array(nf).fill(kind === 'minmax' ? -Infinity : 0);
+  for (let k = 0; k < n; k++) {
+    const at = (trainRows ? trainRows[k] : k) * nf;
+    for (let f = 0; f < nf; f++) {
+      const v = x[at + f];
+      if (!Number.isFinite(v)) continue;
+      count[f]++;
+      if (kind === 'minmax') {
+        if (v < a[f]) a[f] = v;
+        if (v > b[f]) b[f] = v;
+      } else {
+        a[f] += v;
+      }
+    }
   }
   if (kind === 'minmax') {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < v.length; i++) {
-      if (v[i] < lo) lo = v[i];
-      if (v[i] > hi) hi = v[i];
-    }
-    return [lo, hi - lo];
+    for (let f = 0; f < nf; f++) if (count[f] > 0) [center[f], scale[f]] = [a[f], b[f] - a[f]];
+    return [center, scale];
   }
-  v.sort();
-  return [quantile(v, 0.5), quantile(v, 0.75) - quantile(v, 0.25)];
+  for (let f = 0; f < nf; f++) if (count[f] > 0) center[f] = a[f] / count[f];
+  // Second pass: squared deviations from the mean (two passes, for accuracy).
+  for (let k = 0; k < n; k++) {
+    const at = (trainRows ? trainRows[k] : k) * nf;
+    for (let f = 0; f < nf; f++) {
+      const v = x[at + f];
+      if (Number.isFinite(v)) b[f] += (v - center[f]) ** 2;
+    }
+  }
+  for (let f = 0; f < nf; f++) if (count[f] > 0) scale[f] = Math.sqrt(b[f] / count[f]);
+  return [center, scale];
+}
+
+/** Median and interquartile range of each feature's finite training values (a sort per column). */
+function robustStatistics(x: Matrix, nf: number, n: number, trainRows?: ArrayLike<number>): [Float64Array, Float64Array] {
+  const center = new Float64Array(nf);
+  const scale = new Float64Array(nf).fill(1);
+  const column = new Float64Array(n);
+  for (let f = 0; f < nf; f++) {
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      const v = x[(trainRows ? trainRows[k] : k) * nf + f];
+      if (Number.isFinite(v)) column[m++] = v;
+    }
+    if (m === 0) continue;
+    const v = column.subarray(0, m).sort();
+    center[f] = quantile(v, 0.5);
+    scale[f] = quantile(v, 0.75) - quantile(v, 0.25);
+  }
+  return [center, scale];
 }
 
 /** Quantile of sorted values with linear interpolation (numpy's default). */
