@@ -24,6 +24,59 @@ export interface TrainLoopOptions extends OptimizerSpec, LossSpec {
   readonly classWeights?: readonly number[];
   readonly verbose?: boolean;
   readonly onEpochEnd?: (epoch: number, logs: Readonly<Record<string, number>>) => void;
+  /**
+   * Copies of the network on other threads: each batch is split into `replicas.count + 1`
+   * contiguous slices, this thread computes the first slice's gradients and the replicas the
+   * others', and their sum (each slice's loss is divided by the whole batch's count) updates the
+   * weights here. Results then differ from one thread's in the last bits (gradient sums in
+   * another order, other dropout masks) and are reproducible for a given count.
+   */
+  readonly replicas?: GradientReplicas;
+}
+
+/** One slice of a batch, as sent to a replica. */
+export interface BatchSlice {
+  /** Windows `[n, lookback, features]`, row-major. */
+  readonly x: Float32Array;
+  readonly shape: readonly [number, number, number];
+  readonly y: Float32Array;
+  readonly w?: Float32Array;
+  /** The whole batch's sample count (or weight sum): the slice's loss is its sum over this. */
+  readonly denominator: number;
+}
+
+/** A slice's loss and metric sum and its gradients, one array per trainable variable. */
+export interface SliceResult {
+  readonly loss: number;
+  readonly metric: number;
+  readonly grads: Float32Array[];
+}
+
+/** Network copies that compute slice gradients at given weights (see `TrainLoopOptions.replicas`). */
+export interface GradientReplicas {
+  readonly count: number;
+  /** Gradients of `slices[i]` on replica i, at the trainable weights `values` (variable order). */
+  gradients(values: readonly Float32Array[], slices: readonly BatchSlice[]): Promise<SliceResult[]>;
+}
+
+/**
+ * Loss, metric sum and gradients of one slice on `net` (this thread's network or a replica's):
+ * the one place a training step is differentiated.
+ */
+export function sliceGradients(net: tf.LayersModel, variables: readonly tf.Variable[], slice: BatchSlice, spec: LossSpec, wholeBatch: boolean): SliceResult {
+  return tf.tidy(() => {
+    const x = tf.tensor3d(slice.x, [...slice.shape]);
+    const y = tf.tensor1d(slice.y);
+    const w = slice.w && tf.tensor1d(slice.w);
+    let metric = 0;
+    const { value, grads } = tf.variableGrads(() => {
+      const output = runNetwork(net, x, true);
+      // The forward pass runs in its own tidy scope: read the metric before it closes.
+      metric = metricSum(spec.task, output, y).dataSync()[0];
+      return batchLoss(spec, output, y, w, wholeBatch ? undefined : slice.denominator);
+    }, variables as tf.Variable[]);
+    return { loss: value.dataSync()[0], metric, grads: variables.map((v) => grads[v.name].dataSync() as Float32Array) };
+  });
 }
 
 /**
@@ -39,6 +92,7 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
   if (n === 0) throw new UsageError('training set is empty');
   const weights = o.classWeights ? sampleWeights(train.y, o.classWeights) : undefined;
   const variables = net.trainableWeights.map((w) => w.read() as tf.Variable);
+  let values = variables.map((v) => (v.dataSync() as Float32Array).slice());
   const optimizer = new Optimizer(o);
   const scheduler = new LearningRateScheduler(o.schedule, o.learningRate, o.epochs);
   const rng = new Rng(o.seed);
@@ -60,21 +114,17 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
       let metricTotal = 0;
       for (let b = 0; b < batches; b++) {
         const idx = order.subarray(b * o.batchSize, Math.min(n, (b + 1) * o.batchSize));
-        const [loss, m] = tf.tidy(() => {
-          const { x, y, w } = batchTensors(train, idx, weights);
-          let batchMetric = 0;
-          const { value, grads } = tf.variableGrads(() => {
-            const output = runNetwork(net, x, true);
-            // The forward pass runs in its own tidy scope: read the metric before it closes.
-            batchMetric = metricSum(o.task, output, y).dataSync()[0];
-            return batchLoss(o, output, y, w);
-          }, variables);
-          optimizer.applyGradients(variables, o.clipNorm > 0 ? clipByGlobalNorm(grads, o.clipNorm) : grads);
-          return [value.dataSync()[0], batchMetric];
-        });
+        const slices = batchSlices(train, idx, weights, 1 + (o.replicas?.count ?? 0));
+        const remote = slices.length > 1 ? o.replicas!.gradients(values, slices.slice(1)) : undefined;
+        const parts = [sliceGradients(net, variables, slices[0], o, slices.length === 1), ...(remote ? await remote : [])];
+        const grads = parts[0].grads;
+        for (const part of parts.slice(1)) part.grads.forEach((g, k) => addInto(grads[k], g));
+        const loss = parts.reduce((sum, p) => sum + p.loss, 0);
         if (!Number.isFinite(loss)) throw new UsageError(`training diverged: loss is ${loss} at epoch ${epoch + 1}, batch ${b + 1}; lower learningRate or set clipNorm`);
+        if (o.clipNorm > 0) clipByGlobalNorm(grads, o.clipNorm);
+        values = optimizer.applyGradients(variables, values, grads);
         lossSum += loss * idx.length;
-        metricTotal += m;
+        metricTotal += parts.reduce((sum, p) => sum + p.metric, 0);
         progress?.batch(epoch, b, lossSum / Math.min(n, (b + 1) * o.batchSize));
       }
       const logs: Record<string, number> = { loss: lossSum / n, [metric]: metricTotal / n };
@@ -136,15 +186,30 @@ export function predictNetwork(net: tf.LayersModel, set: SampleSet, batchSize = 
   return out;
 }
 
-function batchTensors(set: SampleSet, idx: Int32Array, weights?: Float32Array): { x: tf.Tensor; y: tf.Tensor1D; w?: tf.Tensor1D } {
+function batchTensors(set: SampleSet, idx: ArrayLike<number>): { x: tf.Tensor; y: tf.Tensor1D } {
   const [, lookback, features] = windowShape(set);
-  const yb = new Float32Array(idx.length);
-  const wb = weights ? new Float32Array(idx.length) : undefined;
-  idx.forEach((s, i) => {
-    yb[i] = set.y[s];
-    if (wb && weights) wb[i] = weights[s];
+  return { x: tf.tensor3d(gatherWindows(set, idx), [idx.length, lookback, features]), y: tf.tensor1d(Float32Array.from(idx, (s) => set.y[s])) };
+}
+
+/** A batch cut into `count` contiguous slices (fewer when the batch is smaller), windows gathered. */
+function batchSlices(set: SampleSet, idx: Int32Array, weights: Float32Array | undefined, count: number): BatchSlice[] {
+  const [, lookback, features] = windowShape(set);
+  const denominator = weights ? idx.reduce((sum, s) => sum + weights[s], 0) : idx.length;
+  const parts = Math.max(1, Math.min(count, idx.length));
+  return Array.from({ length: parts }, (_, i) => {
+    const part = idx.subarray(Math.floor((i * idx.length) / parts), Math.floor(((i + 1) * idx.length) / parts));
+    return {
+      x: gatherWindows(set, part),
+      shape: [part.length, lookback, features] as const,
+      y: Float32Array.from(part, (s) => set.y[s]),
+      ...(weights ? { w: Float32Array.from(part, (s) => weights[s]) } : {}),
+      denominator,
+    };
   });
-  return { x: tf.tensor3d(gatherWindows(set, idx), [idx.length, lookback, features]), y: tf.tensor1d(yb), w: wb && tf.tensor1d(wb) };
+}
+
+function addInto(sum: Float32Array, add: Float32Array): void {
+  for (let i = 0; i < sum.length; i++) sum[i] += add[i];
 }
 
 function sampleWeights(y: Float32Array, classWeights: readonly number[]): Float32Array {

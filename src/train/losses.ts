@@ -39,10 +39,14 @@ export function sampleLosses(spec: LossSpec, output: tf.Tensor, y: tf.Tensor1D):
 /**
  * Mean loss over a batch; with per-sample weights, the weighted mean sum(w l) / sum(w)
  * (torch's convention for class weights), so weights change the balance, not the scale.
+ * `denominator` replaces the batch's own count (or weight sum) when `output` is one slice of a
+ * batch split across threads: the slices' losses, and their gradients, then add up to the
+ * batch's.
  */
-export function batchLoss(spec: LossSpec, output: tf.Tensor, y: tf.Tensor1D, weights?: tf.Tensor1D): tf.Scalar {
+export function batchLoss(spec: LossSpec, output: tf.Tensor, y: tf.Tensor1D, weights?: tf.Tensor1D, denominator?: number): tf.Scalar {
   return tf.tidy(() => {
     const l = sampleLosses(spec, output, y);
+    if (denominator !== undefined) return (weights ? l.mul(weights) : l).sum().div(denominator) as tf.Scalar;
     return (weights ? l.mul(weights).sum().div(weights.sum()) : l.mean()) as tf.Scalar;
   });
 }

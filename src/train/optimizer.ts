@@ -23,7 +23,7 @@ const EPSILON = 1e-7;
 export class Optimizer {
   private learningRate: number;
   private step = 0;
-  private readonly slots = new Map<string, Float32Array[]>();
+  private readonly slots = new Map<number, Float32Array[]>();
 
   constructor(private readonly spec: OptimizerSpec) {
     this.learningRate = spec.learningRate;
@@ -34,8 +34,11 @@ export class Optimizer {
     this.learningRate = rate;
   }
 
-  /** One update of `variables` from `grads` (keyed by variable name; a variable without gradient is left alone). */
-  applyGradients(variables: readonly tf.Variable[], grads: tf.NamedTensorMap): void {
+  /**
+   * One update: `values` are the variables' current values and `grads` their gradients, both
+   * in variable order. Returns the new values (also assigned to `variables`).
+   */
+  applyGradients(variables: readonly tf.Variable[], values: readonly Float32Array[], grads: readonly Float32Array[]): Float32Array[] {
     this.step += 1;
     const lr = this.learningRate;
     const adam = this.spec.optimizer === 'adam';
@@ -44,13 +47,11 @@ export class Optimizer {
     const stepSize = lr / (1 - BETA1 ** this.step);
     const vScale = 1 / (1 - BETA2 ** this.step);
     const mu = this.spec.momentum;
-    for (const variable of variables) {
-      const grad = grads[variable.name];
-      if (grad === undefined) continue;
-      const g = grad.dataSync() as Float32Array;
-      const w = variable.dataSync() as Float32Array;
+    return variables.map((variable, k) => {
+      const g = grads[k];
+      const w = values[k];
       const out = new Float32Array(w.length);
-      const slots = this.slotsFor(variable.name, w.length, adam ? 2 : mu > 0 ? 1 : 0);
+      const slots = this.slotsFor(k, w.length, adam ? 2 : mu > 0 ? 1 : 0);
       if (adam) {
         const [m, v] = slots;
         for (let i = 0; i < w.length; i++) {
@@ -71,31 +72,34 @@ export class Optimizer {
       } else {
         for (let i = 0; i < w.length; i++) out[i] = w[i] - lr * g[i];
       }
-      variable.assign(tf.tensor(out, variable.shape, 'float32'));
-    }
+      assignValues(variable, out);
+      return out;
+    });
   }
 
-  private slotsFor(name: string, length: number, count: number): Float32Array[] {
-    let slots = this.slots.get(name);
+  private slotsFor(variable: number, length: number, count: number): Float32Array[] {
+    let slots = this.slots.get(variable);
     if (!slots) {
       slots = Array.from({ length: count }, () => new Float32Array(length));
-      this.slots.set(name, slots);
+      this.slots.set(variable, slots);
     }
     return slots;
   }
 }
 
-/**
- * Scale gradients so their global L2 norm is at most `maxNorm` (torch's clip_grad_norm_).
- * Returns new tensors; the caller disposes the inputs.
- */
-export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.NamedTensorMap {
-  return tf.tidy(() => {
-    const names = Object.keys(grads);
-    const norm = tf.addN(names.map((n) => grads[n].square().sum())).sqrt();
-    const scale = tf.scalar(maxNorm).div(norm.maximum(maxNorm));
-    const out: tf.NamedTensorMap = {};
-    for (const n of names) out[n] = grads[n].mul(scale);
-    return out;
-  });
+/** Scale gradients in place so their global L2 norm is at most `maxNorm` (torch's clip_grad_norm_). */
+export function clipByGlobalNorm(grads: readonly Float32Array[], maxNorm: number): void {
+  let sq = 0;
+  for (const g of grads) for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
+  const norm = Math.sqrt(sq);
+  if (!(norm > maxNorm)) return;
+  const scale = maxNorm / norm;
+  for (const g of grads) for (let i = 0; i < g.length; i++) g[i] *= scale;
+}
+
+/** Set a variable's values (the temporary tensor is released; the variable keeps the data). */
+export function assignValues(variable: tf.Variable, values: Float32Array): void {
+  const t = tf.tensor(values, variable.shape, 'float32');
+  variable.assign(t);
+  t.dispose();
 }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../backend';
 import { DataError, UsageError } from '../../errors';
 import { assertSameFeatures } from '../../records/feature-check';
-import { type SampleSet, windowShape } from '../../records/samples';
+import { type SampleSet, sampleCount, windowShape } from '../../records/samples';
 import { type Task, argmaxRows, classCount } from '../../records/task';
 import { evaluateNetwork, predictNetwork, trainNetwork } from '../../train/loop';
 import { writeJsonAtomic } from '../../util/fs';
@@ -12,7 +12,9 @@ import { type FitOptions, type FitResult, MODEL_META_FILE, type Model, type Mode
 import { type TrainingConfig, recurrentConfigSchema, transformerConfigSchema } from './config';
 import { loadLayersModel, saveLayersModel } from './layers-io';
 import { type RecurrentCell, type RecurrentLayerFactory, buildRecurrentNetwork, buildTransformerNetwork, fusedRecurrentLayer, tfjsRecurrentLayer } from './architecture';
-import { useFusedLayers } from '../../kernels/layers';
+import { FusedGRU, FusedLSTM, useFusedLayers } from '../../kernels/layers';
+import { kernelThreads, setKernelThreads } from '../../kernels/parallel';
+import { WorkerReplicas } from './replicas';
 
 /** What a saved neural model's `model-meta.json` holds besides the network files. */
 export interface NeuralMeta {
@@ -31,6 +33,13 @@ type Builder = (lookback: number, features: number, classes: number) => tf.Layer
  * The network is built at the first `fit`, when the input shape is known; a later `fit`
  * (or one after `loadModel`) continues from the current weights: fine-tuning / resuming.
  */
+/**
+ * Training goes data-parallel (a network replica per extra thread, see WorkerReplicas) from this
+ * many training samples per thread; below it, starting the replicas costs more than it saves,
+ * and the recurrent kernels split each batch across threads instead.
+ */
+export const REPLICA_MIN_SAMPLES_PER_THREAD = 4096;
+
 const TAGS: ModelTags = { input: 'sequence', tasks: ['regression', 'binary', 'multiclass'], baseline: false };
 
 export class NeuralModel implements Model {
@@ -88,18 +97,31 @@ export class NeuralModel implements Model {
     this.checkTargets(train, 'training set');
     if (validation) this.checkTargets(validation, 'validation set');
     const c = this.cfg;
-    return trainNetwork(this.fitted(), train, validation, {
-      ...c,
-      task: this.task,
-      regressionLoss: c.loss,
-      seed: options.seed ?? c.seed,
-      epochs: options.epochs ?? c.epochs,
-      batchSize: options.batchSize ?? c.batchSize,
-      earlyStoppingPatience: options.earlyStoppingPatience ?? c.earlyStoppingPatience,
-      classWeights: options.classWeights,
-      verbose: options.verbose,
-      onEpochEnd: options.onEpochEnd,
-    });
+    const net = this.fitted();
+    const threads = kernelThreads();
+    const replicas = threads > 1 && sampleCount(train) >= REPLICA_MIN_SAMPLES_PER_THREAD * threads ? await WorkerReplicas.start(threads - 1, net, { backend: (await initBackend()).name, fused: net.layers.some((l) => l instanceof FusedLSTM || l instanceof FusedGRU), loss: { task: this.task, regressionLoss: c.loss, huberDelta: c.huberDelta } }) : undefined;
+    // Each replica runs on one thread, and so does this one's slice.
+    if (replicas) setKernelThreads(1);
+    try {
+      return await trainNetwork(net, train, validation, {
+        ...c,
+        task: this.task,
+        regressionLoss: c.loss,
+        seed: options.seed ?? c.seed,
+        epochs: options.epochs ?? c.epochs,
+        batchSize: options.batchSize ?? c.batchSize,
+        earlyStoppingPatience: options.earlyStoppingPatience ?? c.earlyStoppingPatience,
+        classWeights: options.classWeights,
+        verbose: options.verbose,
+        onEpochEnd: options.onEpochEnd,
+        ...(replicas ? { replicas } : {}),
+      });
+    } finally {
+      if (replicas) {
+        setKernelThreads(threads);
+        await replicas.close();
+      }
+    }
   }
 
   async predict(x: SampleSet): Promise<Float32Array> {

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend';
+import { setKernelThreads } from '../src/kernels';
+import { buildRecurrentNetwork, fusedRecurrentLayer } from '../src/models/nn/architecture';
+import { recurrentConfigSchema } from '../src/models/nn/config';
+import { WorkerReplicas } from '../src/models/nn/replicas';
+import { denseSamples } from '../src/records/samples';
+import { type TrainLoopOptions, trainNetwork } from '../src/train/loop';
+import { Rng } from '../src/util/random';
+
+const STEPS = 6;
+const FEATURES = 4;
+
+/** 3 classes from the sign of the last step's first feature (with a flat band): learnable. */
+function data(n: number, seed: number) {
+  const rng = new Rng(seed);
+  const x = Float32Array.from({ length: n * STEPS * FEATURES }, () => rng.normal());
+  const y = Float32Array.from({ length: n }, (_, i) => {
+    const v = x[(i * STEPS + STEPS - 1) * FEATURES];
+    return v > 0.4 ? 2 : v < -0.4 ? 0 : 1;
+  });
+  return denseSamples({ x, shape: [n, STEPS, FEATURES], y, featureNames: ['a', 'b', 'c', 'd'], classes: ['down', 'flat', 'up'] });
+}
+
+const config = recurrentConfigSchema.parse({ units: [16], dense: [], dropout: 0.1, seed: 3 }, 'test');
+const options: TrainLoopOptions = {
+  seed: 5,
+  epochs: 4,
+  batchSize: 32,
+  schedule: { type: 'constant' },
+  clipNorm: 1,
+  earlyStoppingPatience: 0,
+  optimizer: 'adam',
+  learningRate: 0.01,
+  momentum: 0,
+  task: 'multiclass',
+  regressionLoss: 'mse',
+  huberDelta: 1,
+};
+
+/** Built in a tidy scope: tfjs's LSTM forget-bias initializer leaves tensors behind otherwise. */
+function network(): tf.LayersModel {
+  let net: tf.LayersModel | undefined;
+  tf.tidy(() => {
+    net = buildRecurrentNetwork('lstm', config, { lookback: STEPS, features: FEATURES }, 'multiclass', 3, fusedRecurrentLayer);
+  });
+  return net!;
+}
+
+async function train(replicaCount: number): Promise<{ weights: Float32Array[]; loss: number[]; acc: number[] }> {
+  await initBackend();
+  const net = network();
+  const replicas = replicaCount > 0 ? await WorkerReplicas.start(replicaCount, net, { backend: (await initBackend()).name, fused: true, loss: options }) : undefined;
+  try {
+    const fit = await trainNetwork(net, data(1200, 1), undefined, { ...options, ...(replicas ? { replicas } : {}) });
+    return { weights: net.getWeights().map((w) => w.dataSync() as Float32Array), loss: [...fit.history.loss], acc: [...fit.history.acc] };
+  } finally {
+    await replicas?.close();
+    net.dispose();
+  }
+}
+
+test('data-parallel training: learns like one thread, reproducible for a given replica count, leaks no tensors', async () => {
+  setKernelThreads(1);
+  const one = await train(0);
+  const before = tf.memory().numTensors;
+  const a = await train(2);
+  const b = await train(2);
+  assert.equal(tf.memory().numTensors, before, 'tensors left behind by a replicated fit');
+  a.weights.forEach((w, k) => assert.deepEqual(w, b.weights[k], `weight ${k} differs between two runs with 2 replicas`));
+  for (const run of [one, a]) {
+    assert.ok(run.loss.at(-1)! < run.loss[0] * 0.8, `loss fell: ${run.loss.join(', ')}`);
+    assert.ok(run.acc.at(-1)! > 0.6, `accuracy above the 3-class chance rate: ${run.acc.join(', ')}`);
+  }
+  // Same data, same shuffles: replicas change sums' order and dropout masks, not what is learned.
+  assert.ok(Math.abs(a.loss.at(-1)! - one.loss.at(-1)!) < 0.15, `final loss ${a.loss.at(-1)} vs one thread ${one.loss.at(-1)}`);
+  assert.notDeepEqual(a.weights[0], one.weights[0], 'replicas ran (weights differ in the last bits from one thread)');
+});
+
+test('a failing replica rejects the step with its error, naming the replica', async () => {
+  await initBackend();
+  const net = network();
+  const replicas = await WorkerReplicas.start(1, net, { backend: (await initBackend()).name, fused: true, loss: options });
+  try {
+    const values = net.trainableWeights.map((w) => w.read().dataSync() as Float32Array);
+    const bad = { x: new Float32Array(5), shape: [1, STEPS, FEATURES] as const, y: Float32Array.of(0), denominator: 1 };
+    await assert.rejects(replicas.gradients(values, [bad]), /training replica 1: .*(size|shape|values)/i);
+  } finally {
+    await replicas.close();
+    net.dispose();
+  }
+});
