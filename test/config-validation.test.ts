@@ -68,6 +68,8 @@ const CASES: [string, (c: Record<string, any>) => void, string, RegExp][] = [
   ['ensemble member config', (c) => (c.models[1] = { kind: 'ensemble', config: { members: [{ kind: 'gbdt', config: { nEstimator: 3 } }] } }), 'models[1].config.members[0].config.nEstimator', /did you mean "nEstimators"/],
   ['null model config', (c) => (c.models[1].config = null), 'models[1].config', /expected an object, got null/],
   ['lags beyond the window', (c) => (c.models[1] = { kind: 'gbdt', config: { lags: [0, 3] } }), 'models[1].config.lags', /lag 3 reaches beyond the dataset's 3-bar window/],
+  ['naive return feature the dataset lacks', (c) => (c.dataset.features = 'alpha158'), 'models[1].config.returnFeature', /names feature "logret_1", which dataset.features does not produce/],
+  ['ensemble member naming a missing feature', (c) => (c.models[1] = { kind: 'ensemble', config: { members: [{ kind: 'majority' }, { kind: 'naive', config: { returnFeature: 'logret_5' } }] } }), 'models[1].config.members[1].config.returnFeature', /names feature "logret_5"/],
 ];
 
 test('every silent typo and wrong type of the seeds is an error naming its path', () => {

@@ -1,8 +1,9 @@
 import { ConfigError, type Schema, arr, custom, int, num, obj, oneOf, opt, record, req, str } from '../config/schema';
 import { type DatasetConfig, datasetSchema } from '../dataset';
+import { type FeatureSpec, featureColumns } from '../features';
 import type { Execution } from '../backtest';
 import { type GateThresholds, gateSchema } from '../evaluate';
-import { type FitOptions, modelFactory, modelKinds, parseModelConfig } from '../models';
+import { type FitOptions, catalog, modelFactory, modelKinds, parseModelConfig } from '../models';
 
 /** One model in an experiment: a registered kind, its hyperparameters and how to fit it. */
 export interface ModelEntry {
@@ -118,6 +119,16 @@ export const experimentSchema: Schema<ExperimentConfig> = obj(
         const lags = (m.config as { lags?: number[] } | undefined)?.lags;
         const beyond = lags?.find((l) => l >= lookback);
         if (beyond !== undefined) return { field: `models[${i}].config.lags`, problem: `lag ${beyond} reaches beyond the dataset's ${lookback}-bar window; raise dataset.lookback to ${beyond + 1} or drop the lag` };
+      }
+      // A feature a model names by hand must be one the dataset builds: found here, not after hours of fitting.
+      const columns = featureColumns((e.dataset as { features: FeatureSpec }).features);
+      for (const [i, m] of e.models.entries()) {
+        for (const { feature, field } of catalog.namedFeatures(m.kind, m.config ?? {})) {
+          if (!columns.includes(feature)) {
+            const shown = columns.length > 12 ? `${columns.slice(0, 12).join(', ')}, ... (${columns.length} in all)` : columns.join(', ');
+            return { field: `models[${i}].config.${field}`, problem: `names feature "${feature}", which dataset.features does not produce (it produces ${shown}); add the feature to dataset.features or name one of these` };
+          }
+        }
       }
       return undefined;
     },

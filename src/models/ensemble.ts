@@ -173,6 +173,10 @@ export const ensembleFactory: ModelFactory = {
       catalog.parseConfig(m.kind, m.config ?? {}, `${path}.members[${i}].config`);
     });
   },
+  namedFeatures: (config, catalog) =>
+    (config.members as EnsembleMemberSpec[]).flatMap((m, i) =>
+      catalog.namedFeatures(m.kind, catalog.parseConfig(m.kind, m.config ?? {}, `members[${i}].config`)).map((f) => ({ ...f, field: `members[${i}].config.${f.field}` })),
+    ),
   create: (task, config, catalog) => EnsembleModel.fromConfig(task, config, catalog),
   load: (dir, catalog) => EnsembleModel.load(dir, catalog),
 };

@@ -71,6 +71,14 @@ export interface ModelCatalog {
   load(dir: string): Promise<Model>;
   /** A kind's config checked (nested models included), errors naming `path`. */
   parseConfig(kind: string, config: unknown, path: string): Record<string, unknown>;
+  /** The features a kind's parsed config names (see `ModelFactory.namedFeatures`). */
+  namedFeatures(kind: string, config: Record<string, unknown>): readonly NamedFeature[];
+}
+
+/** A feature a model config names, and the config field that names it (`returnFeature`, `members[0].config.returnFeature`). */
+export interface NamedFeature {
+  readonly feature: string;
+  readonly field: string;
 }
 
 /** How to build and load one kind of model. */
@@ -81,6 +89,11 @@ export interface ModelFactory {
   readonly configSchema: Schema<Record<string, unknown>>;
   /** Checks the schema cannot express alone, such as the configs of nested member models. */
   checkConfig?(config: Record<string, unknown>, path: string, catalog: ModelCatalog): void;
+  /**
+   * Features the config names, each with its field (relative to the config), so an experiment
+   * can reject one its dataset does not produce before loading any data.
+   */
+  namedFeatures?(config: Record<string, unknown>, catalog: ModelCatalog): readonly NamedFeature[];
   /** A new, unfitted model from a config that passed `configSchema`. */
   create(task: Task, config: Record<string, unknown>, catalog: ModelCatalog): Model;
   /** A fitted model from a folder written by `Model.save`. */

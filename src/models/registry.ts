@@ -46,6 +46,7 @@ export const catalog: ModelCatalog = {
   create: (kind, task, config) => createModel(kind, task, config),
   load: (dir) => loadModel(dir),
   parseConfig: (kind, config, path) => parseModelConfig(kind, config, path),
+  namedFeatures: (kind, config) => modelFactory(kind).namedFeatures?.(config, catalog) ?? [],
 };
 
 export function createModel(kind: string, task: Task, config: Record<string, unknown> = {}): Model {

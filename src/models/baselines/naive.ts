@@ -122,6 +122,7 @@ export const naiveFactory: ModelFactory = {
   kind: 'naive',
   tags: TAGS,
   configSchema: naiveConfigSchema,
+  namedFeatures: (config) => [{ feature: (config as NaiveConfig).returnFeature, field: 'returnFeature' }],
   create: (task, config) => new NaiveModel(task, config),
   load: (dir) => NaiveModel.load(dir),
 };
