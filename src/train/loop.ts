@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
+import { kernelThreads, setKernelThreads } from '../kernels/parallel';
 import type { FitResult } from '../records/fit';
 import { type SampleSet, gatherWindows, sampleCount, windowShape } from '../records/samples';
 import type { LearningRateSchedule } from './schedule';
@@ -112,20 +113,28 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
       rng.shuffle(order);
       let lossSum = 0;
       let metricTotal = 0;
-      for (let b = 0; b < batches; b++) {
-        const idx = order.subarray(b * o.batchSize, Math.min(n, (b + 1) * o.batchSize));
-        const slices = batchSlices(train, idx, weights, 1 + (o.replicas?.count ?? 0));
-        const remote = slices.length > 1 ? o.replicas!.gradients(values, slices.slice(1)) : undefined;
-        const parts = [sliceGradients(net, variables, slices[0], o, slices.length === 1), ...(remote ? await remote : [])];
-        const grads = parts[0].grads;
-        for (const part of parts.slice(1)) part.grads.forEach((g, k) => addInto(grads[k], g));
-        const loss = parts.reduce((sum, p) => sum + p.loss, 0);
-        if (!Number.isFinite(loss)) throw new UsageError(`training diverged: loss is ${loss} at epoch ${epoch + 1}, batch ${b + 1}; lower learningRate or set clipNorm`);
-        if (o.clipNorm > 0) clipByGlobalNorm(grads, o.clipNorm);
-        values = optimizer.applyGradients(variables, values, grads);
-        lossSum += loss * idx.length;
-        metricTotal += parts.reduce((sum, p) => sum + p.metric, 0);
-        progress?.batch(epoch, b, lossSum / Math.min(n, (b + 1) * o.batchSize));
+      // With replicas every thread already has a slice: this one's kernels stay on it during
+      // the steps, and get every thread back for the validation pass.
+      const threads = kernelThreads();
+      if (o.replicas) setKernelThreads(1);
+      try {
+        for (let b = 0; b < batches; b++) {
+          const idx = order.subarray(b * o.batchSize, Math.min(n, (b + 1) * o.batchSize));
+          const slices = batchSlices(train, idx, weights, 1 + (o.replicas?.count ?? 0));
+          const remote = slices.length > 1 ? o.replicas!.gradients(values, slices.slice(1)) : undefined;
+          const parts = [sliceGradients(net, variables, slices[0], o, slices.length === 1), ...(remote ? await remote : [])];
+          const grads = parts[0].grads;
+          for (const part of parts.slice(1)) part.grads.forEach((g, k) => addInto(grads[k], g));
+          const loss = parts.reduce((sum, p) => sum + p.loss, 0);
+          if (!Number.isFinite(loss)) throw new UsageError(`training diverged: loss is ${loss} at epoch ${epoch + 1}, batch ${b + 1}; lower learningRate or set clipNorm`);
+          if (o.clipNorm > 0) clipByGlobalNorm(grads, o.clipNorm);
+          values = optimizer.applyGradients(variables, values, grads);
+          lossSum += loss * idx.length;
+          metricTotal += parts.reduce((sum, p) => sum + p.metric, 0);
+          progress?.batch(epoch, b, lossSum / Math.min(n, (b + 1) * o.batchSize));
+        }
+      } finally {
+        setKernelThreads(threads);
       }
       const logs: Record<string, number> = { loss: lossSum / n, [metric]: metricTotal / n };
       if (validation && sampleCount(validation) > 0) {

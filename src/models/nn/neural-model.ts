@@ -13,7 +13,7 @@ import { type TrainingConfig, recurrentConfigSchema, transformerConfigSchema } f
 import { loadLayersModel, saveLayersModel } from './layers-io';
 import { type RecurrentCell, type RecurrentLayerFactory, buildRecurrentNetwork, buildTransformerNetwork, fusedRecurrentLayer, tfjsRecurrentLayer } from './architecture';
 import { FusedGRU, FusedLSTM, useFusedLayers } from '../../kernels/layers';
-import { kernelThreads, setKernelThreads } from '../../kernels/parallel';
+import { kernelThreads } from '../../kernels/parallel';
 import { WorkerReplicas } from './replicas';
 
 /** What a saved neural model's `model-meta.json` holds besides the network files. */
@@ -100,8 +100,6 @@ export class NeuralModel implements Model {
     const net = this.fitted();
     const threads = kernelThreads();
     const replicas = threads > 1 && sampleCount(train) >= REPLICA_MIN_SAMPLES_PER_THREAD * threads ? await WorkerReplicas.start(threads - 1, net, { backend: (await initBackend()).name, fused: net.layers.some((l) => l instanceof FusedLSTM || l instanceof FusedGRU), loss: { task: this.task, regressionLoss: c.loss, huberDelta: c.huberDelta } }) : undefined;
-    // Each replica runs on one thread, and so does this one's slice.
-    if (replicas) setKernelThreads(1);
     try {
       return await trainNetwork(net, train, validation, {
         ...c,
@@ -117,10 +115,7 @@ export class NeuralModel implements Model {
         ...(replicas ? { replicas } : {}),
       });
     } finally {
-      if (replicas) {
-        setKernelThreads(threads);
-        await replicas.close();
-      }
+      await replicas?.close();
     }
   }
 
