@@ -65,7 +65,10 @@ export interface GradientReplicas {
  * the one place a training step is differentiated.
  */
 export function sliceGradients(net: tf.LayersModel, variables: readonly tf.Variable[], slice: BatchSlice, spec: LossSpec, wholeBatch: boolean): SliceResult {
-  return tf.tidy(() => {
+  let result: SliceResult | undefined;
+  // The result leaves through the closure: tidy walks whatever it returns, every element of
+  // every typed array included (half of a training step, measured).
+  tf.tidy(() => {
     const x = tf.tensor3d(slice.x, [...slice.shape]);
     const y = tf.tensor1d(slice.y);
     const w = slice.w && tf.tensor1d(slice.w);
@@ -76,17 +79,11 @@ export function sliceGradients(net: tf.LayersModel, variables: readonly tf.Varia
       metric = metricSum(spec.task, output, y).dataSync()[0];
       return batchLoss(spec, output, y, w, wholeBatch ? undefined : slice.denominator);
     }, variables as tf.Variable[]);
-    return { loss: value.dataSync()[0], metric, grads: variables.map((v) => grads[v.name].dataSync() as Float32Array) };
+    result = { loss: value.dataSync()[0], metric, grads: variables.map((v) => grads[v.name].dataSync() as Float32Array) };
   });
+  return result!;
 }
 
-/**
- * Train a network with a custom loop: seeded shuffling, per-batch gradient computation with
- * `tf.variableGrads`, global-norm clipping, one Adam or SGD pass per variable, a learning rate set per
- * epoch, and early stopping on validation loss that restores the best epoch's weights.
- * Everything allocated per batch or epoch is released, so `tf.memory().numTensors` is the same
- * at the end of every epoch.
- */
 export async function trainNetwork(net: tf.LayersModel, train: SampleSet, validation: SampleSet | undefined, o: TrainLoopOptions): Promise<FitResult> {
   const started = performance.now();
   const n = sampleCount(train);
