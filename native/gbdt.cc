@@ -1,4 +1,664 @@
-// Native kernels of the gradient-boosted trees (src/models/gbdt).
+// Native kernels of the gradient-boosted trees (src/models/gbdt): the inner loops of
+// quantile sketching, binning, histogram building and row partitioning, on the JS typed
+// arrays passed in. Each one computes exactly what its JavaScript twin in src/models/gbdt
+// computes (same float32 rank arithmetic, same float64 sums in the same order), so trees
+// are bit-identical whichever runs. Threads split work by feature (sketch, histogram) or by
+// row (binning): every output value is produced by one thread, in the single-threaded order.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
 #include "napi.h"
 
-void registerGbdt(napi_env, napi_value) {}
+// The float32 rank arithmetic must round after every operation, as JavaScript's Math.fround
+// does; a fused multiply-add would skip a rounding.
+#pragma GCC optimize("fp-contract=off")
+
+namespace {
+
+class Args {
+ public:
+  Args(napi_env env, napi_callback_info info) : env_(env) { napi_get_cb_info(env, info, &argc_, argv_, nullptr, nullptr); }
+  /** A typed array's data, or null for anything else (JS null marks an absent array). */
+  template <class T>
+  T* array(size_t i, napi_typedarray_type* type = nullptr) {
+    napi_typedarray_type t;
+    size_t length;
+    void* data = nullptr;
+    if (i >= argc_ || napi_get_typedarray_info(env_, argv_[i], &t, &length, &data, nullptr, nullptr) != 0) return nullptr;
+    if (type) *type = t;
+    return static_cast<T*>(data);
+  }
+  /** A typed array's element count. */
+  size_t length(size_t i) {
+    napi_typedarray_type t;
+    size_t length = 0;
+    napi_get_typedarray_info(env_, argv_[i], &t, &length, nullptr, nullptr, nullptr);
+    return length;
+  }
+  int num(size_t i) {
+    int32_t v = 0;
+    napi_get_value_int32(env_, argv_[i], &v);
+    return v;
+  }
+  double dbl(size_t i) {
+    double v = 0;
+    napi_get_value_double(env_, argv_[i], &v);
+    return v;
+  }
+  bool flag(size_t i) {
+    bool v = false;
+    napi_get_value_bool(env_, argv_[i], &v);
+    return v;
+  }
+  napi_value undefined() {
+    napi_value u;
+    napi_get_undefined(env_, &u);
+    return u;
+  }
+  napi_value integer(int v) {
+    napi_value out;
+    napi_create_int32(env_, v, &out);
+    return out;
+  }
+
+ private:
+  napi_env env_;
+  size_t argc_ = 32;
+  napi_value argv_[32];
+};
+
+/** [begin, end) of part `i` of `n` equal parts of `count` items (parallel.ts's `part`). */
+inline void part(int count, int n, int i, int* begin, int* end) {
+  *begin = static_cast<int>(static_cast<int64_t>(count) * i / n);
+  *end = static_cast<int>(static_cast<int64_t>(count) * (i + 1) / n);
+}
+
+/** Runs fn(0..threads-1), fn(0) on the calling thread. */
+template <class F>
+void parallel(int threads, F fn) {
+  if (threads <= 1) {
+    fn(0);
+    return;
+  }
+  std::vector<std::thread> helpers;
+  helpers.reserve(threads - 1);
+  for (int t = 1; t < threads; t++) helpers.emplace_back(fn, t);
+  fn(0);
+  for (auto& h : helpers) h.join();
+}
+
+// ---------------------------------------------------------------------------------------
+// Quantile sketch (binning.ts: sortFloat32, exactSummary, prune, combine, sketchColumn,
+// cutsOfColumn).
+
+struct Summary {
+  std::vector<float> value, rmin, rmax, wmin;
+  int size = 0;
+  explicit Summary(size_t capacity = 0) : value(capacity), rmin(capacity), rmax(capacity), wmin(capacity) {}
+  void put(float a, float b, float w, float v) {
+    rmin[size] = a;
+    rmax[size] = b;
+    wmin[size] = w;
+    value[size] = v;
+    size++;
+  }
+  void copy(const Summary& s, int i) { put(s.rmin[i], s.rmax[i], s.wmin[i], s.value[i]); }
+};
+
+/** Ascending float32 order of sortFloat32 (-0 before +0): an LSD radix sort of 11-bit digits. */
+void sortFloat32(float* values, int n, std::vector<uint32_t>& keys, std::vector<uint32_t>& temp) {
+  if (static_cast<int>(keys.size()) < n) {
+    keys.resize(n);
+    temp.resize(n);
+  }
+  uint32_t* k0 = keys.data();
+  uint32_t* k1 = temp.data();
+  uint32_t counts[3][2048] = {};
+  for (int i = 0; i < n; i++) {
+    uint32_t u;
+    std::memcpy(&u, values + i, 4);
+    uint32_t k = u & 0x80000000u ? ~u : u | 0x80000000u;
+    k0[i] = k;
+    counts[0][k & 2047]++;
+    counts[1][(k >> 11) & 2047]++;
+    counts[2][k >> 22]++;
+  }
+  for (int pass = 0; pass < 3; pass++) {
+    uint32_t* c = counts[pass];
+    uint32_t sum = 0;
+    for (int d = 0; d < 2048; d++) {
+      uint32_t t = c[d];
+      c[d] = sum;
+      sum += t;
+    }
+    int shift = pass * 11;
+    for (int i = 0; i < n; i++) {
+      uint32_t k = k0[i];
+      k1[c[(k >> shift) & 2047]++] = k;
+    }
+    std::swap(k0, k1);
+  }
+  for (int i = 0; i < n; i++) {
+    uint32_t k = k0[i];
+    uint32_t u = k & 0x80000000u ? k & 0x7fffffffu : ~k;
+    std::memcpy(values + i, &u, 4);
+  }
+}
+
+struct Sketcher {
+  std::vector<uint32_t> keys, temp;
+  std::vector<float> chunk;
+
+  Summary exactSummary(const float* values, int count) {
+    chunk.assign(values, values + count);
+    sortFloat32(chunk.data(), count, keys, temp);
+    Summary s(count);
+    int i = 0;
+    while (i < count) {
+      int j = i + 1;
+      while (j < count && chunk[j] == chunk[i]) j++;
+      s.put(static_cast<float>(i), static_cast<float>(j), static_cast<float>(j - i), chunk[i]);
+      i = j;
+    }
+    return s;
+  }
+};
+
+Summary prune(const Summary& src, int maxSize) {
+  if (src.size <= maxSize) return src;
+  Summary out(maxSize);
+  const float begin = src.rmax[0];
+  const float range = src.rmin[src.size - 1] - src.rmax[0];
+  const int n = maxSize - 1;
+  out.copy(src, 0);
+  int i = 1;
+  int last = 0;
+  for (int k = 1; k < n; k++) {
+    const float scaled = static_cast<float>(k) * range;
+    const float dx2 = 2.0f * (scaled / static_cast<float>(n) + begin);
+    while (i < src.size - 1 && dx2 >= src.rmax[i + 1] + src.rmin[i + 1]) i++;
+    if (i == src.size - 1) break;
+    const float rminNext = src.rmin[i] + src.wmin[i];
+    const float rmaxPrev = src.rmax[i + 1] - src.wmin[i + 1];
+    if (dx2 < rminNext + rmaxPrev) {
+      if (i != last) {
+        out.copy(src, i);
+        last = i;
+      }
+    } else if (i + 1 != last) {
+      out.copy(src, i + 1);
+      last = i + 1;
+    }
+  }
+  if (last != src.size - 1) out.copy(src, src.size - 1);
+  return out;
+}
+
+Summary combine(const Summary& a, const Summary& b) {
+  if (a.size == 0) return b;
+  if (b.size == 0) return a;
+  Summary out(a.size + b.size);
+  int i = 0;
+  int j = 0;
+  float aPrevRmin = 0;
+  float bPrevRmin = 0;
+  while (i < a.size && j < b.size) {
+    if (a.value[i] == b.value[j]) {
+      out.put(a.rmin[i] + b.rmin[j], a.rmax[i] + b.rmax[j], a.wmin[i] + b.wmin[j], a.value[i]);
+      aPrevRmin = a.rmin[i] + a.wmin[i];
+      bPrevRmin = b.rmin[j] + b.wmin[j];
+      i++;
+      j++;
+    } else if (a.value[i] < b.value[j]) {
+      out.put(a.rmin[i] + bPrevRmin, a.rmax[i] + (b.rmax[j] - b.wmin[j]), a.wmin[i], a.value[i]);
+      aPrevRmin = a.rmin[i] + a.wmin[i];
+      i++;
+    } else {
+      out.put(b.rmin[j] + aPrevRmin, b.rmax[j] + (a.rmax[i] - a.wmin[i]), b.wmin[j], b.value[j]);
+      bPrevRmin = b.rmin[j] + b.wmin[j];
+      j++;
+    }
+  }
+  const float bRmax = b.rmin[b.size - 1] + b.wmin[b.size - 1];
+  for (; i < a.size; i++) out.put(a.rmin[i] + bPrevRmin, a.rmax[i] + bRmax, a.wmin[i], a.value[i]);
+  const float aRmax = a.rmin[a.size - 1] + a.wmin[a.size - 1];
+  for (; j < b.size; j++) out.put(b.rmin[j] + aPrevRmin, b.rmax[j] + aRmax, b.wmin[j], b.value[j]);
+  float prevRmin = 0;
+  float prevRmax = 0;
+  for (int k = 0; k < out.size; k++) {
+    if (out.rmin[k] < prevRmin)
+      out.rmin[k] = prevRmin;
+    else
+      prevRmin = out.rmin[k];
+    if (out.rmax[k] < prevRmax) out.rmax[k] = prevRmax;
+    const float rminNext = out.rmin[k] + out.wmin[k];
+    if (out.rmax[k] < rminNext) out.rmax[k] = rminNext;
+    prevRmax = out.rmax[k];
+  }
+  return out;
+}
+
+constexpr int SKETCH_FACTOR = 8;
+
+Summary sketchColumn(Sketcher& sk, const float* column, int n, int maxBin) {
+  const double eps = 1.0 / static_cast<double>(static_cast<float>(std::max(1, std::min(maxBin, n)) * SKETCH_FACTOR));
+  int nlevel = 1;
+  int limit = 0;
+  for (;;) {
+    limit = static_cast<int>(std::min(static_cast<double>(n), std::ceil(nlevel / eps) + 1));
+    if (std::ldexp(static_cast<double>(limit), nlevel) >= n) break;
+    nlevel++;
+  }
+  const int capacity = 2 * limit;
+  int tail = 0;
+  int chunkStart = 0;
+  std::vector<Summary> levels;
+  auto pushTemp = [&](Summary temp) {
+    for (size_t l = 1;; l++) {
+      if (levels.size() <= l) levels.resize(l + 1);
+      if (levels[l].size == 0) {
+        levels[l] = prune(temp, limit);
+        return;
+      }
+      temp = combine(prune(temp, limit), levels[l]);
+      if (temp.size > limit) {
+        levels[l] = Summary(0);
+      } else {
+        levels[l] = std::move(temp);
+        return;
+      }
+    }
+  };
+  for (int r = 0; r < n; r++) {
+    if (tail == capacity && column[r - 1] != column[r]) {
+      pushTemp(sk.exactSummary(column + chunkStart, r - chunkStart));
+      tail = 0;
+      chunkStart = r;
+    }
+    if (tail == 0 || column[r - 1] != column[r]) tail++;
+  }
+  Summary acc = prune(sk.exactSummary(column + chunkStart, n - chunkStart), limit);
+  for (size_t l = 1; l < levels.size(); l++) {
+    if (levels[l].size == 0) continue;
+    acc = acc.size == 0 ? levels[l] : prune(combine(acc, levels[l]), limit);
+  }
+  return acc;
+}
+
+/** One feature's cuts into out[0..) (at most maxBin + 1 values); returns their count and sets *minValue. */
+int cutsOfColumn(Sketcher& sk, const float* column, int m, int maxBin, float* out, float* minValue) {
+  if (m == 0) {
+    out[0] = static_cast<float>(1e-5 + static_cast<double>(static_cast<float>(1e-5 + 1e-5)));
+    *minValue = static_cast<float>(1e-5);
+    return 1;
+  }
+  const int intermediate = std::min(m, maxBin * SKETCH_FACTOR);
+  const int bins = std::min(intermediate, maxBin);
+  const Summary s = prune(prune(sketchColumn(sk, column, m, maxBin), intermediate), bins + 1);
+  const int required = std::min(s.size, bins);
+  int count = 0;
+  for (int i = 1; i < required; i++) {
+    if (i == 1 || s.value[i] > out[count - 1]) out[count++] = s.value[i];
+  }
+  const float top = s.value[s.size - 1];
+  out[count++] = top + (std::fabs(top) + 1e-5f);
+  const double v0 = s.value[0];
+  *minValue = static_cast<float>(v0 - std::fabs(v0) - 1e-5);
+  return count;
+}
+
+/** Features gathered per pass over the row-major matrix (a cache line of float32 per row). */
+constexpr int GATHER_FEATURES = 16;
+
+// gbdtCuts(x: Float32Array, rows, features, maxBin, values: Float32Array [features * (maxBin + 1)],
+//   counts: Int32Array [features], minValues: Float32Array [features], hasMissing: Uint8Array [features], threads)
+napi_value jsCuts(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* x = a.array<float>(0);
+  const int rows = a.num(1), features = a.num(2), maxBin = a.num(3);
+  float* values = a.array<float>(4);
+  int32_t* counts = a.array<int32_t>(5);
+  float* minValues = a.array<float>(6);
+  uint8_t* hasMissing = a.array<uint8_t>(7);
+  const int threads = std::max(1, std::min(a.num(8), features));
+  parallel(threads, [&](int t) {
+    int f0, f1;
+    part(features, threads, t, &f0, &f1);
+    Sketcher sk;
+    const int width = std::min(GATHER_FEATURES, f1 - f0);
+    std::vector<std::vector<float>> columns(width, std::vector<float>(rows));
+    std::vector<int> m(width);
+    for (int g0 = f0; g0 < f1; g0 += GATHER_FEATURES) {
+      const int w = std::min(GATHER_FEATURES, f1 - g0);
+      std::fill(m.begin(), m.end(), 0);
+      for (int r = 0; r < rows; r++) {
+        const float* row = x + static_cast<size_t>(r) * features + g0;
+        for (int j = 0; j < w; j++) {
+          const float v = row[j];
+          if (v == v) columns[j][m[j]++] = v;
+        }
+      }
+      for (int j = 0; j < w; j++) {
+        const int f = g0 + j;
+        counts[f] = cutsOfColumn(sk, columns[j].data(), m[j], maxBin, values + static_cast<size_t>(f) * (maxBin + 1), minValues + f);
+        hasMissing[f] = m[j] < rows;
+      }
+    }
+  });
+  return a.undefined();
+}
+
+// ---------------------------------------------------------------------------------------
+// Binning (binning.ts: binRows).
+
+constexpr int BLOCK_ROWS = 1024;
+
+/** Code of each value: the number of cuts <= v, clamped to the last bin; nb when missing. */
+template <class C>
+void binRows(const float* x, C* codes, int rowStride, int features, const float* cuts, const int32_t* ptr, int r0, int r1) {
+  for (int b = r0; b < r1; b += BLOCK_ROWS) {
+    const int bEnd = std::min(r1, b + BLOCK_ROWS);
+    for (int f = 0; f < features; f++) {
+      const float* values = cuts + ptr[f];
+      const int nb = ptr[f + 1] - ptr[f];
+      for (int r = b; r < bEnd; r++) {
+        const float v = x[static_cast<size_t>(r) * features + f];
+        // Branch-free halving: the values are random, so a branchy search mispredicts.
+        const float* p = values;
+        for (int n = nb; n > 1;) {
+          const int half = n >> 1;
+          p = p[half] <= v ? p + half : p;
+          n -= half;
+        }
+        const int code = std::min(nb - 1, static_cast<int>(p - values) + (*p <= v ? 1 : 0));
+        codes[static_cast<size_t>(r) * rowStride + f] = static_cast<C>(v == v ? code : nb);
+      }
+    }
+  }
+}
+
+// gbdtBinRows(x: Float32Array, codes: Uint8Array | Uint16Array, rowStride, rows, features,
+//   cutValues: Float32Array, cutPtr: Int32Array, threads)
+napi_value jsBinRows(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* x = a.array<float>(0);
+  napi_typedarray_type type;
+  void* codes = a.array<void>(1, &type);
+  const int rowStride = a.num(2), rows = a.num(3), features = a.num(4);
+  const float* cuts = a.array<float>(5);
+  const int32_t* ptr = a.array<int32_t>(6);
+  const int threads = std::max(1, a.num(7));
+  parallel(threads, [&](int t) {
+    int r0, r1;
+    part(rows, threads, t, &r0, &r1);
+    if (type == napi_uint8_array)
+      binRows(x, static_cast<uint8_t*>(codes), rowStride, features, cuts, ptr, r0, r1);
+    else
+      binRows(x, static_cast<uint16_t*>(codes), rowStride, features, cuts, ptr, r0, r1);
+  });
+  return a.undefined();
+}
+
+// ---------------------------------------------------------------------------------------
+// Histograms and partitions (grow.ts: buildHistogram, TreeGrower.partition).
+
+/** What histogram building reads: the codes and pairs of rows, and the features to sum. */
+template <class C>
+struct HistSource {
+  const C* codes;
+  int rowStride;
+  const int32_t* slot;
+  /** Listed features, or null for all `features`. */
+  const int32_t* list;
+  const double* gh;
+
+  /** Adds row r's pair to its bins of features k0..k1 of the list. */
+  inline void add(double* hist, size_t r, int k0, int k1) const {
+    const __m128d v = _mm_loadu_pd(gh + 2 * r);
+    const C* c = codes + r * rowStride;
+    if (list == nullptr) {
+      for (int k = k0; k < k1; k++) {
+        double* p = hist + 2 * (static_cast<size_t>(slot[k]) + c[k]);
+        _mm_storeu_pd(p, _mm_add_pd(_mm_loadu_pd(p), v));
+      }
+    } else {
+      for (int k = k0; k < k1; k++) {
+        const int f = list[k];
+        double* p = hist + 2 * (static_cast<size_t>(slot[f]) + c[f]);
+        _mm_storeu_pd(p, _mm_add_pd(_mm_loadu_pd(p), v));
+      }
+    }
+  }
+};
+
+/** Rows ahead whose data is prefetched when rows are read through ids. */
+constexpr int PREFETCH = 16;
+
+template <class C>
+void histogram(const HistSource<C>& s, double* hist, int k0, int k1, const uint32_t* rows, int begin, int end) {
+  for (int i = begin; i < end; i++) {
+    size_t r = i;
+    if (rows) {
+      r = rows[i];
+      if (i + PREFETCH < end) {
+        const size_t ahead = rows[i + PREFETCH];
+        _mm_prefetch(reinterpret_cast<const char*>(s.codes + ahead * s.rowStride), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(s.gh + 2 * ahead), _MM_HINT_T0);
+      }
+    }
+    s.add(hist, r, k0, k1);
+  }
+}
+
+/** Node positions below which one thread builds a histogram alone (a thread start costs more). */
+constexpr int64_t CELLS_PER_THREAD = 1 << 16;
+
+template <class C>
+void histogramThreads(const HistSource<C>& s, double* hist, int count, const uint32_t* rows, int begin, int end, int threads) {
+  threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>({threads, count, static_cast<int64_t>(end - begin) * count / CELLS_PER_THREAD})));
+  parallel(threads, [&](int t) {
+    int k0, k1;
+    part(count, threads, t, &k0, &k1);
+    histogram(s, hist, k0, k1, rows, begin, end);
+  });
+}
+
+template <class C>
+HistSource<C> source(Args& a, const void* codes, int first) {
+  return {static_cast<const C*>(codes), a.num(first), a.array<int32_t>(first + 1), a.array<int32_t>(first + 2), a.array<double>(first + 3)};
+}
+
+// gbdtHistogram(hist: Float64Array, codes: Uint8Array | Uint16Array, rowStride, slot: Int32Array,
+//   list: Int32Array | null, gh: Float64Array, count, rows: Uint32Array | null, begin, end, threads)
+// Sums the pairs of node positions [begin, end) (row rows[i], or i) over the `count` features
+// of `list` (or the first `count`).
+napi_value jsHistogram(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  double* hist = a.array<double>(0);
+  napi_typedarray_type type;
+  const void* codes = a.array<void>(1, &type);
+  const int count = a.num(6);
+  const uint32_t* rows = a.array<uint32_t>(7);
+  const int begin = a.num(8), end = a.num(9), threads = a.num(10);
+  if (type == napi_uint8_array)
+    histogramThreads(source<uint8_t>(a, codes, 2), hist, count, rows, begin, end, threads);
+  else
+    histogramThreads(source<uint16_t>(a, codes, 2), hist, count, rows, begin, end, threads);
+  return a.undefined();
+}
+
+/** Copies `w` 32-bit words (a row's codes) to two places, with masked 512-bit moves. */
+inline void copyRow2(const uint32_t* src, uint32_t* a, uint32_t* b, int w) {
+  for (int o = 0; o < w; o += 16) {
+    const __mmask16 m = w - o >= 16 ? 0xffff : static_cast<__mmask16>((1u << (w - o)) - 1);
+    const __m512i v = _mm512_maskz_loadu_epi32(m, src + o);
+    _mm512_mask_storeu_epi32(a + o, m, v);
+    _mm512_mask_storeu_epi32(b + o, m, v);
+  }
+}
+
+/**
+ * Stable partition of node positions [begin, end), as the JavaScript kernel: left rows move
+ * down in place, right rows go through the scratch buffers and then after the left ones.
+ * Branch-free: each row is written to both destinations and only one cursor advances (the
+ * side is random, so a branch would mispredict half the time).
+ */
+template <class C>
+int partition(const C* codes, int rowStride, const C* column, uint32_t* rows, uint32_t* words, double* gh, uint32_t* scratchRows, uint32_t* scratchWords, double* scratchGH, int w, bool byId, int begin, int end, int feature, int bin, int missing, bool defaultLeft, bool moveData) {
+  int l = begin;
+  int r = 0;
+  for (int i = begin; i < end; i++) {
+    const uint32_t id = rows[i];
+    const int c = byId ? column[id] : codes[static_cast<size_t>(i) * rowStride + feature];
+    const bool left = c == missing ? defaultLeft : c <= bin;
+    rows[l] = id;
+    scratchRows[r] = id;
+    if (moveData) {
+      copyRow2(words + static_cast<size_t>(i) * w, words + static_cast<size_t>(l) * w, scratchWords + static_cast<size_t>(r) * w, w);
+      const __m128d g = _mm_loadu_pd(gh + 2 * static_cast<size_t>(i));
+      _mm_storeu_pd(gh + 2 * static_cast<size_t>(l), g);
+      _mm_storeu_pd(scratchGH + 2 * static_cast<size_t>(r), g);
+    }
+    l += left;
+    r += !left;
+  }
+  std::memcpy(rows + l, scratchRows, 4 * static_cast<size_t>(r));
+  if (moveData) {
+    std::memcpy(words + static_cast<size_t>(l) * w, scratchWords, 4 * static_cast<size_t>(r) * w);
+    std::memcpy(gh + 2 * static_cast<size_t>(l), scratchGH, 16 * static_cast<size_t>(r));
+  }
+  return l;
+}
+
+// gbdtPartition(hist: Float64Array | null, codes, rowStride, slot, list, gh, count, smallLeft,
+//   rows: Uint32Array, words: Uint32Array, scratchRows, scratchWords, scratchGH: Float64Array,
+//   wordsPerRow, byId, begin, end, feature, bin, missing, defaultLeft, moveData, threads,
+//   columns: Uint8Array | Uint16Array) -> mid
+// `codes`/`gh` are the arrays rows are read from (node order, or by id when `byId`, when the
+// split feature is read from the feature-major `columns` instead); `words` and `gh` are what
+// moves. With `hist`, the histogram of the `smallLeft` side is built after
+// the partition (by feature ranges across threads), as gbdtHistogram would.
+napi_value jsPartition(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  double* hist = a.array<double>(0);
+  napi_typedarray_type type;
+  const void* codes = a.array<void>(1, &type);
+  const int count = a.num(6);
+  const bool smallLeft = a.flag(7);
+  uint32_t* rows = a.array<uint32_t>(8);
+  uint32_t* words = a.array<uint32_t>(9);
+  double* gh = a.array<double>(5);
+  uint32_t* scratchRows = a.array<uint32_t>(10);
+  uint32_t* scratchWords = a.array<uint32_t>(11);
+  double* scratchGH = a.array<double>(12);
+  const int w = a.num(13);
+  const bool byId = a.flag(14);
+  const int begin = a.num(15), end = a.num(16), feature = a.num(17), bin = a.num(18), missing = a.num(19);
+  const bool defaultLeft = a.flag(20), moveData = a.flag(21);
+  const int threads = a.num(22);
+  const void* columns = a.array<void>(23);
+  auto run = [&](auto s) {
+    using C = std::remove_const_t<std::remove_pointer_t<decltype(s.codes)>>;
+    const C* column = byId ? static_cast<const C*>(columns) + static_cast<size_t>(feature) * a.length(8) : nullptr;
+    const int mid = partition(s.codes, s.rowStride, column, rows, words, gh, scratchRows, scratchWords, scratchGH, w, byId, begin, end, feature, bin, missing, defaultLeft, moveData);
+    if (hist) {
+      if (smallLeft)
+        histogramThreads(s, hist, count, byId ? rows : nullptr, begin, mid, threads);
+      else
+        histogramThreads(s, hist, count, byId ? rows : nullptr, mid, end, threads);
+    }
+    return mid;
+  };
+  const int mid = type == napi_uint8_array ? run(source<uint8_t>(a, codes, 2)) : run(source<uint16_t>(a, codes, 2));
+  return a.integer(mid);
+}
+
+// gbdtColumns(codes: Uint8Array | Uint16Array, rowStride, rows, features, out (same type), threads)
+// out[f * rows + r] = codes[r * rowStride + f], blocks of rows at a time.
+template <class C>
+void columns(const C* codes, int rowStride, int rows, int features, C* out, int r0, int r1) {
+  for (int b = r0; b < r1; b += BLOCK_ROWS) {
+    const int bEnd = std::min(r1, b + BLOCK_ROWS);
+    for (int f = 0; f < features; f++) {
+      C* o = out + static_cast<size_t>(f) * rows;
+      for (int r = b; r < bEnd; r++) o[r] = codes[static_cast<size_t>(r) * rowStride + f];
+    }
+  }
+}
+
+napi_value jsColumns(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  napi_typedarray_type type;
+  void* codes = a.array<void>(0, &type);
+  const int rowStride = a.num(1), rows = a.num(2), features = a.num(3);
+  void* out = a.array<void>(4);
+  const int threads = std::max(1, a.num(5));
+  parallel(threads, [&](int t) {
+    int r0, r1;
+    part(rows, threads, t, &r0, &r1);
+    if (type == napi_uint8_array)
+      columns(static_cast<const uint8_t*>(codes), rowStride, rows, features, static_cast<uint8_t*>(out), r0, r1);
+    else
+      columns(static_cast<const uint16_t*>(codes), rowStride, rows, features, static_cast<uint16_t*>(out), r0, r1);
+  });
+  return a.undefined();
+}
+
+// gbdtAddLeaf(margin: Float64Array, rows: Uint32Array, begin, end, value, stride, offset)
+// margin[rows[i] * stride + offset] += value in float32, for node positions [begin, end).
+napi_value jsAddLeaf(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  double* margin = a.array<double>(0);
+  const uint32_t* rows = a.array<uint32_t>(1);
+  const int begin = a.num(2), end = a.num(3);
+  const double value = a.dbl(4);
+  const int stride = a.num(5), offset = a.num(6);
+  for (int i = begin; i < end; i++) {
+    if (i + PREFETCH < end) _mm_prefetch(reinterpret_cast<const char*>(margin + static_cast<size_t>(rows[i + PREFETCH]) * stride + offset), _MM_HINT_T0);
+    double* m = margin + static_cast<size_t>(rows[i]) * stride + offset;
+    *m = static_cast<float>(*m + value);
+  }
+  return a.undefined();
+}
+
+// gbdtSumPairs(gh: Float64Array, rows: Uint32Array | null, begin, end, out: Float64Array [2])
+// Sums of g and h over node positions [begin, end) (row rows[i], or i), in order.
+napi_value jsSumPairs(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const double* gh = a.array<double>(0);
+  const uint32_t* rows = a.array<uint32_t>(1);
+  const int begin = a.num(2), end = a.num(3);
+  double* out = a.array<double>(4);
+  __m128d sum = _mm_setzero_pd();
+  for (int i = begin; i < end; i++) sum = _mm_add_pd(sum, _mm_loadu_pd(gh + 2 * static_cast<size_t>(rows ? rows[i] : i)));
+  _mm_storeu_pd(out, sum);
+  return a.undefined();
+}
+
+}  // namespace
+
+void registerGbdt(napi_env env, napi_value exports) {
+  const struct {
+    const char* name;
+    napi_callback cb;
+  } fns[] = {
+      {"gbdtCuts", jsCuts},
+      {"gbdtBinRows", jsBinRows},
+      {"gbdtHistogram", jsHistogram},
+      {"gbdtPartition", jsPartition},
+      {"gbdtColumns", jsColumns},
+      {"gbdtAddLeaf", jsAddLeaf},
+      {"gbdtSumPairs", jsSumPairs},
+  };
+  for (const auto& f : fns) {
+    napi_value fn;
+    napi_create_function(env, f.name, static_cast<size_t>(-1), f.cb, nullptr, &fn);
+    napi_set_named_property(env, exports, f.name, fn);
+  }
+}

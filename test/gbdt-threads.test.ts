@@ -4,7 +4,9 @@ import { describe, it } from 'node:test';
 import { UsageError } from '../src/errors';
 import { binCount, binMatrix, binOf, quantileCuts, sortFloat32 } from '../src/models/gbdt/binning';
 import { fitBooster, usefulThreads } from '../src/models/gbdt/booster';
+import { toXgboostJson, xgboostJsonText } from '../src/models/gbdt/xgboost-json';
 import { DEFAULT_GBDT_PARAMS, resolveGbdtParams } from '../src/models/gbdt/params';
+import { nativeAddon } from '../src/kernels';
 import { Rng } from '../src/util/random';
 
 /** Normals with a discrete column, a column with 10% missing values and a binary label. */
@@ -54,6 +56,30 @@ describe('gbdt threads', () => {
             assert.deepEqual(t[key], one.trees[i][key], `tree ${i} ${key}, ${threads} threads, ${JSON.stringify(extra)}`);
           }
         });
+      }
+    }
+  });
+});
+
+describe('gbdt native kernels', () => {
+  const native = nativeAddon()?.gbdtHistogram !== undefined;
+  const skip = native ? false : 'the native addon is not built or not in use (npm run build compiles it when g++ and an AVX-512 CPU are there; STOCKLAB_KERNELS picks a WebAssembly build)';
+
+  it('grow the same trees, bit for bit, as the JavaScript kernels, at 1 and 2 threads', { skip }, () => {
+    const f = 22;
+    // Large enough (codes over 4 MiB) that tree growing copies rows into node order and uses
+    // a second thread; a small matrix is read in place through row ids.
+    for (const [rows, threads] of [
+      [200000, 2],
+      [3000, 1],
+    ]) {
+      const d = data(rows, f, 8);
+      for (const extra of [{}, { colsampleByTree: 0.5, subsample: 0.8, seed: 2, maxBin: 64 }]) {
+        const params = resolveGbdtParams('binary', { nEstimators: 6, maxDepth: 6, threads, ...extra });
+        const fit = (choice: 'auto' | 'js') => fitBooster('binary:logistic', 1, f, params, d, undefined, { trainMetric: false }, choice).booster;
+        const js = fit('js');
+        assert.ok(js.trees.every((t) => t.left.length > 40), 'the trees are deep');
+        assert.equal(xgboostJsonText(toXgboostJson(fit('auto'), [])), xgboostJsonText(toXgboostJson(js, [])), `${rows} rows, ${threads} threads, ${JSON.stringify(extra)}`);
       }
     }
   });

@@ -3,7 +3,7 @@ import { binTraining } from './binning';
 import { TreeGrower, addBinnedOutput } from './grow';
 import { baseMargin, computeGradients, evalMetric } from './objective';
 import type { GbdtParams, Objective } from './params';
-import { WorkerPool } from './parallel';
+import { type GbdtKernelChoice, type GbdtKernels, gbdtKernels } from './kernels';
 import { type Tree, addTreeOutput } from './tree';
 
 /** Matrix cells per thread below which another thread costs more (start-up, dispatch) than it saves. */
@@ -58,24 +58,23 @@ export interface BoostResult {
  * binned: validation rows go through the trees' thresholds. `params.threads` threads bin the
  * matrix and build histograms (fewer on small matrices); the trees are the same for any count.
  */
-export function fitBooster(objective: Objective, outputs: number, features: number, params: GbdtParams, train: BoostData, valid?: BoostData, hooks: BoostHooks = {}): BoostResult {
-  const threads = usefulThreads(params.threads, train.rows, features);
-  const pool = threads > 1 ? new WorkerPool(threads - 1) : undefined;
+export function fitBooster(objective: Objective, outputs: number, features: number, params: GbdtParams, train: BoostData, valid?: BoostData, hooks: BoostHooks = {}, kernelChoice: GbdtKernelChoice = 'auto'): BoostResult {
+  const kernels = gbdtKernels(usefulThreads(params.threads, train.rows, features), kernelChoice);
   try {
-    return boost(objective, outputs, features, params, train, valid, hooks, pool);
+    return boost(objective, outputs, features, params, train, valid, hooks, kernels);
   } finally {
-    pool?.close();
+    kernels.close();
   }
 }
 
-function boost(objective: Objective, outputs: number, features: number, params: GbdtParams, train: BoostData, valid: BoostData | undefined, hooks: BoostHooks, pool: WorkerPool | undefined): BoostResult {
+function boost(objective: Objective, outputs: number, features: number, params: GbdtParams, train: BoostData, valid: BoostData | undefined, hooks: BoostHooks, kernels: GbdtKernels): BoostResult {
   const n = train.rows;
-  const m = binTraining(train.x, n, features, params.maxBin, pool);
+  const m = binTraining(train.x, n, features, params.maxBin, kernels);
   const baseScore = params.baseScore === 'mean' ? meanBaseScore(objective, train.y, n) : params.baseScore;
   const margin = new Float64Array(n * outputs).fill(baseMargin(objective, baseScore));
   const validMargin = valid ? new Float64Array(valid.rows * outputs).fill(baseMargin(objective, baseScore)) : undefined;
   const gh = Array.from({ length: outputs }, () => new Float64Array(2 * n));
-  const grower = new TreeGrower(m, params, pool);
+  const grower = new TreeGrower(m, params, kernels);
   const rng = new Rng(params.seed);
   const all = Uint32Array.from({ length: n }, (_, i) => i);
   const sample = params.subsample < 1 ? new Uint32Array(n) : all;
