@@ -610,6 +610,111 @@ napi_value jsColumns(napi_env env, napi_callback_info info) {
   return a.undefined();
 }
 
+// ---------------------------------------------------------------------------------------
+// Gradients (objective.ts: computeGradients).
+
+/**
+ * e^x as fdlibm's __ieee754_exp computes it, operation for operation: V8's Math.exp is that
+ * same routine (src/base/ieee754.cc, with exp(1) = Math.E), so sigmoids here equal JavaScript's bit for bit. The
+ * addon's loader checks that on sample values before using it (gbdtExp).
+ */
+double fdlibmExp(double x) {
+  static const double halF[2] = {0.5, -0.5};
+  static const double ln2HI[2] = {6.93147180369123816490e-01, -6.93147180369123816490e-01};
+  static const double ln2LO[2] = {1.90821492927058770002e-10, -1.90821492927058770002e-10};
+  const double huge = 1.0e+300, twom1000 = 9.33263618503218878990e-302;
+  const double oThreshold = 7.09782712893383973096e+02, uThreshold = -7.45133219101941108420e+02;
+  const double invln2 = 1.44269504088896338700e+00;
+  const double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03, P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06, P5 = 4.13813679705723846039e-08;
+  uint64_t bits;
+  std::memcpy(&bits, &x, 8);
+  uint32_t hx = static_cast<uint32_t>(bits >> 32);
+  const int xsb = (hx >> 31) & 1;
+  hx &= 0x7fffffff;
+  double hi = 0, lo = 0;
+  int k = 0;
+  if (hx >= 0x40862E42) {
+    if (hx >= 0x7ff00000) {
+      if (((hx & 0xfffff) | static_cast<uint32_t>(bits)) != 0) return x + x;
+      return xsb == 0 ? x : 0.0;
+    }
+    if (x > oThreshold) return huge * huge;
+    if (x < uThreshold) return twom1000 * twom1000;
+  }
+  if (hx > 0x3fd62e42) {
+    // V8's one change to the routine: Math.exp(1) is Math.E (fdlibm is one ulp above).
+    if (x == 1.0) return 2.718281828459045;
+    if (hx < 0x3FF0A2B2) {
+      hi = x - ln2HI[xsb];
+      lo = ln2LO[xsb];
+      k = 1 - xsb - xsb;
+    } else {
+      k = static_cast<int>(invln2 * x + halF[xsb]);
+      const double t = k;
+      hi = x - t * ln2HI[0];
+      lo = t * ln2LO[0];
+    }
+    x = hi - lo;
+  } else if (hx < 0x3e300000) {
+    if (huge + x > 1.0) return 1.0 + x;
+  } else {
+    k = 0;
+  }
+  const double t = x * x;
+  const double c = x - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+  if (k == 0) return 1.0 - ((x * c) / (c - 2.0) - x);
+  double y = 1.0 - ((lo - (x * c) / (2.0 - c)) - hi);
+  std::memcpy(&bits, &y, 8);
+  if (k >= -1021) {
+    bits += static_cast<uint64_t>(static_cast<int64_t>(k) << 52);
+    std::memcpy(&y, &bits, 8);
+    return y;
+  }
+  bits += static_cast<uint64_t>(static_cast<int64_t>(k + 1000) << 52);
+  std::memcpy(&y, &bits, 8);
+  return y * twom1000;
+}
+
+// gbdtExp(x: Float64Array, out: Float64Array): out[i] = fdlibmExp(x[i]).
+napi_value jsExp(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const double* x = a.array<double>(0);
+  double* out = a.array<double>(1);
+  const size_t n = a.length(0);
+  for (size_t i = 0; i < n; i++) out[i] = fdlibmExp(x[i]);
+  return a.undefined();
+}
+
+// gbdtGradients(logistic: bool, margin: Float64Array, y: Float32Array, rows, weight: Float64Array | null,
+//   gh: Float64Array, threads): computeGradients for one output, rows split across threads.
+napi_value jsGradients(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const bool logistic = a.flag(0);
+  const double* margin = a.array<double>(1);
+  const float* y = a.array<float>(2);
+  const int rows = a.num(3);
+  const double* weight = a.array<double>(4);
+  double* gh = a.array<double>(5);
+  const int threads = std::max(1, a.num(6));
+  parallel(threads, [&](int t) {
+    int r0, r1;
+    part(rows, threads, t, &r0, &r1);
+    for (int r = r0; r < r1; r++) {
+      const double w = weight ? weight[r] : 1.0;
+      if (logistic) {
+        const double p = static_cast<float>(1.0 / (1.0 + fdlibmExp(-margin[r])));
+        gh[2 * r] = static_cast<float>((p - y[r]) * w);
+        const double q = static_cast<float>(p * (1.0 - p));
+        gh[2 * r + 1] = static_cast<float>((q > 1e-16 ? q : 1e-16) * w);
+      } else {
+        gh[2 * r] = static_cast<float>((margin[r] - y[r]) * w);
+        gh[2 * r + 1] = static_cast<float>(w);
+      }
+    }
+  });
+  return a.undefined();
+}
+
 // gbdtAddLeaf(margin: Float64Array, rows: Uint32Array, begin, end, value, stride, offset)
 // margin[rows[i] * stride + offset] += value in float32, for node positions [begin, end).
 napi_value jsAddLeaf(napi_env env, napi_callback_info info) {
@@ -653,6 +758,8 @@ void registerGbdt(napi_env env, napi_value exports) {
       {"gbdtHistogram", jsHistogram},
       {"gbdtPartition", jsPartition},
       {"gbdtColumns", jsColumns},
+      {"gbdtExp", jsExp},
+      {"gbdtGradients", jsGradients},
       {"gbdtAddLeaf", jsAddLeaf},
       {"gbdtSumPairs", jsSumPairs},
   };

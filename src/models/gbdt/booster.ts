@@ -1,7 +1,7 @@
 import { Rng } from '../../util/random';
 import { binTraining } from './binning';
 import { TreeGrower, addBinnedOutput } from './grow';
-import { baseMargin, computeGradients, evalMetric } from './objective';
+import { baseMargin, evalMetric } from './objective';
 import type { GbdtParams, Objective } from './params';
 import { type GbdtKernelChoice, type GbdtKernels, gbdtKernels } from './kernels';
 import { type Tree, addTreeOutput } from './tree';
@@ -86,7 +86,7 @@ function boost(objective: Objective, outputs: number, features: number, params: 
   let bestIteration = 0;
   let round = 0;
   for (; round < params.nEstimators; round++) {
-    computeGradients(objective, margin, train.y, n, outputs, train.weight, gh);
+    kernels.gradients(objective, margin, train.y, n, outputs, train.weight, gh);
     for (let k = 0; k < outputs; k++) {
       let count = n;
       let outCount = 0;

@@ -7,7 +7,9 @@
  */
 import { nativeAddon } from '../../kernels';
 import { type BinnedMatrix, type FeatureCuts, binRows, cutsOfFeatures } from './binning';
+import { computeGradients } from './objective';
 import { WorkerPool, part } from './parallel';
+import type { Objective } from './params';
 
 /** Which build of the kernels a fit uses: `auto` takes the native one when the addon is loaded. */
 export type GbdtKernelChoice = 'auto' | 'js';
@@ -65,6 +67,8 @@ export interface GbdtKernels {
    * `small`, also builds the histogram of the `smallLeft` side into it (as `histogram` would).
    */
   partition(nodes: NodeRows, split: RowSplit, begin: number, end: number, moveData: boolean, small: Float64Array | null, smallLeft: boolean, features: Int32Array, all: boolean): number;
+  /** objective.ts's `computeGradients`. */
+  gradients(objective: Objective, margin: Float64Array, y: Float32Array, rows: number, outputs: number, weight: Float64Array | undefined, gh: Float64Array[]): void;
   /** Sums of g and h over node positions [begin, end), in order, into `out[0]`, `out[1]`. */
   sumPairs(nodes: NodeRows, begin: number, end: number, out: Float64Array): void;
   /** Adds a leaf's value to `margin[rows[i] * stride + offset]` (float32, as XGBoost's prediction cache) for node positions [begin, end). */
@@ -301,6 +305,7 @@ class JsKernels implements GbdtKernels {
     return l;
   }
 
+  readonly gradients = computeGradients;
   readonly sumPairs = sumPairs;
   readonly addLeaf = addLeaf;
 
@@ -331,7 +336,31 @@ class JsKernels implements GbdtKernels {
   }
 }
 
-const NATIVE_FUNCTIONS = ['gbdtCuts', 'gbdtBinRows', 'gbdtColumns', 'gbdtHistogram', 'gbdtPartition', 'gbdtSumPairs', 'gbdtAddLeaf'] as const;
+const NATIVE_FUNCTIONS = ['gbdtCuts', 'gbdtBinRows', 'gbdtColumns', 'gbdtHistogram', 'gbdtPartition', 'gbdtSumPairs', 'gbdtAddLeaf', 'gbdtExp', 'gbdtGradients'] as const;
+
+let expChecked: boolean | undefined;
+
+/**
+ * Whether the addon's exp (fdlibm's, as V8's Math.exp) gives Math.exp's results on sample
+ * margins, so native logistic gradients equal JavaScript's. Checked once per thread; a
+ * JavaScript engine with another exp keeps the JavaScript gradients.
+ */
+function sameExp(addon: NativeGbdt): boolean {
+  if (expChecked === undefined) {
+    const x = new Float64Array(4096);
+    let u = 12345;
+    for (let i = 0; i < x.length; i++) {
+      u = (Math.imul(u, 1103515245) + 12345) >>> 0;
+      const v = (u / 2 ** 32 - 0.5) * (i < 2048 ? 80 : 1);
+      x[i] = i % 2 === 0 ? Math.fround(v) : v;
+    }
+    x[0] = 1;
+    const out = new Float64Array(x.length);
+    addon.gbdtExp(x, out);
+    expChecked = x.every((v, i) => Object.is(out[i], Math.exp(v)));
+  }
+  return expChecked;
+}
 
 /** native/gbdt.cc's exports (argument order as documented there). */
 interface NativeGbdt {
@@ -365,6 +394,8 @@ interface NativeGbdt {
     columns: Uint8Array | Uint16Array,
   ): number;
   gbdtColumns(codes: Uint8Array | Uint16Array, rowStride: number, rows: number, features: number, out: Uint8Array | Uint16Array, threads: number): void;
+  gbdtExp(x: Float64Array, out: Float64Array): void;
+  gbdtGradients(logistic: boolean, margin: Float64Array, y: Float32Array, rows: number, weight: Float64Array | null, gh: Float64Array, threads: number): void;
   gbdtSumPairs(gh: Float64Array, rows: Uint32Array | null, begin: number, end: number, out: Float64Array): void;
   gbdtAddLeaf(margin: Float64Array, rows: Uint32Array, begin: number, end: number, value: number, stride: number, offset: number): void;
 }
@@ -399,6 +430,10 @@ function nativeKernels(addon: NativeGbdt, threads: number): GbdtKernels {
     partition(nodes, split, begin, end, moveData, small, smallLeft, features, all) {
       const n = nodes;
       return addon.gbdtPartition(small, n.codes, n.rowStride, n.slot, all ? null : features, n.gh, features.length, smallLeft, n.rows, n.words, n.scratchRows, n.scratchWords, n.scratchGH, n.wordsPerRow, n.byId, begin, end, split.feature, split.bin, split.missing, split.defaultLeft, moveData, threads, n.columns);
+    },
+    gradients(objective, margin, y, rows, outputs, weight, gh) {
+      if (objective === 'multi:softprob' || (objective === 'binary:logistic' && !sameExp(addon))) computeGradients(objective, margin, y, rows, outputs, weight, gh);
+      else addon.gbdtGradients(objective === 'binary:logistic', margin, y, rows, weight ?? null, gh[0], threads);
     },
     sumPairs(nodes, begin, end, out) {
       addon.gbdtSumPairs(nodes.gh, nodes.byId ? nodes.rows : null, begin, end, out);
