@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -79,18 +81,77 @@ inline void part(int count, int n, int i, int* begin, int* end) {
   *end = static_cast<int>(static_cast<int64_t>(count) * (i + 1) / n);
 }
 
-/** Runs fn(0..threads-1), fn(0) on the calling thread. */
+/**
+ * Helper threads kept for the process (a kernel call is too short to start threads for):
+ * `run` hands part t of a task to helper t and does part 0 itself. One task at a time; a
+ * caller that finds the pool busy (another JS thread's fit) runs every part itself, which
+ * gives the same results.
+ */
+class Pool {
+ public:
+  template <class F>
+  void run(int threads, F& fn) {
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (threads <= 1 || !busy.owns_lock()) {
+      for (int t = 0; t < threads; t++) fn(t);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      while (static_cast<int>(helpers_.size()) < threads - 1) {
+        const int id = static_cast<int>(helpers_.size()) + 1;
+        helpers_.emplace_back([this, id] { loop(id); });
+        helpers_.back().detach();
+      }
+      task_ = [](void* f, int t) { (*static_cast<F*>(f))(t); };
+      fn_ = &fn;
+      parts_ = threads;
+      pending_ = threads - 1;
+      generation_++;
+    }
+    wake_.notify_all();
+    fn(0);
+    std::unique_lock<std::mutex> lock(m_);
+    done_.wait(lock, [this] { return pending_ == 0; });
+  }
+
+ private:
+  void loop(int id) {
+    uint64_t seen = 0;
+    for (;;) {
+      std::unique_lock<std::mutex> lock(m_);
+      wake_.wait(lock, [&] { return generation_ != seen; });
+      seen = generation_;
+      if (id >= parts_) continue;
+      void (*task)(void*, int) = task_;
+      void* fn = fn_;
+      lock.unlock();
+      task(fn, id);
+      lock.lock();
+      if (--pending_ == 0) done_.notify_one();
+    }
+  }
+
+  std::mutex busy_, m_;
+  std::condition_variable wake_, done_;
+  std::vector<std::thread> helpers_;
+  void (*task_)(void*, int) = nullptr;
+  void* fn_ = nullptr;
+  int parts_ = 0;
+  int pending_ = 0;
+  uint64_t generation_ = 0;
+};
+
+/** Runs fn(0..threads-1) on the pool's threads, fn(0) on the calling one. */
 template <class F>
 void parallel(int threads, F fn) {
   if (threads <= 1) {
     fn(0);
     return;
   }
-  std::vector<std::thread> helpers;
-  helpers.reserve(threads - 1);
-  for (int t = 1; t < threads; t++) helpers.emplace_back(fn, t);
-  fn(0);
-  for (auto& h : helpers) h.join();
+  // Never destroyed: its helpers wait for work until the process exits.
+  static Pool* pool = new Pool();
+  pool->run(threads, fn);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -493,57 +554,40 @@ napi_value jsHistogram(napi_env env, napi_callback_info info) {
   return a.undefined();
 }
 
-/** Copies `w` 32-bit words (a row's codes) to two places, with masked 512-bit moves. */
-inline void copyRow2(const uint32_t* src, uint32_t* a, uint32_t* b, int w) {
-  for (int o = 0; o < w; o += 16) {
-    const __mmask16 m = w - o >= 16 ? 0xffff : static_cast<__mmask16>((1u << (w - o)) - 1);
-    const __m512i v = _mm512_maskz_loadu_epi32(m, src + o);
-    _mm512_mask_storeu_epi32(a + o, m, v);
-    _mm512_mask_storeu_epi32(b + o, m, v);
-  }
-}
+/** Rows of a node below which one thread partitions it alone. */
+constexpr int PARTITION_ROWS_PER_THREAD = 1 << 15;
 
 /**
- * Stable partition of node positions [begin, end), as the JavaScript kernel: left rows move
- * down in place, right rows go through the scratch buffers and then after the left ones.
- * Branch-free: each row is written to both destinations and only one cursor advances (the
- * side is random, so a branch would mispredict half the time).
+ * Stable partition of the row ids at positions [begin, end) by the split feature's codes
+ * `column` (feature-major, indexed by row id), in order into `left` and `right`; returns the
+ * number of left rows. Branch-free: each id is written to both sides and only one cursor
+ * advances (the side is random, so a branch would mispredict half the time). Each side must
+ * hold end - begin ids; `left` may be `rows + begin` (it never passes the position read).
  */
 template <class C>
-int partition(const C* codes, int rowStride, const C* column, uint32_t* rows, uint32_t* words, double* gh, uint32_t* scratchRows, uint32_t* scratchWords, double* scratchGH, int w, bool byId, int begin, int end, int feature, int bin, int missing, bool defaultLeft, bool moveData) {
-  int l = begin;
+int partitionIds(const C* column, const uint32_t* rows, int begin, int end, int bin, int missing, bool defaultLeft, uint32_t* left, uint32_t* right) {
+  int l = 0;
   int r = 0;
   for (int i = begin; i < end; i++) {
     const uint32_t id = rows[i];
-    const int c = byId ? column[id] : codes[static_cast<size_t>(i) * rowStride + feature];
-    const bool left = c == missing ? defaultLeft : c <= bin;
-    rows[l] = id;
-    scratchRows[r] = id;
-    if (moveData) {
-      copyRow2(words + static_cast<size_t>(i) * w, words + static_cast<size_t>(l) * w, scratchWords + static_cast<size_t>(r) * w, w);
-      const __m128d g = _mm_loadu_pd(gh + 2 * static_cast<size_t>(i));
-      _mm_storeu_pd(gh + 2 * static_cast<size_t>(l), g);
-      _mm_storeu_pd(scratchGH + 2 * static_cast<size_t>(r), g);
-    }
-    l += left;
-    r += !left;
-  }
-  std::memcpy(rows + l, scratchRows, 4 * static_cast<size_t>(r));
-  if (moveData) {
-    std::memcpy(words + static_cast<size_t>(l) * w, scratchWords, 4 * static_cast<size_t>(r) * w);
-    std::memcpy(gh + 2 * static_cast<size_t>(l), scratchGH, 16 * static_cast<size_t>(r));
+    const int c = column[id];
+    const bool goLeft = c == missing ? defaultLeft : c <= bin;
+    left[l] = id;
+    right[r] = id;
+    l += goLeft;
+    r += !goLeft;
   }
   return l;
 }
 
 // gbdtPartition(hist: Float64Array | null, codes, rowStride, slot, list, gh, count, smallLeft,
-//   rows: Uint32Array, words: Uint32Array, scratchRows, scratchWords, scratchGH: Float64Array,
-//   wordsPerRow, byId, begin, end, feature, bin, missing, defaultLeft, moveData, threads,
-//   columns: Uint8Array | Uint16Array) -> mid
-// `codes`/`gh` are the arrays rows are read from (node order, or by id when `byId`, when the
-// split feature is read from the feature-major `columns` instead); `words` and `gh` are what
-// moves. With `hist`, the histogram of the `smallLeft` side is built after
-// the partition (by feature ranges across threads), as gbdtHistogram would.
+//   rows: Uint32Array, scratch: Uint32Array, columns: Uint8Array | Uint16Array, begin, end,
+//   feature, bin, missing, defaultLeft, threads) -> mid
+// Stable partition of the row ids at node positions [begin, end) (code <= bin goes left, the
+// missing code follows defaultLeft), reading the split feature from the feature-major codes
+// `columns` (`rows.length` rows). With several threads the node is cut into chunks, each
+// partitioned separately and copied into place. With `hist`, the histogram of the
+// `smallLeft` side is built after the partition, as gbdtHistogram would.
 napi_value jsPartition(napi_env env, napi_callback_info info) {
   Args a(env, info);
   double* hist = a.array<double>(0);
@@ -552,26 +596,51 @@ napi_value jsPartition(napi_env env, napi_callback_info info) {
   const int count = a.num(6);
   const bool smallLeft = a.flag(7);
   uint32_t* rows = a.array<uint32_t>(8);
-  uint32_t* words = a.array<uint32_t>(9);
-  double* gh = a.array<double>(5);
-  uint32_t* scratchRows = a.array<uint32_t>(10);
-  uint32_t* scratchWords = a.array<uint32_t>(11);
-  double* scratchGH = a.array<double>(12);
-  const int w = a.num(13);
-  const bool byId = a.flag(14);
-  const int begin = a.num(15), end = a.num(16), feature = a.num(17), bin = a.num(18), missing = a.num(19);
-  const bool defaultLeft = a.flag(20), moveData = a.flag(21);
-  const int threads = a.num(22);
-  const void* columns = a.array<void>(23);
+  uint32_t* scratch = a.array<uint32_t>(9);
+  const void* columns = a.array<void>(10);
+  const int begin = a.num(11), end = a.num(12), feature = a.num(13), bin = a.num(14), missing = a.num(15);
+  const bool defaultLeft = a.flag(16);
+  const int threads = std::max(1, std::min(a.num(17), (end - begin) / PARTITION_ROWS_PER_THREAD));
+  const size_t matrixRows = a.length(8);
   auto run = [&](auto s) {
     using C = std::remove_const_t<std::remove_pointer_t<decltype(s.codes)>>;
-    const C* column = byId ? static_cast<const C*>(columns) + static_cast<size_t>(feature) * a.length(8) : nullptr;
-    const int mid = partition(s.codes, s.rowStride, column, rows, words, gh, scratchRows, scratchWords, scratchGH, w, byId, begin, end, feature, bin, missing, defaultLeft, moveData);
+    const C* column = static_cast<const C*>(columns) + static_cast<size_t>(feature) * matrixRows;
+    int mid;
+    if (threads == 1) {
+      const int l = partitionIds(column, rows, begin, end, bin, missing, defaultLeft, rows + begin, scratch);
+      std::memcpy(rows + begin + l, scratch, 4 * static_cast<size_t>(end - begin - l));
+      mid = begin + l;
+    } else {
+      // Each chunk is partitioned into its thread's own buffers, then copied into place.
+      std::vector<int> lefts(threads);
+      std::vector<std::vector<uint32_t>> sides(2 * threads);
+      parallel(threads, [&](int t) {
+        int c0, c1;
+        part(end - begin, threads, t, &c0, &c1);
+        std::vector<uint32_t>& l = sides[2 * t];
+        std::vector<uint32_t>& r = sides[2 * t + 1];
+        l.resize(c1 - c0);
+        r.resize(c1 - c0);
+        lefts[t] = partitionIds(column, rows, begin + c0, begin + c1, bin, missing, defaultLeft, l.data(), r.data());
+      });
+      int total = 0;
+      for (int t = 0; t < threads; t++) total += lefts[t];
+      parallel(threads, [&](int t) {
+        int c0, c1;
+        part(end - begin, threads, t, &c0, &c1);
+        int leftBefore = 0;
+        for (int u = 0; u < t; u++) leftBefore += lefts[u];
+        const int rights = c1 - c0 - lefts[t];
+        std::memcpy(rows + begin + leftBefore, sides[2 * t].data(), 4 * static_cast<size_t>(lefts[t]));
+        std::memcpy(rows + begin + total + (c0 - leftBefore), sides[2 * t + 1].data(), 4 * static_cast<size_t>(rights));
+      });
+      mid = begin + total;
+    }
     if (hist) {
       if (smallLeft)
-        histogramThreads(s, hist, count, byId ? rows : nullptr, begin, mid, threads);
+        histogramThreads(s, hist, count, rows, begin, mid, a.num(17));
       else
-        histogramThreads(s, hist, count, byId ? rows : nullptr, mid, end, threads);
+        histogramThreads(s, hist, count, rows, mid, end, a.num(17));
     }
     return mid;
   };

@@ -377,21 +377,15 @@ interface NativeGbdt {
     count: number,
     smallLeft: boolean,
     rows: Uint32Array,
-    words: Uint32Array,
-    scratchRows: Uint32Array,
-    scratchWords: Uint32Array,
-    scratchGH: Float64Array,
-    wordsPerRow: number,
-    byId: boolean,
+    scratch: Uint32Array,
+    columns: Uint8Array | Uint16Array,
     begin: number,
     end: number,
     feature: number,
     bin: number,
     missing: number,
     defaultLeft: boolean,
-    moveData: boolean,
     threads: number,
-    columns: Uint8Array | Uint16Array,
   ): number;
   gbdtColumns(codes: Uint8Array | Uint16Array, rowStride: number, rows: number, features: number, out: Uint8Array | Uint16Array, threads: number): void;
   gbdtExp(x: Float64Array, out: Float64Array): void;
@@ -427,9 +421,9 @@ function nativeKernels(addon: NativeGbdt, threads: number): GbdtKernels {
     histogram(hist, nodes, features, all, begin, end) {
       addon.gbdtHistogram(hist, nodes.codes, nodes.rowStride, nodes.slot, all ? null : features, nodes.gh, features.length, nodes.byId ? nodes.rows : null, begin, end, threads);
     },
-    partition(nodes, split, begin, end, moveData, small, smallLeft, features, all) {
-      const n = nodes;
-      return addon.gbdtPartition(small, n.codes, n.rowStride, n.slot, all ? null : features, n.gh, features.length, smallLeft, n.rows, n.words, n.scratchRows, n.scratchWords, n.scratchGH, n.wordsPerRow, n.byId, begin, end, split.feature, split.bin, split.missing, split.defaultLeft, moveData, threads, n.columns);
+    // Rows are always read through ids (inPlaceBytes), so only ids move.
+    partition(n, split, begin, end, _moveData, small, smallLeft, features, all) {
+      return addon.gbdtPartition(small, n.codes, n.rowStride, n.slot, all ? null : features, n.gh, features.length, smallLeft, n.rows, n.scratchRows, n.columns, begin, end, split.feature, split.bin, split.missing, split.defaultLeft, threads);
     },
     gradients(objective, margin, y, rows, outputs, weight, gh) {
       if (objective === 'multi:softprob' || (objective === 'binary:logistic' && !sameExp(addon))) computeGradients(objective, margin, y, rows, outputs, weight, gh);
