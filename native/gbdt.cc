@@ -428,9 +428,30 @@ void binRows(const float* x, C* codes, int rowStride, int features, const float*
     for (int f = 0; f < features; f++) {
       const float* values = cuts + ptr[f];
       const int nb = ptr[f + 1] - ptr[f];
-      for (int r = b; r < bEnd; r++) {
+      // Branch-free halving (the values are random, so a branchy search mispredicts), for
+      // LANES rows at once: independent search chains keep the core busy while each waits
+      // on its loads.
+      constexpr int LANES = 8;
+      int r = b;
+      for (; r + LANES <= bEnd; r += LANES) {
+        float v[LANES];
+        const float* p[LANES];
+        for (int q = 0; q < LANES; q++) {
+          v[q] = x[static_cast<size_t>(r + q) * features + f];
+          p[q] = values;
+        }
+        for (int n = nb; n > 1;) {
+          const int half = n >> 1;
+          for (int q = 0; q < LANES; q++) p[q] = p[q][half] <= v[q] ? p[q] + half : p[q];
+          n -= half;
+        }
+        for (int q = 0; q < LANES; q++) {
+          const int code = std::min(nb - 1, static_cast<int>(p[q] - values) + (*p[q] <= v[q] ? 1 : 0));
+          codes[static_cast<size_t>(r + q) * rowStride + f] = static_cast<C>(v[q] == v[q] ? code : nb);
+        }
+      }
+      for (; r < bEnd; r++) {
         const float v = x[static_cast<size_t>(r) * features + f];
-        // Branch-free halving: the values are random, so a branchy search mispredicts.
         const float* p = values;
         for (int n = nb; n > 1;) {
           const int half = n >> 1;
@@ -501,19 +522,52 @@ struct HistSource {
 /** Rows ahead whose data is prefetched when rows are read through ids. */
 constexpr int PREFETCH = 16;
 
+/** Feature ranges whose bins take more than this are summed in groups (see histogram). */
+constexpr int L1_HIST_BYTES = 96 << 10;
+/** Features per group, and rows per block, of the grouped histogram. */
+constexpr int HIST_GROUP = 8;
+constexpr int HIST_BLOCK = 256;
+
+/**
+ * Row by row, each row's pair added to its bin of every feature. When the features' bins
+ * do not fit in L1, blocks of rows are summed a group of features at a time instead, so a
+ * group's bins stay in L1 while the block (in L1 too) is read once per group. Either way
+ * each slot sums its rows in position order.
+ */
 template <class C>
 void histogram(const HistSource<C>& s, double* hist, int k0, int k1, const uint32_t* rows, int begin, int end) {
-  for (int i = begin; i < end; i++) {
-    size_t r = i;
-    if (rows) {
-      r = rows[i];
-      if (i + PREFETCH < end) {
+  const int binsPerFeature = s.slot[1] - s.slot[0];
+  if (static_cast<int64_t>(k1 - k0) * binsPerFeature * 16 <= L1_HIST_BYTES) {
+    for (int i = begin; i < end; i++) {
+      size_t r = i;
+      if (rows) {
+        r = rows[i];
+        if (i + PREFETCH < end) {
+          const size_t ahead = rows[i + PREFETCH];
+          _mm_prefetch(reinterpret_cast<const char*>(s.codes + ahead * s.rowStride), _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(s.gh + 2 * ahead), _MM_HINT_T0);
+        }
+      }
+      s.add(hist, r, k0, k1);
+    }
+    return;
+  }
+  size_t at[HIST_BLOCK];
+  for (int b = begin; b < end; b += HIST_BLOCK) {
+    const int n = std::min(HIST_BLOCK, end - b);
+    for (int j = 0; j < n; j++) {
+      const int i = b + j;
+      if (rows && i + PREFETCH < end) {
         const size_t ahead = rows[i + PREFETCH];
         _mm_prefetch(reinterpret_cast<const char*>(s.codes + ahead * s.rowStride), _MM_HINT_T0);
         _mm_prefetch(reinterpret_cast<const char*>(s.gh + 2 * ahead), _MM_HINT_T0);
       }
+      at[j] = rows ? rows[i] : static_cast<size_t>(i);
     }
-    s.add(hist, r, k0, k1);
+    for (int g = k0; g < k1; g += HIST_GROUP) {
+      const int gEnd = std::min(k1, g + HIST_GROUP);
+      for (int j = 0; j < n; j++) s.add(hist, at[j], g, gEnd);
+    }
   }
 }
 

@@ -66,16 +66,17 @@ describe('gbdt native kernels', () => {
   const skip = native ? false : 'the native addon is not built or not in use (npm run build compiles it when g++ and an AVX-512 CPU are there; STOCKLAB_KERNELS picks a WebAssembly build)';
 
   it('grow the same trees, bit for bit, as the JavaScript kernels, at 1 and 2 threads', { skip }, () => {
-    const f = 22;
-    // Large enough (codes over 4 MiB) that tree growing copies rows into node order and uses
-    // a second thread; a small matrix is read in place through row ids.
-    for (const [rows, threads] of [
-      [200000, 2],
-      [3000, 1],
+    // Large enough (codes over 4 MiB) that the JavaScript kernels copy rows into node order
+    // and both use a second thread; then a small matrix (read in place through row ids) with
+    // more features than fit one L1 histogram pass in the native kernels.
+    for (const [rows, f, threads] of [
+      [200000, 22, 2],
+      [3000, 40, 1],
     ]) {
       const d = data(rows, f, 8);
       for (const extra of [{}, { colsampleByTree: 0.5, subsample: 0.8, seed: 2, maxBin: 64 }]) {
         const params = resolveGbdtParams('binary', { nEstimators: 6, maxDepth: 6, threads, ...extra });
+        assert.equal(usefulThreads(threads, rows, f), threads);
         const fit = (choice: 'auto' | 'js') => fitBooster('binary:logistic', 1, f, params, d, undefined, { trainMetric: false }, choice).booster;
         const js = fit('js');
         assert.ok(js.trees.every((t) => t.left.length > 40), 'the trees are deep');
