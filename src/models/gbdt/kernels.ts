@@ -102,10 +102,19 @@ function addLeaf(margin: Float64Array, rows: Uint32Array, begin: number, end: nu
  * allows), JavaScript otherwise, with a worker pool for more than one thread.
  */
 export function gbdtKernels(threads: number, choice: GbdtKernelChoice = 'auto'): GbdtKernels {
-  const addon = choice === 'auto' ? nativeAddon() : undefined;
+  const addon = choice === 'auto' ? nativeGbdt() : undefined;
+  return addon ? nativeKernels(addon, threads) : new JsKernels(threads > 1 ? new WorkerPool(threads - 1) : undefined);
+}
+
+/** The build `gbdtKernels(threads, choice)` gives on this thread. */
+export function gbdtKernelBuild(choice: GbdtKernelChoice = 'auto'): 'native' | 'js' {
+  return choice === 'auto' && nativeGbdt() ? 'native' : 'js';
+}
+
+function nativeGbdt(): NativeGbdt | undefined {
+  const addon = nativeAddon();
   // An addon built from older sources lacks some functions: then it is not used.
-  if (addon && NATIVE_FUNCTIONS.every((f) => typeof addon[f] === 'function')) return nativeKernels(addon as unknown as NativeGbdt, threads);
-  return new JsKernels(threads > 1 ? new WorkerPool(threads - 1) : undefined);
+  return addon && NATIVE_FUNCTIONS.every((f) => typeof addon[f] === 'function') ? (addon as unknown as NativeGbdt) : undefined;
 }
 
 /**
