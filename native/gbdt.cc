@@ -798,13 +798,71 @@ double fdlibmExp(double x) {
   return y * twom1000;
 }
 
-// gbdtExp(x: Float64Array, out: Float64Array): out[i] = fdlibmExp(x[i]).
+/**
+ * fdlibmExp of eight values: the same operations in the same order, per lane (separate
+ * multiplies and adds, never fused). Lanes the vector path does not cover (|x| >= 709.78 or
+ * < 2^-28, x = 1, results below 2^-1021) are redone by fdlibmExp.
+ */
+inline __m512d exp8(__m512d x) {
+  const __m512i bits = _mm512_castpd_si512(x);
+  const __m512i hx = _mm512_and_si512(_mm512_srli_epi64(bits, 32), _mm512_set1_epi64(0x7fffffff));
+  const __mmask8 negative = _mm512_cmplt_pd_mask(x, _mm512_setzero_pd());
+  const __mmask8 reduce = _mm512_cmpgt_epi64_mask(hx, _mm512_set1_epi64(0x3fd62e42));
+  const __mmask8 near = _mm512_mask_cmplt_epi64_mask(reduce, hx, _mm512_set1_epi64(0x3FF0A2B2));
+  const __mmask8 far = reduce & ~near;
+  __mmask8 scalar = _mm512_cmpge_epi64_mask(hx, _mm512_set1_epi64(0x40862E42)) | _mm512_cmplt_epi64_mask(hx, _mm512_set1_epi64(0x3e300000)) | _mm512_cmpeq_pd_mask(x, _mm512_set1_pd(1.0));
+  const __m512d ln2HI = _mm512_set1_pd(6.93147180369123816490e-01), ln2LO = _mm512_set1_pd(1.90821492927058770002e-10);
+  // |x| in (0.5 ln2, 1.5 ln2): k = +-1.
+  const __m512d nearHi = _mm512_sub_pd(x, _mm512_mask_blend_pd(negative, ln2HI, _mm512_sub_pd(_mm512_setzero_pd(), ln2HI)));
+  const __m512d nearLo = _mm512_mask_blend_pd(negative, ln2LO, _mm512_sub_pd(_mm512_setzero_pd(), ln2LO));
+  const __m256i nearK = _mm256_mask_blend_epi32(negative, _mm256_set1_epi32(1), _mm256_set1_epi32(-1));
+  // Larger |x|: k = (int)(x / ln2 +- 0.5).
+  const __m512d half = _mm512_mask_blend_pd(negative, _mm512_set1_pd(0.5), _mm512_set1_pd(-0.5));
+  const __m256i farK = _mm512_cvttpd_epi32(_mm512_add_pd(_mm512_mul_pd(_mm512_set1_pd(1.44269504088896338700e+00), x), half));
+  const __m512d t = _mm512_cvtepi32_pd(farK);
+  const __m512d farHi = _mm512_sub_pd(x, _mm512_mul_pd(t, ln2HI));
+  const __m512d farLo = _mm512_mul_pd(t, ln2LO);
+  const __m512d hi = _mm512_mask_blend_pd(far, nearHi, farHi);
+  const __m512d lo = _mm512_mask_blend_pd(far, nearLo, farLo);
+  const __m256i k = _mm256_mask_blend_epi32(far, _mm256_mask_blend_epi32(near, _mm256_setzero_si256(), nearK), farK);
+  const __m512d r = _mm512_mask_sub_pd(x, reduce, hi, lo);
+  const __m512d tt = _mm512_mul_pd(r, r);
+  __m512d poly = _mm512_set1_pd(4.13813679705723846039e-08);
+  poly = _mm512_add_pd(_mm512_set1_pd(-1.65339022054652515390e-06), _mm512_mul_pd(tt, poly));
+  poly = _mm512_add_pd(_mm512_set1_pd(6.61375632143793436117e-05), _mm512_mul_pd(tt, poly));
+  poly = _mm512_add_pd(_mm512_set1_pd(-2.77777777770155933842e-03), _mm512_mul_pd(tt, poly));
+  poly = _mm512_add_pd(_mm512_set1_pd(1.66666666666666019037e-01), _mm512_mul_pd(tt, poly));
+  const __m512d c = _mm512_sub_pd(r, _mm512_mul_pd(tt, poly));
+  const __m512d one = _mm512_set1_pd(1.0), two = _mm512_set1_pd(2.0);
+  const __m512d xc = _mm512_mul_pd(r, c);
+  // k = 0: 1 - ((x c) / (c - 2) - x).
+  const __m512d unreduced = _mm512_sub_pd(one, _mm512_sub_pd(_mm512_div_pd(xc, _mm512_sub_pd(c, two)), r));
+  // Otherwise 1 - ((lo - (x c) / (2 - c)) - hi), scaled by 2^k through the exponent bits.
+  const __m512d y = _mm512_sub_pd(one, _mm512_sub_pd(_mm512_sub_pd(lo, _mm512_div_pd(xc, _mm512_sub_pd(two, c))), hi));
+  const __m512i k64 = _mm512_cvtepi32_epi64(k);
+  scalar |= _mm512_mask_cmplt_epi64_mask(reduce, k64, _mm512_set1_epi64(-1021));
+  const __m512d scaled = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(y), _mm512_slli_epi64(k64, 52)));
+  __m512d out = _mm512_mask_blend_pd(reduce, unreduced, scaled);
+  if (scalar) {
+    alignas(64) double xs[8], os[8];
+    _mm512_store_pd(xs, x);
+    _mm512_store_pd(os, out);
+    for (int q = 0; q < 8; q++)
+      if (scalar >> q & 1) os[q] = fdlibmExp(xs[q]);
+    out = _mm512_load_pd(os);
+  }
+  return out;
+}
+
+// gbdtExp(x: Float64Array, out: Float64Array): out[i] = e^x[i] as gbdtGradients computes it.
 napi_value jsExp(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const double* x = a.array<double>(0);
   double* out = a.array<double>(1);
   const size_t n = a.length(0);
-  for (size_t i = 0; i < n; i++) out[i] = fdlibmExp(x[i]);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm512_storeu_pd(out + i, exp8(_mm512_loadu_pd(x + i)));
+  for (; i < n; i++) out[i] = fdlibmExp(x[i]);
   return a.undefined();
 }
 
@@ -822,7 +880,22 @@ napi_value jsGradients(napi_env env, napi_callback_info info) {
   parallel(threads, [&](int t) {
     int r0, r1;
     part(rows, threads, t, &r0, &r1);
-    for (int r = r0; r < r1; r++) {
+    int r = r0;
+    if (logistic) {
+      for (; r + 8 <= r1; r += 8) {
+        alignas(64) double p[8];
+        // float32 rounding of each step, as Math.fround: through a float conversion and back.
+        const __m512d e = exp8(_mm512_sub_pd(_mm512_setzero_pd(), _mm512_loadu_pd(margin + r)));
+        _mm512_store_pd(p, _mm512_cvtps_pd(_mm512_cvtpd_ps(_mm512_div_pd(_mm512_set1_pd(1.0), _mm512_add_pd(_mm512_set1_pd(1.0), e)))));
+        for (int q = 0; q < 8; q++) {
+          const double w = weight ? weight[r + q] : 1.0;
+          gh[2 * (r + q)] = static_cast<float>((p[q] - y[r + q]) * w);
+          const double v = static_cast<float>(p[q] * (1.0 - p[q]));
+          gh[2 * (r + q) + 1] = static_cast<float>((v > 1e-16 ? v : 1e-16) * w);
+        }
+      }
+    }
+    for (; r < r1; r++) {
       const double w = weight ? weight[r] : 1.0;
       if (logistic) {
         const double p = static_cast<float>(1.0 / (1.0 + fdlibmExp(-margin[r])));
@@ -835,6 +908,113 @@ napi_value jsGradients(napi_env env, napi_callback_info info) {
       }
     }
   });
+  return a.undefined();
+}
+
+// ---------------------------------------------------------------------------------------
+// Split finding (grow.ts: findSplit, score, thresholdL1): the same double arithmetic, with
+// float32 rounding at the same places.
+
+inline double thresholdL1(double g, double alpha) { return g > alpha ? g - alpha : g < -alpha ? g + alpha : 0; }
+
+inline double score(double g, double h, double alpha, double lambda) {
+  if (h <= 0) return 0;
+  const double t = thresholdL1(g, alpha);
+  return (t * t) / (h + lambda);
+}
+
+inline double f32(double v) { return static_cast<float>(v); }
+
+/** XGBoost's `kRtEps`. */
+constexpr double MIN_GAIN = 1e-6;
+
+// gbdtFindSplit(hist, slot: Int32Array, binCounts: Int32Array, hasMissing: Uint8Array,
+//   features: Int32Array, g, h, params: Float64Array [mcw, alpha, lambda, gamma], out: Float64Array [8]) -> bool
+napi_value jsFindSplit(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const double* hist = a.array<double>(0);
+  const int32_t* slot = a.array<int32_t>(1);
+  const int32_t* binCounts = a.array<int32_t>(2);
+  const uint8_t* hasMissing = a.array<uint8_t>(3);
+  const int32_t* features = a.array<int32_t>(4);
+  const int count = static_cast<int>(a.length(4));
+  const double g = a.dbl(5), h = a.dbl(6);
+  const double* params = a.array<double>(7);
+  double* out = a.array<double>(8);
+  const double mcw = params[0], alpha = params[1], lambda = params[2], gamma = params[3];
+  const double parentGain = h < mcw ? 0 : f32(score(g, h, alpha, lambda));
+  double best = 0, bGL = 0, bHL = 0, bGR = 0, bHR = 0;
+  int bestF = -1, bestBin = 0;
+  bool bestDL = false;
+  for (int k = 0; k < count; k++) {
+    const int f = features[k];
+    const int nb = binCounts[f];
+    const double* base = hist + 2 * static_cast<size_t>(slot[f]);
+    double gl = 0, hl = 0;
+    for (int b = 0; b < nb; b++) {
+      const double hb = base[2 * b + 1];
+      if (hb == 0 && base[2 * b] == 0) continue;
+      gl += base[2 * b];
+      hl += hb;
+      const double gr = g - gl;
+      const double hr = h - hl;
+      if (hr < mcw) break;
+      if (hl >= mcw) {
+        const double gain = f32(f32(f32(score(gl, hl, alpha, lambda)) + f32(score(gr, hr, alpha, lambda))) - parentGain);
+        if (gain > best) {
+          best = gain;
+          bestF = f;
+          bestBin = b;
+          bestDL = false;
+          bGL = gl;
+          bHL = hl;
+          bGR = gr;
+          bHR = hr;
+        }
+      }
+    }
+    if (hasMissing[f] == 0 || base[2 * nb + 1] <= 0) continue;
+    double gr = 0, hr = 0;
+    for (int b = nb - 1; b >= 0; b--) {
+      const double hb = base[2 * b + 1];
+      if (hb == 0 && base[2 * b] == 0) continue;
+      gr += base[2 * b];
+      hr += hb;
+      const double gl2 = g - gr;
+      const double hl2 = h - hr;
+      if (hl2 < mcw) break;
+      if (hr >= mcw) {
+        const double gain = f32(f32(f32(score(gr, hr, alpha, lambda)) + f32(score(gl2, hl2, alpha, lambda))) - parentGain);
+        if (gain > best) {
+          best = gain;
+          bestF = f;
+          bestBin = b - 1;
+          bestDL = true;
+          bGL = gl2;
+          bHL = hl2;
+          bGR = gr;
+          bHR = hr;
+        }
+      }
+    }
+  }
+  napi_value result;
+  const bool found = !(bestF < 0 || best <= MIN_GAIN || best < gamma || bHL == 0 || bHR == 0);
+  if (found) {
+    const double values[8] = {best, static_cast<double>(bestF), static_cast<double>(bestBin), bestDL ? 1.0 : 0.0, bGL, bHL, bGR, bHR};
+    std::memcpy(out, values, sizeof values);
+  }
+  napi_get_boolean(env, found, &result);
+  return result;
+}
+
+// gbdtSubtract(hist: Float64Array, small: Float64Array): hist -= small.
+napi_value jsSubtract(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  double* hist = a.array<double>(0);
+  const double* small = a.array<double>(1);
+  const size_t n = a.length(0);
+  for (size_t i = 0; i < n; i++) hist[i] -= small[i];
   return a.undefined();
 }
 
@@ -883,6 +1063,8 @@ void registerGbdt(napi_env env, napi_value exports) {
       {"gbdtColumns", jsColumns},
       {"gbdtExp", jsExp},
       {"gbdtGradients", jsGradients},
+      {"gbdtFindSplit", jsFindSplit},
+      {"gbdtSubtract", jsSubtract},
       {"gbdtAddLeaf", jsAddLeaf},
       {"gbdtSumPairs", jsSumPairs},
   };

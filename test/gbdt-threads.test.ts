@@ -45,17 +45,20 @@ describe('gbdt threads', () => {
     const f = 20;
     const d = data(80000, f, 5);
     assert.equal(usefulThreads(3, d.rows, f), 3, 'the matrix is large enough for three threads');
-    for (const extra of [{}, { colsampleByTree: 0.6, subsample: 0.7, seed: 4 }]) {
-      const fit = (threads: number) => fitBooster('binary:logistic', 1, f, resolveGbdtParams('binary', { nEstimators: 8, maxDepth: 5, threads, ...extra }), d, undefined, { trainMetric: false }).booster;
-      const one = fit(1);
-      for (const threads of [2, 3]) {
-        const many = fit(threads);
-        assert.equal(many.trees.length, one.trees.length);
-        many.trees.forEach((t, i) => {
-          for (const key of ['left', 'feature', 'threshold', 'leafValue', 'defaultLeft', 'gain', 'cover'] as const) {
-            assert.deepEqual(t[key], one.trees[i][key], `tree ${i} ${key}, ${threads} threads, ${JSON.stringify(extra)}`);
-          }
-        });
+    // Both builds of the kernels (they coincide without the native addon).
+    for (const kernels of ['auto', 'js'] as const) {
+      for (const extra of [{}, { colsampleByTree: 0.6, subsample: 0.7, seed: 4 }]) {
+        const fit = (threads: number) => fitBooster('binary:logistic', 1, f, resolveGbdtParams('binary', { nEstimators: 8, maxDepth: 5, threads, ...extra }), d, undefined, { trainMetric: false }, kernels).booster;
+        const one = fit(1);
+        for (const threads of [2, 3]) {
+          const many = fit(threads);
+          assert.equal(many.trees.length, one.trees.length);
+          many.trees.forEach((t, i) => {
+            for (const key of ['left', 'feature', 'threshold', 'leafValue', 'defaultLeft', 'gain', 'cover'] as const) {
+              assert.deepEqual(t[key], one.trees[i][key], `${kernels} kernels, tree ${i} ${key}, ${threads} threads, ${JSON.stringify(extra)}`);
+            }
+          });
+        }
       }
     }
   });

@@ -57,6 +57,8 @@ export interface BoostResult {
  * that many rounds and keeps only the trees up to the best round. Only training rows are
  * binned: validation rows go through the trees' thresholds. `params.threads` threads bin the
  * matrix and build histograms (fewer on small matrices); the trees are the same for any count.
+ * The inner loops run in the native addon when it is loaded (kernels.ts); `kernelChoice`
+ * 'js' keeps them in JavaScript (the same trees, bit for bit; tests compare the two).
  */
 export function fitBooster(objective: Objective, outputs: number, features: number, params: GbdtParams, train: BoostData, valid?: BoostData, hooks: BoostHooks = {}, kernelChoice: GbdtKernelChoice = 'auto'): BoostResult {
   const kernels = gbdtKernels(usefulThreads(params.threads, train.rows, features), kernelChoice);

@@ -58,15 +58,9 @@ export class TreeGrower {
   private readonly hists: Float64Array[] = [];
   private readonly binCounts: Int32Array;
   private readonly sums = new Float64Array(2);
-  // Best split of the last findSplit call (fields, so the hot path allocates nothing).
-  private bestGain = 0;
-  private bestFeature = -1;
-  private bestBin = 0;
-  private bestDefaultLeft = false;
-  private bestGL = 0;
-  private bestHL = 0;
-  private bestGR = 0;
-  private bestHR = 0;
+  private readonly splitContext: SplitContext;
+  /** The best split of the last findSplit call (see `findSplit`), reused so the hot path allocates nothing. */
+  private readonly best = new Float64Array(8);
 
   constructor(
     private readonly m: BinnedMatrix,
@@ -97,6 +91,7 @@ export class TreeGrower {
     };
     this.binCounts = new Int32Array(m.features);
     for (let f = 0; f < m.features; f++) this.binCounts[f] = m.cuts.ptr[f + 1] - m.cuts.ptr[f];
+    this.splitContext = { slot: m.slotOffset, binCounts: this.binCounts, hasMissing: m.hasMissing, params: Float64Array.of(this.p.minChildWeight, this.p.alpha, this.p.lambda, this.p.gamma) };
   }
 
   /**
@@ -122,25 +117,25 @@ export class TreeGrower {
       for (const node of level) {
         const hist = hists[node]!;
         hists[node] = undefined;
-        if (!this.findSplit(hist, t.g[node], t.h[node], features)) {
+        const best = this.best;
+        if (!kernels.findSplit(hist, t.g[node], t.h[node], features, this.splitContext, best)) {
           this.hists.push(hist);
           continue;
         }
+        const [gain, f, bin, defaultLeft, gl, hl, gr, hr] = best;
         const begin = t.begin[node];
         const end = t.end[node];
-        const f = this.bestFeature;
-        const split = { feature: f, bin: this.bestBin, missing: this.binCounts[f], defaultLeft: this.bestDefaultLeft };
+        const split = { feature: f, bin, missing: this.binCounts[f], defaultLeft: defaultLeft === 1 };
         // XGBoost builds the child with the smaller hessian sum (the left one on ties).
-        const leftSmaller = !(this.bestHR < this.bestHL);
+        const leftSmaller = !(hr < hl);
         // Leaves below the last split level only need their row ids.
         const small = childrenSplit ? this.take() : null;
         const mid = kernels.partition(nodes, split, begin, end, childrenSplit && !nodes.byId, small, leftSmaller, features, all);
-        const left = t.add(begin, mid, this.bestGL, this.bestHL, p);
-        const right = t.add(mid, end, this.bestGR, this.bestHR, p);
-        const cutBase = m.cuts.ptr[f];
-        t.split(node, left, right, f, this.bestBin, this.bestBin < 0 ? m.cuts.minValues[f] : m.cuts.values[cutBase + this.bestBin], this.bestDefaultLeft, this.bestGain);
+        const left = t.add(begin, mid, gl, hl, p);
+        const right = t.add(mid, end, gr, hr, p);
+        t.split(node, left, right, f, bin, bin < 0 ? m.cuts.minValues[f] : m.cuts.values[m.cuts.ptr[f] + bin], split.defaultLeft, gain);
         if (small) {
-          for (let s = 0; s < hist.length; s++) hist[s] -= small[s];
+          kernels.subtract(hist, small);
           hists[left] = leftSmaller ? small : hist;
           hists[right] = leftSmaller ? hist : small;
           next.push(left, right);
@@ -188,95 +183,104 @@ export class TreeGrower {
     return h;
   }
 
-  /**
-   * XGBoost's split enumeration: per feature, a forward scan (missing values go right; its
-   * last candidate separates missing from present values), then, when the node has missing
-   * values for the feature, a backward scan (missing values go left). A candidate replaces
-   * the best only when strictly better, so ties keep the lower feature and the forward
-   * direction. Gains are rounded to float32 where XGBoost rounds them, so near-ties resolve
-   * as in XGBoost.
-   */
-  private findSplit(hist: Float64Array, g: number, h: number, features: Int32Array): boolean {
-    const p = this.p;
-    const mcw = p.minChildWeight;
-    const f32 = Math.fround;
-    const { alpha, lambda } = p;
-    const parentGain = h < mcw ? 0 : f32(score(g, h, alpha, lambda));
-    const slot = this.m.slotOffset;
-    let best = 0;
-    let bestF = -1;
-    let bestBin = 0;
-    let bestDL = false;
-    let bGL = 0;
-    let bHL = 0;
-    let bGR = 0;
-    let bHR = 0;
-    for (let k = 0; k < features.length; k++) {
-      const f = features[k];
-      const nb = this.binCounts[f];
-      const base = 2 * slot[f];
-      let gl = 0;
-      let hl = 0;
-      for (let b = 0; b < nb; b++) {
-        const hb = hist[base + 2 * b + 1];
-        // An empty bin repeats the previous candidate, which a strict improvement never replaces.
-        if (hb === 0 && hist[base + 2 * b] === 0) continue;
-        gl += hist[base + 2 * b];
-        hl += hb;
-        const gr = g - gl;
-        const hr = h - hl;
-        if (hr < mcw) break;
-        if (hl >= mcw) {
-          const gain = f32(f32(f32(score(gl, hl, alpha, lambda)) + f32(score(gr, hr, alpha, lambda))) - parentGain);
-          if (gain > best) {
-            best = gain;
-            bestF = f;
-            bestBin = b;
-            bestDL = false;
-            bGL = gl;
-            bHL = hl;
-            bGR = gr;
-            bHR = hr;
-          }
-        }
-      }
-      if (this.m.hasMissing[f] === 0 || hist[base + 2 * nb + 1] <= 0) continue;
-      let gr = 0;
-      let hr = 0;
-      for (let b = nb - 1; b >= 0; b--) {
-        const hb = hist[base + 2 * b + 1];
-        if (hb === 0 && hist[base + 2 * b] === 0) continue;
-        gr += hist[base + 2 * b];
-        hr += hb;
-        const gl2 = g - gr;
-        const hl2 = h - hr;
-        if (hl2 < mcw) break;
-        if (hr >= mcw) {
-          const gain = f32(f32(f32(score(gr, hr, alpha, lambda)) + f32(score(gl2, hl2, alpha, lambda))) - parentGain);
-          if (gain > best) {
-            best = gain;
-            bestF = f;
-            bestBin = b - 1;
-            bestDL = true;
-            bGL = gl2;
-            bHL = hl2;
-            bGR = gr;
-            bHR = hr;
-          }
+}
+
+/** What split finding reads besides a node's histogram and sums. */
+export interface SplitContext {
+  readonly slot: Int32Array;
+  readonly binCounts: Int32Array;
+  readonly hasMissing: Uint8Array;
+  /** minChildWeight, alpha, lambda, gamma (float32-rounded). */
+  readonly params: Float64Array;
+}
+
+/**
+ * XGBoost's split enumeration: per feature, a forward scan (missing values go right; its
+ * last candidate separates missing from present values), then, when the node has missing
+ * values for the feature, a backward scan (missing values go left). A candidate replaces
+ * the best only when strictly better, so ties keep the lower feature and the forward
+ * direction. Gains are rounded to float32 where XGBoost rounds them, so near-ties resolve
+ * as in XGBoost. Writes [gain, feature, bin, defaultLeft (1/0), gL, hL, gR, hR] of the best
+ * split to `out`; false when no split gains enough.
+ */
+export function findSplit(hist: Float64Array, g: number, h: number, features: Int32Array, ctx: SplitContext, out: Float64Array): boolean {
+  const [mcw, alpha, lambda, gamma] = ctx.params;
+  const { slot, binCounts, hasMissing } = ctx;
+  const f32 = Math.fround;
+  const parentGain = h < mcw ? 0 : f32(score(g, h, alpha, lambda));
+  let best = 0;
+  let bestF = -1;
+  let bestBin = 0;
+  let bestDL = false;
+  let bGL = 0;
+  let bHL = 0;
+  let bGR = 0;
+  let bHR = 0;
+  for (let k = 0; k < features.length; k++) {
+    const f = features[k];
+    const nb = binCounts[f];
+    const base = 2 * slot[f];
+    let gl = 0;
+    let hl = 0;
+    for (let b = 0; b < nb; b++) {
+      const hb = hist[base + 2 * b + 1];
+      // An empty bin repeats the previous candidate, which a strict improvement never replaces.
+      if (hb === 0 && hist[base + 2 * b] === 0) continue;
+      gl += hist[base + 2 * b];
+      hl += hb;
+      const gr = g - gl;
+      const hr = h - hl;
+      if (hr < mcw) break;
+      if (hl >= mcw) {
+        const gain = f32(f32(f32(score(gl, hl, alpha, lambda)) + f32(score(gr, hr, alpha, lambda))) - parentGain);
+        if (gain > best) {
+          best = gain;
+          bestF = f;
+          bestBin = b;
+          bestDL = false;
+          bGL = gl;
+          bHL = hl;
+          bGR = gr;
+          bHR = hr;
         }
       }
     }
-    if (bestF < 0 || best <= MIN_GAIN || best < p.gamma || bHL === 0 || bHR === 0) return false;
-    this.bestGain = best;
-    this.bestFeature = bestF;
-    this.bestBin = bestBin;
-    this.bestDefaultLeft = bestDL;
-    this.bestGL = bGL;
-    this.bestHL = bHL;
-    this.bestGR = bGR;
-    this.bestHR = bHR;
-    return true;
+    if (hasMissing[f] === 0 || hist[base + 2 * nb + 1] <= 0) continue;
+    let gr = 0;
+    let hr = 0;
+    for (let b = nb - 1; b >= 0; b--) {
+      const hb = hist[base + 2 * b + 1];
+      if (hb === 0 && hist[base + 2 * b] === 0) continue;
+      gr += hist[base + 2 * b];
+      hr += hb;
+      const gl2 = g - gr;
+      const hl2 = h - hr;
+      if (hl2 < mcw) break;
+      if (hr >= mcw) {
+        const gain = f32(f32(f32(score(gr, hr, alpha, lambda)) + f32(score(gl2, hl2, alpha, lambda))) - parentGain);
+        if (gain > best) {
+          best = gain;
+          bestF = f;
+          bestBin = b - 1;
+          bestDL = true;
+          bGL = gl2;
+          bHL = hl2;
+          bGR = gr;
+          bHR = hr;
+        }
+      }
+    }
   }
+  if (bestF < 0 || best <= MIN_GAIN || best < gamma || bHL === 0 || bHR === 0) return false;
+  out[0] = best;
+  out[1] = bestF;
+  out[2] = bestBin;
+  out[3] = bestDL ? 1 : 0;
+  out[4] = bGL;
+  out[5] = bHL;
+  out[6] = bGR;
+  out[7] = bHR;
+  return true;
 }
 
 /** Growing tree nodes in plain arrays; frozen into typed arrays by `finish`. */

@@ -8,6 +8,7 @@
 import { nativeAddon } from '../../kernels';
 import { type BinnedMatrix, type FeatureCuts, binRows, cutsOfFeatures } from './binning';
 import { computeGradients } from './objective';
+import { type SplitContext, findSplit } from './grow';
 import { WorkerPool, part } from './parallel';
 import type { Objective } from './params';
 
@@ -69,6 +70,10 @@ export interface GbdtKernels {
   partition(nodes: NodeRows, split: RowSplit, begin: number, end: number, moveData: boolean, small: Float64Array | null, smallLeft: boolean, features: Int32Array, all: boolean): number;
   /** objective.ts's `computeGradients`. */
   gradients(objective: Objective, margin: Float64Array, y: Float32Array, rows: number, outputs: number, weight: Float64Array | undefined, gh: Float64Array[]): void;
+  /** grow.ts's `findSplit`. */
+  findSplit(hist: Float64Array, g: number, h: number, features: Int32Array, ctx: SplitContext, out: Float64Array): boolean;
+  /** hist -= small, slot by slot (the larger child's histogram from its parent's). */
+  subtract(hist: Float64Array, small: Float64Array): void;
   /** Sums of g and h over node positions [begin, end), in order, into `out[0]`, `out[1]`. */
   sumPairs(nodes: NodeRows, begin: number, end: number, out: Float64Array): void;
   /** Adds a leaf's value to `margin[rows[i] * stride + offset]` (float32, as XGBoost's prediction cache) for node positions [begin, end). */
@@ -88,6 +93,10 @@ function sumPairs(nodes: NodeRows, begin: number, end: number, out: Float64Array
   }
   out[0] = g;
   out[1] = h;
+}
+
+function subtract(hist: Float64Array, small: Float64Array): void {
+  for (let s = 0; s < hist.length; s++) hist[s] -= small[s];
 }
 
 function addLeaf(margin: Float64Array, rows: Uint32Array, begin: number, end: number, value: number, stride: number, offset: number): void {
@@ -315,6 +324,8 @@ class JsKernels implements GbdtKernels {
   }
 
   readonly gradients = computeGradients;
+  readonly findSplit = findSplit;
+  readonly subtract = subtract;
   readonly sumPairs = sumPairs;
   readonly addLeaf = addLeaf;
 
@@ -345,7 +356,7 @@ class JsKernels implements GbdtKernels {
   }
 }
 
-const NATIVE_FUNCTIONS = ['gbdtCuts', 'gbdtBinRows', 'gbdtColumns', 'gbdtHistogram', 'gbdtPartition', 'gbdtSumPairs', 'gbdtAddLeaf', 'gbdtExp', 'gbdtGradients'] as const;
+const NATIVE_FUNCTIONS = ['gbdtCuts', 'gbdtBinRows', 'gbdtColumns', 'gbdtHistogram', 'gbdtPartition', 'gbdtSumPairs', 'gbdtAddLeaf', 'gbdtExp', 'gbdtGradients', 'gbdtFindSplit', 'gbdtSubtract'] as const;
 
 let expChecked: boolean | undefined;
 
@@ -399,6 +410,8 @@ interface NativeGbdt {
   gbdtColumns(codes: Uint8Array | Uint16Array, rowStride: number, rows: number, features: number, out: Uint8Array | Uint16Array, threads: number): void;
   gbdtExp(x: Float64Array, out: Float64Array): void;
   gbdtGradients(logistic: boolean, margin: Float64Array, y: Float32Array, rows: number, weight: Float64Array | null, gh: Float64Array, threads: number): void;
+  gbdtFindSplit(hist: Float64Array, slot: Int32Array, binCounts: Int32Array, hasMissing: Uint8Array, features: Int32Array, g: number, h: number, params: Float64Array, out: Float64Array): boolean;
+  gbdtSubtract(hist: Float64Array, small: Float64Array): void;
   gbdtSumPairs(gh: Float64Array, rows: Uint32Array | null, begin: number, end: number, out: Float64Array): void;
   gbdtAddLeaf(margin: Float64Array, rows: Uint32Array, begin: number, end: number, value: number, stride: number, offset: number): void;
 }
@@ -437,6 +450,12 @@ function nativeKernels(addon: NativeGbdt, threads: number): GbdtKernels {
     gradients(objective, margin, y, rows, outputs, weight, gh) {
       if (objective === 'multi:softprob' || (objective === 'binary:logistic' && !sameExp(addon))) computeGradients(objective, margin, y, rows, outputs, weight, gh);
       else addon.gbdtGradients(objective === 'binary:logistic', margin, y, rows, weight ?? null, gh[0], threads);
+    },
+    findSplit(hist, g, h, features, ctx, out) {
+      return addon.gbdtFindSplit(hist, ctx.slot, ctx.binCounts, ctx.hasMissing, features, g, h, ctx.params, out);
+    },
+    subtract(hist, small) {
+      addon.gbdtSubtract(hist, small);
     },
     sumPairs(nodes, begin, end, out) {
       addon.gbdtSumPairs(nodes.gh, nodes.byId ? nodes.rows : null, begin, end, out);
