@@ -71,19 +71,22 @@ describe('gbdt native kernels', () => {
   it('grow the same trees, bit for bit, as the JavaScript kernels, at 1 and 2 threads', { skip }, () => {
     // Large enough (codes over 4 MiB) that the JavaScript kernels copy rows into node order
     // and both use a second thread; then a small matrix (read in place through row ids) with
-    // more features than fit one L1 histogram pass in the native kernels.
-    for (const [rows, f, threads] of [
-      [200000, 22, 2],
-      [3000, 40, 1],
-    ]) {
-      const d = data(rows, f, 8);
+    // more features than fit one L1 histogram pass in the native kernels, and weighted
+    // squared-error gradients. Row counts off a multiple of 8 exercise the vector loops' tails.
+    const cases = [
+      { rows: 200003, f: 22, threads: 2, objective: 'binary:logistic', task: 'binary', weighted: false },
+      { rows: 3001, f: 40, threads: 1, objective: 'reg:squarederror', task: 'regression', weighted: true },
+    ] as const;
+    for (const c of cases) {
+      const d = data(c.rows, c.f, 8);
+      const weight = c.weighted ? Float64Array.from({ length: c.rows }, (_, r) => 0.5 + (r % 7) / 5) : undefined;
       for (const extra of [{}, { colsampleByTree: 0.5, subsample: 0.8, seed: 2, maxBin: 64 }]) {
-        const params = resolveGbdtParams('binary', { nEstimators: 6, maxDepth: 6, threads, ...extra });
-        assert.equal(usefulThreads(threads, rows, f), threads);
-        const fit = (choice: 'auto' | 'js') => fitBooster('binary:logistic', 1, f, params, d, undefined, { trainMetric: false }, choice).booster;
+        const params = resolveGbdtParams(c.task, { nEstimators: 6, maxDepth: 6, threads: c.threads, ...extra });
+        assert.equal(usefulThreads(c.threads, c.rows, c.f), c.threads);
+        const fit = (choice: 'auto' | 'js') => fitBooster(c.objective, 1, c.f, params, { ...d, weight }, undefined, { trainMetric: false }, choice).booster;
         const js = fit('js');
         assert.ok(js.trees.every((t) => t.left.length > 40), 'the trees are deep');
-        assert.equal(xgboostJsonText(toXgboostJson(fit('auto'), [])), xgboostJsonText(toXgboostJson(js, [])), `${rows} rows, ${threads} threads, ${JSON.stringify(extra)}`);
+        assert.equal(xgboostJsonText(toXgboostJson(fit('auto'), [])), xgboostJsonText(toXgboostJson(js, [])), `${JSON.stringify(c)}, ${JSON.stringify(extra)}`);
       }
     }
   });
