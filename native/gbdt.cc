@@ -526,7 +526,7 @@ struct HistSource {
 };
 
 /** Rows ahead whose data is prefetched when rows are read through ids. */
-constexpr int PREFETCH = 16;
+constexpr int PREFETCH = 32;
 
 /** Feature ranges whose bins take more than this are summed in groups (see histogram). */
 constexpr int L1_HIST_BYTES = 96 << 10;
@@ -935,82 +935,93 @@ inline double f32(double v) { return roundToFloat(v); }
 /** XGBoost's `kRtEps`. */
 constexpr double MIN_GAIN = 1e-6;
 
+struct Split {
+  double gain = 0, gl = 0, hl = 0, gr = 0, hr = 0;
+  int feature = -1, bin = 0;
+  bool defaultLeft = false;
+};
+
+struct SplitSearch {
+  const double* hist;
+  const int32_t* slot;
+  const int32_t* binCounts;
+  const uint8_t* hasMissing;
+  const int32_t* features;
+  double g, h, mcw, alpha, lambda, parentGain;
+
+  /** The best split over features[k0..k1): the first strictly best candidate in scan order. */
+  Split scan(int k0, int k1) const {
+    Split best;
+    for (int k = k0; k < k1; k++) {
+      const int f = features[k];
+      const int nb = binCounts[f];
+      const double* base = hist + 2 * static_cast<size_t>(slot[f]);
+      double gl = 0, hl = 0;
+      for (int b = 0; b < nb; b++) {
+        const double hb = base[2 * b + 1];
+        if (hb == 0 && base[2 * b] == 0) continue;
+        gl += base[2 * b];
+        hl += hb;
+        const double gr = g - gl;
+        const double hr = h - hl;
+        if (hr < mcw) break;
+        if (hl >= mcw) {
+          const double gain = f32(f32(f32(score(gl, hl, alpha, lambda)) + f32(score(gr, hr, alpha, lambda))) - parentGain);
+          if (gain > best.gain) best = {gain, gl, hl, gr, hr, f, b, false};
+        }
+      }
+      if (hasMissing[f] == 0 || base[2 * nb + 1] <= 0) continue;
+      double gr = 0, hr = 0;
+      for (int b = nb - 1; b >= 0; b--) {
+        const double hb = base[2 * b + 1];
+        if (hb == 0 && base[2 * b] == 0) continue;
+        gr += base[2 * b];
+        hr += hb;
+        const double gl2 = g - gr;
+        const double hl2 = h - hr;
+        if (hl2 < mcw) break;
+        if (hr >= mcw) {
+          const double gain = f32(f32(f32(score(gr, hr, alpha, lambda)) + f32(score(gl2, hl2, alpha, lambda))) - parentGain);
+          if (gain > best.gain) best = {gain, gl2, hl2, gr, hr, f, b - 1, true};
+        }
+      }
+    }
+    return best;
+  }
+};
+
+/** Features per thread below which split finding stays on one thread. */
+constexpr int SPLIT_FEATURES_PER_THREAD = 8;
+
 // gbdtFindSplit(hist, slot: Int32Array, binCounts: Int32Array, hasMissing: Uint8Array,
-//   features: Int32Array, g, h, params: Float64Array [mcw, alpha, lambda, gamma], out: Float64Array [8]) -> bool
+//   features: Int32Array, g, h, params: Float64Array [mcw, alpha, lambda, gamma], out: Float64Array [8], threads) -> bool
+// Threads scan feature ranges; taking their bests in range order, each only when strictly
+// better, gives the one-thread answer.
 napi_value jsFindSplit(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  const double* hist = a.array<double>(0);
-  const int32_t* slot = a.array<int32_t>(1);
-  const int32_t* binCounts = a.array<int32_t>(2);
-  const uint8_t* hasMissing = a.array<uint8_t>(3);
-  const int32_t* features = a.array<int32_t>(4);
   const int count = static_cast<int>(a.length(4));
-  const double g = a.dbl(5), h = a.dbl(6);
   const double* params = a.array<double>(7);
-  double* out = a.array<double>(8);
+  const double g = a.dbl(5), h = a.dbl(6);
   const double mcw = params[0], alpha = params[1], lambda = params[2], gamma = params[3];
-  const double parentGain = h < mcw ? 0 : f32(score(g, h, alpha, lambda));
-  double best = 0, bGL = 0, bHL = 0, bGR = 0, bHR = 0;
-  int bestF = -1, bestBin = 0;
-  bool bestDL = false;
-  for (int k = 0; k < count; k++) {
-    const int f = features[k];
-    const int nb = binCounts[f];
-    const double* base = hist + 2 * static_cast<size_t>(slot[f]);
-    double gl = 0, hl = 0;
-    for (int b = 0; b < nb; b++) {
-      const double hb = base[2 * b + 1];
-      if (hb == 0 && base[2 * b] == 0) continue;
-      gl += base[2 * b];
-      hl += hb;
-      const double gr = g - gl;
-      const double hr = h - hl;
-      if (hr < mcw) break;
-      if (hl >= mcw) {
-        const double gain = f32(f32(f32(score(gl, hl, alpha, lambda)) + f32(score(gr, hr, alpha, lambda))) - parentGain);
-        if (gain > best) {
-          best = gain;
-          bestF = f;
-          bestBin = b;
-          bestDL = false;
-          bGL = gl;
-          bHL = hl;
-          bGR = gr;
-          bHR = hr;
-        }
-      }
-    }
-    if (hasMissing[f] == 0 || base[2 * nb + 1] <= 0) continue;
-    double gr = 0, hr = 0;
-    for (int b = nb - 1; b >= 0; b--) {
-      const double hb = base[2 * b + 1];
-      if (hb == 0 && base[2 * b] == 0) continue;
-      gr += base[2 * b];
-      hr += hb;
-      const double gl2 = g - gr;
-      const double hl2 = h - hr;
-      if (hl2 < mcw) break;
-      if (hr >= mcw) {
-        const double gain = f32(f32(f32(score(gr, hr, alpha, lambda)) + f32(score(gl2, hl2, alpha, lambda))) - parentGain);
-        if (gain > best) {
-          best = gain;
-          bestF = f;
-          bestBin = b - 1;
-          bestDL = true;
-          bGL = gl2;
-          bHL = hl2;
-          bGR = gr;
-          bHR = hr;
-        }
-      }
-    }
-  }
-  napi_value result;
-  const bool found = !(bestF < 0 || best <= MIN_GAIN || best < gamma || bHL == 0 || bHR == 0);
+  const SplitSearch search{a.array<double>(0), a.array<int32_t>(1), a.array<int32_t>(2), a.array<uint8_t>(3), a.array<int32_t>(4), g, h, mcw, alpha, lambda, h < mcw ? 0 : f32(score(g, h, alpha, lambda))};
+  double* out = a.array<double>(8);
+  const int threads = std::max(1, std::min(a.num(9), count / SPLIT_FEATURES_PER_THREAD));
+  Split parts[64];
+  const int used = std::min(threads, 64);
+  parallel(used, [&](int t) {
+    int k0, k1;
+    part(count, used, t, &k0, &k1);
+    parts[t] = search.scan(k0, k1);
+  });
+  Split best;
+  for (int t = 0; t < used; t++)
+    if (parts[t].gain > best.gain) best = parts[t];
+  const bool found = !(best.feature < 0 || best.gain <= MIN_GAIN || best.gain < gamma || best.hl == 0 || best.hr == 0);
   if (found) {
-    const double values[8] = {best, static_cast<double>(bestF), static_cast<double>(bestBin), bestDL ? 1.0 : 0.0, bGL, bHL, bGR, bHR};
+    const double values[8] = {best.gain, static_cast<double>(best.feature), static_cast<double>(best.bin), best.defaultLeft ? 1.0 : 0.0, best.gl, best.hl, best.gr, best.hr};
     std::memcpy(out, values, sizeof values);
   }
+  napi_value result;
   napi_get_boolean(env, found, &result);
   return result;
 }
@@ -1025,20 +1036,34 @@ napi_value jsSubtract(napi_env env, napi_callback_info info) {
   return a.undefined();
 }
 
-// gbdtAddLeaf(margin: Float64Array, rows: Uint32Array, begin, end, value, stride, offset)
-// margin[rows[i] * stride + offset] += value in float32, for node positions [begin, end).
-napi_value jsAddLeaf(napi_env env, napi_callback_info info) {
+// gbdtAddLeaves(margin: Float64Array, rows: Uint32Array, bounds: Int32Array [begin, end per leaf],
+//   values: Float64Array [per leaf], stride, offset, threads)
+// margin[rows[i] * stride + offset] += the value of the leaf holding position i, in float32.
+// Leaves hold disjoint positions, so threads take position ranges.
+napi_value jsAddLeaves(napi_env env, napi_callback_info info) {
   Args a(env, info);
   double* margin = a.array<double>(0);
   const uint32_t* rows = a.array<uint32_t>(1);
-  const int begin = a.num(2), end = a.num(3);
-  const double value = a.dbl(4);
-  const int stride = a.num(5), offset = a.num(6);
-  for (int i = begin; i < end; i++) {
-    if (i + PREFETCH < end) _mm_prefetch(reinterpret_cast<const char*>(margin + static_cast<size_t>(rows[i + PREFETCH]) * stride + offset), _MM_HINT_T0);
-    double* m = margin + static_cast<size_t>(rows[i]) * stride + offset;
-    *m = roundToFloat(*m + value);
-  }
+  const int32_t* bounds = a.array<int32_t>(2);
+  const double* values = a.array<double>(3);
+  const int leaves = static_cast<int>(a.length(3));
+  const int stride = a.num(4), offset = a.num(5);
+  int positions = 0;
+  for (int j = 0; j < leaves; j++) positions = std::max(positions, static_cast<int>(bounds[2 * j + 1]));
+  const int threads = std::max(1, std::min(a.num(6), positions / PARTITION_ROWS_PER_THREAD));
+  parallel(threads, [&](int t) {
+    int p0, p1;
+    part(positions, threads, t, &p0, &p1);
+    for (int j = 0; j < leaves; j++) {
+      const int begin = std::max(p0, static_cast<int>(bounds[2 * j])), end = std::min(p1, static_cast<int>(bounds[2 * j + 1]));
+      const double value = values[j];
+      for (int i = begin; i < end; i++) {
+        if (i + PREFETCH < end) _mm_prefetch(reinterpret_cast<const char*>(margin + static_cast<size_t>(rows[i + PREFETCH]) * stride + offset), _MM_HINT_T0);
+        double* m = margin + static_cast<size_t>(rows[i]) * stride + offset;
+        *m = roundToFloat(*m + value);
+      }
+    }
+  });
   return a.undefined();
 }
 
@@ -1072,7 +1097,7 @@ void registerGbdt(napi_env env, napi_value exports) {
       {"gbdtGradients", jsGradients},
       {"gbdtFindSplit", jsFindSplit},
       {"gbdtSubtract", jsSubtract},
-      {"gbdtAddLeaf", jsAddLeaf},
+      {"gbdtAddLeaves", jsAddLeaves},
       {"gbdtSumPairs", jsSumPairs},
   };
   for (const auto& f : fns) {

@@ -146,9 +146,8 @@ export class TreeGrower {
       level = next;
     }
     for (const h of hists) if (h) this.hists.push(h);
-    for (let node = 0; node < t.size; node++) {
-      if (t.left[node] < 0) kernels.addLeaf(margin, rows, t.begin[node], t.end[node], t.leafValue[node], stride, offset);
-    }
+    const leaves = t.leaves();
+    kernels.addLeaves(margin, rows, leaves.bounds, leaves.values, stride, offset);
     return t.finish();
   }
 
@@ -327,6 +326,12 @@ class NodeList {
     this.defaultLeft[node] = defaultLeft ? 1 : 0;
     this.gain[node] = gain;
     this.leafValue[node] = 0;
+  }
+
+  /** Each leaf's node positions (begin, end pairs) and value. */
+  leaves(): { bounds: Int32Array; values: Float64Array } {
+    const nodes = this.left.flatMap((l, node) => (l < 0 ? [node] : []));
+    return { bounds: Int32Array.from(nodes.flatMap((n) => [this.begin[n], this.end[n]])), values: Float64Array.from(nodes, (n) => this.leafValue[n]) };
   }
 
   finish(): GrownTree {

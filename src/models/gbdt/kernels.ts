@@ -76,8 +76,11 @@ export interface GbdtKernels {
   subtract(hist: Float64Array, small: Float64Array): void;
   /** Sums of g and h over node positions [begin, end), in order, into `out[0]`, `out[1]`. */
   sumPairs(nodes: NodeRows, begin: number, end: number, out: Float64Array): void;
-  /** Adds a leaf's value to `margin[rows[i] * stride + offset]` (float32, as XGBoost's prediction cache) for node positions [begin, end). */
-  addLeaf(margin: Float64Array, rows: Uint32Array, begin: number, end: number, value: number, stride: number, offset: number): void;
+  /**
+   * Adds to `margin[rows[i] * stride + offset]` (in float32, as XGBoost's prediction cache)
+   * the value of the leaf holding node position i: leaf j holds [bounds[2j], bounds[2j+1]).
+   */
+  addLeaves(margin: Float64Array, rows: Uint32Array, bounds: Int32Array, values: Float64Array, stride: number, offset: number): void;
   /** Releases threads. */
   close(): void;
 }
@@ -99,10 +102,13 @@ function subtract(hist: Float64Array, small: Float64Array): void {
   for (let s = 0; s < hist.length; s++) hist[s] -= small[s];
 }
 
-function addLeaf(margin: Float64Array, rows: Uint32Array, begin: number, end: number, value: number, stride: number, offset: number): void {
-  for (let i = begin; i < end; i++) {
-    const j = rows[i] * stride + offset;
-    margin[j] = Math.fround(margin[j] + value);
+function addLeaves(margin: Float64Array, rows: Uint32Array, bounds: Int32Array, values: Float64Array, stride: number, offset: number): void {
+  for (let j = 0; j < values.length; j++) {
+    const v = values[j];
+    for (let i = bounds[2 * j]; i < bounds[2 * j + 1]; i++) {
+      const k = rows[i] * stride + offset;
+      margin[k] = Math.fround(margin[k] + v);
+    }
   }
 }
 
@@ -327,7 +333,7 @@ class JsKernels implements GbdtKernels {
   readonly findSplit = findSplit;
   readonly subtract = subtract;
   readonly sumPairs = sumPairs;
-  readonly addLeaf = addLeaf;
+  readonly addLeaves = addLeaves;
 
   close(): void {
     this.pool?.close();
@@ -356,7 +362,7 @@ class JsKernels implements GbdtKernels {
   }
 }
 
-const NATIVE_FUNCTIONS = ['gbdtCuts', 'gbdtBinRows', 'gbdtColumns', 'gbdtHistogram', 'gbdtPartition', 'gbdtSumPairs', 'gbdtAddLeaf', 'gbdtExp', 'gbdtGradients', 'gbdtFindSplit', 'gbdtSubtract'] as const;
+const NATIVE_FUNCTIONS = ['gbdtCuts', 'gbdtBinRows', 'gbdtColumns', 'gbdtHistogram', 'gbdtPartition', 'gbdtSumPairs', 'gbdtAddLeaves', 'gbdtExp', 'gbdtGradients', 'gbdtFindSplit', 'gbdtSubtract'] as const;
 
 let expChecked: boolean | undefined;
 
@@ -410,10 +416,10 @@ interface NativeGbdt {
   gbdtColumns(codes: Uint8Array | Uint16Array, rowStride: number, rows: number, features: number, out: Uint8Array | Uint16Array, threads: number): void;
   gbdtExp(x: Float64Array, out: Float64Array): void;
   gbdtGradients(logistic: boolean, margin: Float64Array, y: Float32Array, rows: number, weight: Float64Array | null, gh: Float64Array, threads: number): void;
-  gbdtFindSplit(hist: Float64Array, slot: Int32Array, binCounts: Int32Array, hasMissing: Uint8Array, features: Int32Array, g: number, h: number, params: Float64Array, out: Float64Array): boolean;
+  gbdtFindSplit(hist: Float64Array, slot: Int32Array, binCounts: Int32Array, hasMissing: Uint8Array, features: Int32Array, g: number, h: number, params: Float64Array, out: Float64Array, threads: number): boolean;
   gbdtSubtract(hist: Float64Array, small: Float64Array): void;
   gbdtSumPairs(gh: Float64Array, rows: Uint32Array | null, begin: number, end: number, out: Float64Array): void;
-  gbdtAddLeaf(margin: Float64Array, rows: Uint32Array, begin: number, end: number, value: number, stride: number, offset: number): void;
+  gbdtAddLeaves(margin: Float64Array, rows: Uint32Array, bounds: Int32Array, values: Float64Array, stride: number, offset: number, threads: number): void;
 }
 
 function nativeKernels(addon: NativeGbdt, threads: number): GbdtKernels {
@@ -452,7 +458,7 @@ function nativeKernels(addon: NativeGbdt, threads: number): GbdtKernels {
       else addon.gbdtGradients(objective === 'binary:logistic', margin, y, rows, weight ?? null, gh[0], threads);
     },
     findSplit(hist, g, h, features, ctx, out) {
-      return addon.gbdtFindSplit(hist, ctx.slot, ctx.binCounts, ctx.hasMissing, features, g, h, ctx.params, out);
+      return addon.gbdtFindSplit(hist, ctx.slot, ctx.binCounts, ctx.hasMissing, features, g, h, ctx.params, out, threads);
     },
     subtract(hist, small) {
       addon.gbdtSubtract(hist, small);
@@ -460,8 +466,8 @@ function nativeKernels(addon: NativeGbdt, threads: number): GbdtKernels {
     sumPairs(nodes, begin, end, out) {
       addon.gbdtSumPairs(nodes.gh, nodes.byId ? nodes.rows : null, begin, end, out);
     },
-    addLeaf(margin, rows, begin, end, value, stride, offset) {
-      addon.gbdtAddLeaf(margin, rows, begin, end, value, stride, offset);
+    addLeaves(margin, rows, bounds, values, stride, offset) {
+      addon.gbdtAddLeaves(margin, rows, bounds, values, stride, offset, threads);
     },
     close() {},
   };
