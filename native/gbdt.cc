@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -83,7 +84,9 @@ inline void part(int count, int n, int i, int* begin, int* end) {
 
 /**
  * Helper threads kept for the process (a kernel call is too short to start threads for):
- * `run` hands part t of a task to helper t and does part 0 itself. One task at a time; a
+ * `run` hands part t of a task to helper t and does part 0 itself. Between tasks a helper
+ * spins for a moment before it sleeps, as OpenMP's do: tree growing hands out tasks every few
+ * tens of microseconds, about what a sleeping thread takes to wake. One task at a time; a
  * caller that finds the pool busy (another JS thread's fit) runs every part itself, which
  * gives the same results.
  */
@@ -106,29 +109,38 @@ class Pool {
       task_ = [](void* f, int t) { (*static_cast<F*>(f))(t); };
       fn_ = &fn;
       parts_ = threads;
-      pending_ = threads - 1;
-      generation_++;
+      pending_.store(threads - 1, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
     fn(0);
-    std::unique_lock<std::mutex> lock(m_);
-    done_.wait(lock, [this] { return pending_ == 0; });
+    for (int i = 0; i < SPINS && pending_.load(std::memory_order_acquire) != 0; i++) _mm_pause();
+    if (pending_.load(std::memory_order_acquire) != 0) {
+      std::unique_lock<std::mutex> lock(m_);
+      done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
   }
 
  private:
+  /** Pause instructions a waiting thread spins through (tens of microseconds) before it sleeps. */
+  static constexpr int SPINS = 1 << 9;
+
   void loop(int id) {
     uint64_t seen = 0;
     for (;;) {
+      for (int i = 0; i < SPINS && generation_.load(std::memory_order_acquire) == seen; i++) _mm_pause();
       std::unique_lock<std::mutex> lock(m_);
-      wake_.wait(lock, [&] { return generation_ != seen; });
-      seen = generation_;
+      wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      seen = generation_.load(std::memory_order_acquire);
       if (id >= parts_) continue;
       void (*task)(void*, int) = task_;
       void* fn = fn_;
       lock.unlock();
       task(fn, id);
-      lock.lock();
-      if (--pending_ == 0) done_.notify_one();
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> done(m_);
+        done_.notify_one();
+      }
     }
   }
 
@@ -138,8 +150,8 @@ class Pool {
   void (*task_)(void*, int) = nullptr;
   void* fn_ = nullptr;
   int parts_ = 0;
-  int pending_ = 0;
-  uint64_t generation_ = 0;
+  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> generation_{0};
 };
 
 /** Runs fn(0..threads-1) on the pool's threads, fn(0) on the calling one. */
@@ -578,7 +590,7 @@ void histogram(const HistSource<C>& s, double* hist, int k0, int k1, const uint3
 }
 
 /** Node positions below which one thread builds a histogram alone (a thread start costs more). */
-constexpr int64_t CELLS_PER_THREAD = 1 << 16;
+constexpr int64_t CELLS_PER_THREAD = 1 << 17;
 
 template <class C>
 void histogramThreads(const HistSource<C>& s, double* hist, int count, const uint32_t* rows, int begin, int end, int threads) {
@@ -991,7 +1003,7 @@ struct SplitSearch {
 };
 
 /** Features per thread below which split finding stays on one thread. */
-constexpr int SPLIT_FEATURES_PER_THREAD = 8;
+constexpr int SPLIT_FEATURES_PER_THREAD = 16;
 
 // gbdtFindSplit(hist, slot: Int32Array, binCounts: Int32Array, hasMissing: Uint8Array,
 //   features: Int32Array, g, h, params: Float64Array [mcw, alpha, lambda, gamma], out: Float64Array [8], threads) -> bool

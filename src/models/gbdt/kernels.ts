@@ -1,9 +1,10 @@
 /**
- * The inner loops of GBDT fitting (quantile sketch, binning, histogram building, row
- * partitioning) behind one interface, in two builds: JavaScript (this thread, or worker
- * threads over shared memory) and native (native/gbdt.cc, threads inside the addon). Both
- * compute the same values in the same order, so the trees do not depend on which runs or on
- * the thread count; the control flow (binning.ts, grow.ts, booster.ts) is shared.
+ * The inner loops of GBDT fitting (quantile sketch, binning, gradients, histogram building,
+ * split finding, row partitioning, leaf updates) behind one interface, in two builds:
+ * JavaScript (this thread, or worker threads over shared memory) and native (native/gbdt.cc,
+ * threads inside the addon). Both compute the same values in the same order, so the trees do
+ * not depend on which runs or on the thread count; the control flow (binning.ts, grow.ts,
+ * booster.ts) is shared.
  */
 import { nativeAddon } from '../../kernels';
 import { type BinnedMatrix, type FeatureCuts, binRows, cutsOfFeatures } from './binning';
@@ -17,8 +18,9 @@ export type GbdtKernelChoice = 'auto' | 'js';
 
 /**
  * A tree's rows as grow.ts keeps them: `rows` holds row ids in node order; `codes` and `gh`
- * are read at node positions, or at row ids when `byId` (a matrix read in place); partitions move `rows`, and with `moveData` also `words` (the codes as 32-bit
- * words, `wordsPerRow` per row) and `gh`, through the scratch buffers.
+ * are read at node positions, or at row ids when `byId` (a matrix read in place);
+ * partitions move `rows`, and with `moveData` also `words` (the codes as 32-bit words,
+ * `wordsPerRow` per row) and `gh`, through the scratch buffers.
  */
 export interface NodeRows {
   readonly codes: Uint8Array | Uint16Array;
@@ -27,7 +29,7 @@ export interface NodeRows {
   gh: Float64Array;
   readonly rows: Uint32Array;
   readonly byId: boolean;
-  /** With `byId`, the codes feature-major (`columns[f * rows.length + r]`, a matrix row count): partitions read one feature of scattered rows. */
+  /** With `byId`, the codes feature-major (`columns[f * rows.length + r]`): partitions read one feature of scattered rows. */
   readonly columns: Uint8Array | Uint16Array;
   readonly words: Uint32Array;
   readonly wordsPerRow: number;
@@ -46,8 +48,6 @@ export interface RowSplit {
 }
 
 export interface GbdtKernels {
-  readonly build: 'native' | 'js';
-  readonly threads: number;
   /**
    * Code matrices up to this size are read in place through row ids while growing a tree;
    * larger ones are copied into node order (see grow.ts).
@@ -204,15 +204,10 @@ export function buildHistogram(
 
 /** JavaScript kernels; with `pool`, sketching, binning and histograms are split across its threads. */
 class JsKernels implements GbdtKernels {
-  readonly build = 'js';
   /** Shared-array ids known to the pool's workers. */
   private readonly ids = new Map<ArrayBufferView, number>();
 
   constructor(private readonly pool: WorkerPool | undefined) {}
-
-  get threads(): number {
-    return this.pool ? this.pool.helpers + 1 : 1;
-  }
 
   /** A matrix that fits in cache is read in place (copying rows costs more there); helpers read node positions only. */
   get inPlaceBytes(): number {
@@ -424,8 +419,6 @@ interface NativeGbdt {
 
 function nativeKernels(addon: NativeGbdt, threads: number): GbdtKernels {
   return {
-    build: 'native',
-    threads,
     // Reading rows through ids (prefetched) beats moving them at every size.
     inPlaceBytes: Infinity,
     alloc: (bytes) => new ArrayBuffer(bytes),
