@@ -83,41 +83,45 @@ inline void part(int count, int n, int i, int* begin, int* end) {
 }
 
 /**
- * Helper threads kept for the process (a kernel call is too short to start threads for):
- * `run` hands part t of a task to helper t and does part 0 itself. Between tasks a helper
- * spins for a moment before it sleeps, as OpenMP's do: tree growing hands out tasks every few
- * tens of microseconds, about what a sleeping thread takes to wake. One task at a time; a
- * caller that finds the pool busy (another JS thread's fit) runs every part itself, which
- * gives the same results.
+ * Helper threads kept for the process (a kernel call is too short to start threads for).
+ * `run(parts, fn)` has fn(0..parts-1) done by whichever thread claims each part first, the
+ * caller included: on a busy machine a helper that is not running yet costs no waiting, as
+ * the caller claims its part too. (Every part writes its own outputs, so who runs it does not
+ * change them.) Between tasks a helper spins for a moment before it sleeps, as OpenMP's do:
+ * tree growing hands out tasks every few tens of microseconds, about what a sleeping thread
+ * takes to wake. One task at a time; a caller that finds the pool busy (another JS thread's
+ * fit) runs every part itself.
  */
 class Pool {
  public:
   template <class F>
-  void run(int threads, F& fn) {
+  void run(int parts, int helpers, F& fn) {
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
-    if (threads <= 1 || !busy.owns_lock()) {
-      for (int t = 0; t < threads; t++) fn(t);
+    if (parts <= 1 || helpers < 1 || !busy.owns_lock()) {
+      for (int t = 0; t < parts; t++) fn(t);
       return;
     }
+    uint32_t generation;
     {
       std::lock_guard<std::mutex> lock(m_);
-      while (static_cast<int>(helpers_.size()) < threads - 1) {
-        const int id = static_cast<int>(helpers_.size()) + 1;
-        helpers_.emplace_back([this, id] { loop(id); });
+      while (static_cast<int>(helpers_.size()) < helpers) {
+        helpers_.emplace_back([this] { loop(); });
         helpers_.back().detach();
       }
       task_ = [](void* f, int t) { (*static_cast<F*>(f))(t); };
       fn_ = &fn;
-      parts_ = threads;
-      pending_.store(threads - 1, std::memory_order_relaxed);
-      generation_.fetch_add(1, std::memory_order_release);
+      parts_ = parts;
+      finished_.store(0, std::memory_order_relaxed);
+      generation = ++generation_;
+      // The claim word: this task's generation, then the next unclaimed part.
+      claim_.store(static_cast<uint64_t>(generation) << 32, std::memory_order_release);
     }
     wake_.notify_all();
-    fn(0);
-    for (int i = 0; i < SPINS && pending_.load(std::memory_order_acquire) != 0; i++) _mm_pause();
-    if (pending_.load(std::memory_order_acquire) != 0) {
+    work(generation, task_, &fn, parts);
+    for (int i = 0; i < SPINS && finished_.load(std::memory_order_acquire) != parts; i++) _mm_pause();
+    if (finished_.load(std::memory_order_acquire) != parts) {
       std::unique_lock<std::mutex> lock(m_);
-      done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+      done_.wait(lock, [&] { return finished_.load(std::memory_order_acquire) == parts; });
     }
   }
 
@@ -125,22 +129,36 @@ class Pool {
   /** Pause instructions a waiting thread spins through (tens of microseconds) before it sleeps. */
   static constexpr int SPINS = 1 << 9;
 
-  void loop(int id) {
-    uint64_t seen = 0;
+  /** Claims and runs parts of task `generation` until none is left. */
+  void work(uint32_t generation, void (*task)(void*, int), void* fn, int parts) {
     for (;;) {
-      for (int i = 0; i < SPINS && generation_.load(std::memory_order_acquire) == seen; i++) _mm_pause();
-      std::unique_lock<std::mutex> lock(m_);
-      wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-      seen = generation_.load(std::memory_order_acquire);
-      if (id >= parts_) continue;
-      void (*task)(void*, int) = task_;
-      void* fn = fn_;
-      lock.unlock();
-      task(fn, id);
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        std::lock_guard<std::mutex> done(m_);
+      uint64_t c = claim_.load(std::memory_order_acquire);
+      int part;
+      do {
+        if (static_cast<uint32_t>(c >> 32) != generation) return;
+        part = static_cast<int>(static_cast<uint32_t>(c));
+        if (part >= parts) return;
+      } while (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel));
+      task(fn, part);
+      if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == parts) {
+        std::lock_guard<std::mutex> lock(m_);
         done_.notify_one();
       }
+    }
+  }
+
+  void loop() {
+    uint32_t seen = 0;
+    for (;;) {
+      for (int i = 0; i < SPINS && static_cast<uint32_t>(claim_.load(std::memory_order_acquire) >> 32) == seen; i++) _mm_pause();
+      std::unique_lock<std::mutex> lock(m_);
+      wake_.wait(lock, [&] { return generation_ != seen; });
+      seen = generation_;
+      void (*task)(void*, int) = task_;
+      void* fn = fn_;
+      const int parts = parts_;
+      lock.unlock();
+      work(seen, task, fn, parts);
     }
   }
 
@@ -150,11 +168,12 @@ class Pool {
   void (*task_)(void*, int) = nullptr;
   void* fn_ = nullptr;
   int parts_ = 0;
-  std::atomic<int> pending_{0};
-  std::atomic<uint64_t> generation_{0};
+  uint32_t generation_ = 0;
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int> finished_{0};
 };
 
-/** Runs fn(0..threads-1) on the pool's threads, fn(0) on the calling one. */
+/** Runs fn(0..threads-1), parts of one task, on the calling thread and threads - 1 helpers. */
 template <class F>
 void parallel(int threads, F fn) {
   if (threads <= 1) {
@@ -163,7 +182,7 @@ void parallel(int threads, F fn) {
   }
   // Never destroyed: its helpers wait for work until the process exits.
   static Pool* pool = new Pool();
-  pool->run(threads, fn);
+  pool->run(threads, threads - 1, fn);
 }
 
 /**
