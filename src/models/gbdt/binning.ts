@@ -35,8 +35,6 @@ export interface BinnedMatrix {
   readonly hasMissing: Uint8Array;
 }
 
-import type { GbdtKernels } from './kernels';
-
 const SKETCH_FACTOR = 8;
 const f32 = Math.fround;
 
@@ -442,17 +440,5 @@ export function missingFeatures(x: Float32Array, rows: number, features: number)
 export function binMatrix(x: Float32Array, rows: number, features: number, cuts: BinCuts): BinnedMatrix {
   const m = binLayout(cuts, missingFeatures(x, rows, features), rows, features);
   binRows(x, m, 0, rows);
-  return m;
-}
-
-/**
- * Cuts and codes of a training matrix. The kernels may sketch features and bin rows on
- * several threads; every cut and code is a function of its own column or value, so the
- * result is the same.
- */
-export function binTraining(x: Float32Array, rows: number, features: number, maxBin: number, kernels: GbdtKernels): BinnedMatrix {
-  const list = kernels.cuts(x, rows, features, maxBin);
-  const m = binLayout(joinCuts(list), Uint8Array.from(list, (c) => (c.hasMissing ? 1 : 0)), rows, features, (b) => kernels.alloc(b));
-  kernels.binRows(x, m);
   return m;
 }

@@ -1,5 +1,5 @@
 import { Rng } from '../../util/random';
-import { binTraining } from './binning';
+import { type BinnedMatrix, binLayout, joinCuts } from './binning';
 import { TreeGrower, addBinnedOutput } from './grow';
 import { baseMargin, evalMetric } from './objective';
 import type { GbdtParams, Objective } from './params';
@@ -151,4 +151,16 @@ export function predictMargin(booster: Booster, x: Float32Array, rows: number, t
   const margin = new Float64Array(rows * booster.outputs).fill(baseMargin(booster.objective, booster.baseScore));
   for (let t = 0; t < treeCount; t++) addTreeOutput(booster.trees[t], x, rows, booster.features, margin, booster.outputs, t % booster.outputs);
   return margin;
+}
+
+/**
+ * Cuts and codes of a training matrix. The kernels may sketch features and bin rows on
+ * several threads; every cut and code is a function of its own column or value, so the
+ * result is the same.
+ */
+function binTraining(x: Float32Array, rows: number, features: number, maxBin: number, kernels: GbdtKernels): BinnedMatrix {
+  const list = kernels.cuts(x, rows, features, maxBin);
+  const m = binLayout(joinCuts(list), Uint8Array.from(list, (c) => (c.hasMissing ? 1 : 0)), rows, features, (b) => kernels.alloc(b));
+  kernels.binRows(x, m);
+  return m;
 }

@@ -9,7 +9,7 @@
 import { nativeAddon } from '../../kernels';
 import { type BinnedMatrix, type FeatureCuts, binRows, cutsOfFeatures } from './binning';
 import { computeGradients } from './objective';
-import { type SplitContext, findSplit } from './grow';
+import { type SplitContext, findSplit } from './split';
 import { WorkerPool, part } from './parallel';
 import type { Objective } from './params';
 
