@@ -609,7 +609,7 @@ void histogram(const HistSource<C>& s, double* hist, int k0, int k1, const uint3
 }
 
 /** Node positions below which one thread builds a histogram alone (a thread start costs more). */
-constexpr int64_t CELLS_PER_THREAD = 1 << 17;
+constexpr int64_t CELLS_PER_THREAD = 1 << 16;
 
 template <class C>
 void histogramThreads(const HistSource<C>& s, double* hist, int count, const uint32_t* rows, int begin, int end, int threads) {
@@ -1022,7 +1022,7 @@ struct SplitSearch {
 };
 
 /** Features per thread below which split finding stays on one thread. */
-constexpr int SPLIT_FEATURES_PER_THREAD = 16;
+constexpr int SPLIT_FEATURES_PER_THREAD = 8;
 
 // gbdtFindSplit(hist, slot: Int32Array, binCounts: Int32Array, hasMissing: Uint8Array,
 //   features: Int32Array, g, h, params: Float64Array [mcw, alpha, lambda, gamma], out: Float64Array [8], threads) -> bool
