@@ -7,7 +7,8 @@
  *   ours vs XGBoost `hist` vs LightGBM at 1 and 2 threads (bench/gbdt_speed_reference.py),
  *   binning included on every side, and whether our trees are identical across thread counts.
  *
- * Usage: node dist/bench/gbdt.js [--python PATH] [--lightgbm-python PATH] [--write-fixture] [--only parity|scale]
+ * Usage: node dist/bench/gbdt.js [--python PATH] [--lightgbm-python PATH] [--write-fixture] [--only parity|scale] [--kernels auto|js]
+ * --kernels js times our JavaScript kernels even where the native ones (native/gbdt.cc) are built.
  * --write-fixture stores XGBoost's parity numbers in test/fixtures/gbdt-xgboost-parity.json
  * (the parity test reads them, so it runs without Python). Without Python only our side runs.
  */
@@ -16,6 +17,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fitBooster, predictMargin } from '../src/models/gbdt/booster';
+import { type GbdtKernelChoice, gbdtKernelBuild } from '../src/models/gbdt/kernels';
 import { evalMetric } from '../src/models/gbdt/objective';
 import { type GbdtParams, type Objective, resolveGbdtParams } from '../src/models/gbdt/params';
 import type { Tree } from '../src/models/gbdt/tree';
@@ -255,8 +257,9 @@ function runPython(python: string | undefined, lib: string, dir: string): { vers
   }
 }
 
-function scale(python: string | undefined, lightgbmPython: string | undefined): void {
+function scale(python: string | undefined, lightgbmPython: string | undefined, kernels: GbdtKernelChoice): void {
   const cases = speedCases();
+  console.log(`ours: ${gbdtKernelBuild(kernels) === 'native' ? 'native kernels (native/gbdt.cc)' : 'JavaScript kernels'}`);
   const dir = mkdtempSync(join(tmpdir(), 'gbdt-scale-'));
   const ours: Record<string, { seconds: number; cpuSeconds: number; logloss: number; trees: readonly Tree[] }[]> = {};
   try {
@@ -273,7 +276,7 @@ function scale(python: string | undefined, lightgbmPython: string | undefined): 
         for (let i = 0; i < repeats; i++) {
           const started = performance.now();
           const cpu = process.cpuUsage();
-          const { booster } = fitBooster('binary:logistic', 1, c.features, params, d.train, undefined, { trainMetric: false });
+          const { booster } = fitBooster('binary:logistic', 1, c.features, params, d.train, undefined, { trainMetric: false }, kernels);
           const seconds = (performance.now() - started) / 1000;
           const used = process.cpuUsage(cpu);
           const logloss = evalMetric('binary:logistic', predictMargin(booster, d.valid.x, d.valid.rows), d.valid.y, d.valid.rows, 1);
@@ -323,7 +326,9 @@ function main(): void {
   const arg = (name: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
   const python = findPython(arg('--python'));
   const only = arg('--only');
-  if (only !== 'parity') scale(python, findLightgbmPython(arg('--lightgbm-python')));
+  const kernels = arg('--kernels') ?? 'auto';
+  if (kernels !== 'auto' && kernels !== 'js') throw new Error(`--kernels must be auto or js; got "${kernels}"`);
+  if (only !== 'parity') scale(python, findLightgbmPython(arg('--lightgbm-python')), kernels);
   if (only !== 'scale') parity(args, python);
 }
 

@@ -18,6 +18,8 @@ napi_status napi_get_value_double(napi_env env, napi_value value, double* result
 napi_status napi_get_value_int32(napi_env env, napi_value value, int32_t* result);
 napi_status napi_get_value_bool(napi_env env, napi_value value, bool* result);
 napi_status napi_create_double(napi_env env, double value, napi_value* result);
+napi_status napi_get_boolean(napi_env env, bool value, napi_value* result);
+napi_status napi_create_int32(napi_env env, int32_t value, napi_value* result);
 napi_status napi_get_undefined(napi_env env, napi_value* result);
 napi_status napi_create_function(napi_env env, const char* utf8name, size_t length, napi_callback cb, void* data, napi_value* result);
 napi_status napi_set_named_property(napi_env env, napi_value object, const char* utf8name, napi_value value);

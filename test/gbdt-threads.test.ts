@@ -4,7 +4,9 @@ import { describe, it } from 'node:test';
 import { UsageError } from '../src/errors';
 import { binCount, binMatrix, binOf, quantileCuts, sortFloat32 } from '../src/models/gbdt/binning';
 import { fitBooster, usefulThreads } from '../src/models/gbdt/booster';
+import { toXgboostJson, xgboostJsonText } from '../src/models/gbdt/xgboost-json';
 import { DEFAULT_GBDT_PARAMS, resolveGbdtParams } from '../src/models/gbdt/params';
+import { nativeAddon } from '../src/kernels';
 import { Rng } from '../src/util/random';
 
 /** Normals with a discrete column, a column with 10% missing values and a binary label. */
@@ -43,17 +45,48 @@ describe('gbdt threads', () => {
     const f = 20;
     const d = data(80000, f, 5);
     assert.equal(usefulThreads(3, d.rows, f), 3, 'the matrix is large enough for three threads');
-    for (const extra of [{}, { colsampleByTree: 0.6, subsample: 0.7, seed: 4 }]) {
-      const fit = (threads: number) => fitBooster('binary:logistic', 1, f, resolveGbdtParams('binary', { nEstimators: 8, maxDepth: 5, threads, ...extra }), d, undefined, { trainMetric: false }).booster;
-      const one = fit(1);
-      for (const threads of [2, 3]) {
-        const many = fit(threads);
-        assert.equal(many.trees.length, one.trees.length);
-        many.trees.forEach((t, i) => {
-          for (const key of ['left', 'feature', 'threshold', 'leafValue', 'defaultLeft', 'gain', 'cover'] as const) {
-            assert.deepEqual(t[key], one.trees[i][key], `tree ${i} ${key}, ${threads} threads, ${JSON.stringify(extra)}`);
-          }
-        });
+    // Both builds of the kernels (they coincide without the native addon).
+    for (const kernels of ['auto', 'js'] as const) {
+      for (const extra of [{}, { colsampleByTree: 0.6, subsample: 0.7, seed: 4 }]) {
+        const fit = (threads: number) => fitBooster('binary:logistic', 1, f, resolveGbdtParams('binary', { nEstimators: 8, maxDepth: 5, threads, ...extra }), d, undefined, { trainMetric: false }, kernels).booster;
+        const one = fit(1);
+        for (const threads of [2, 3]) {
+          const many = fit(threads);
+          assert.equal(many.trees.length, one.trees.length);
+          many.trees.forEach((t, i) => {
+            for (const key of ['left', 'feature', 'threshold', 'leafValue', 'defaultLeft', 'gain', 'cover'] as const) {
+              assert.deepEqual(t[key], one.trees[i][key], `${kernels} kernels, tree ${i} ${key}, ${threads} threads, ${JSON.stringify(extra)}`);
+            }
+          });
+        }
+      }
+    }
+  });
+});
+
+describe('gbdt native kernels', () => {
+  const native = nativeAddon()?.gbdtHistogram !== undefined;
+  const skip = native ? false : 'the native addon is not built or not in use (npm run build compiles it when g++ and an AVX-512 CPU are there; STOCKLAB_KERNELS picks a WebAssembly build)';
+
+  it('grow the same trees, bit for bit, as the JavaScript kernels, at 1 and 2 threads', { skip }, () => {
+    // Large enough (codes over 4 MiB) that the JavaScript kernels copy rows into node order
+    // and both use a second thread; then a small matrix (read in place through row ids) with
+    // more features than fit one L1 histogram pass in the native kernels, and weighted
+    // squared-error gradients. Row counts off a multiple of 8 exercise the vector loops' tails.
+    const cases = [
+      { rows: 200003, f: 22, threads: 2, objective: 'binary:logistic', task: 'binary', weighted: false },
+      { rows: 3001, f: 40, threads: 1, objective: 'reg:squarederror', task: 'regression', weighted: true },
+    ] as const;
+    for (const c of cases) {
+      const d = data(c.rows, c.f, 8);
+      const weight = c.weighted ? Float64Array.from({ length: c.rows }, (_, r) => 0.5 + (r % 7) / 5) : undefined;
+      for (const extra of [{}, { colsampleByTree: 0.5, subsample: 0.8, seed: 2, maxBin: 64 }]) {
+        const params = resolveGbdtParams(c.task, { nEstimators: 6, maxDepth: 6, threads: c.threads, ...extra });
+        assert.equal(usefulThreads(c.threads, c.rows, c.f), c.threads);
+        const fit = (choice: 'auto' | 'js') => fitBooster(c.objective, 1, c.f, params, { ...d, weight }, undefined, { trainMetric: false }, choice).booster;
+        const js = fit('js');
+        assert.ok(js.trees.every((t) => t.left.length > 40), 'the trees are deep');
+        assert.equal(xgboostJsonText(toXgboostJson(fit('auto'), [])), xgboostJsonText(toXgboostJson(js, [])), `${JSON.stringify(c)}, ${JSON.stringify(extra)}`);
       }
     }
   });

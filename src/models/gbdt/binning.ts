@@ -35,8 +35,6 @@ export interface BinnedMatrix {
   readonly hasMissing: Uint8Array;
 }
 
-import { type WorkerPool, allocator, part } from './parallel';
-
 const SKETCH_FACTOR = 8;
 const f32 = Math.fround;
 
@@ -442,43 +440,5 @@ export function missingFeatures(x: Float32Array, rows: number, features: number)
 export function binMatrix(x: Float32Array, rows: number, features: number, cuts: BinCuts): BinnedMatrix {
   const m = binLayout(cuts, missingFeatures(x, rows, features), rows, features);
   binRows(x, m, 0, rows);
-  return m;
-}
-
-/**
- * Cuts and codes of a training matrix. With `pool`, features are sketched and rows binned
- * in parallel ranges (the matrix is copied to shared memory for the helpers); either way
- * every cut and code is a function of its own column or value, so the result is the same.
- */
-export function binTraining(x: Float32Array, rows: number, features: number, maxBin: number, pool?: WorkerPool): BinnedMatrix {
-  if (!pool) {
-    const list = cutsOfFeatures(x, rows, features, 0, features, maxBin);
-    const m = binLayout(joinCuts(list), Uint8Array.from(list, (c) => (c.hasMissing ? 1 : 0)), rows, features);
-    binRows(x, m, 0, rows);
-    return m;
-  }
-  const threads = pool.helpers + 1;
-  const xs = new Float32Array(new SharedArrayBuffer(4 * rows * features));
-  xs.set(x.subarray(0, rows * features));
-  const xId = pool.share(xs);
-  let own: FeatureCuts[] = [];
-  const tasks = Array.from({ length: pool.helpers }, (_, i) => {
-    const [f0, f1] = part(features, threads, i + 1);
-    return { kind: 'cuts', x: xId, rows, features, f0, f1, maxBin };
-  });
-  const [f0, f1] = part(features, threads, 0);
-  const theirs = pool.run<FeatureCuts[]>(tasks, () => (own = cutsOfFeatures(xs, rows, features, f0, f1, maxBin)));
-  const list = [...own, ...theirs.flat()];
-  const m = binLayout(joinCuts(list), Uint8Array.from(list, (c) => (c.hasMissing ? 1 : 0)), rows, features, allocator(pool));
-  const common = { kind: 'bin', x: xId, codes: pool.share(m.codes), rowStride: m.rowStride, rows, features, cuts: m.cuts };
-  const [r0, r1] = part(rows, threads, 0);
-  pool.run(
-    Array.from({ length: pool.helpers }, (_, i) => {
-      const [b0, b1] = part(rows, threads, i + 1);
-      return { ...common, r0: b0, r1: b1 };
-    }),
-    () => binRows(xs, m, r0, r1),
-  );
-  pool.unshare(xId);
   return m;
 }

@@ -1,9 +1,9 @@
 import { Rng } from '../../util/random';
-import { binTraining } from './binning';
+import { type BinnedMatrix, binLayout, joinCuts } from './binning';
 import { TreeGrower, addBinnedOutput } from './grow';
-import { baseMargin, computeGradients, evalMetric } from './objective';
+import { baseMargin, evalMetric } from './objective';
 import type { GbdtParams, Objective } from './params';
-import { WorkerPool } from './parallel';
+import { type GbdtKernelChoice, type GbdtKernels, gbdtKernels } from './kernels';
 import { type Tree, addTreeOutput } from './tree';
 
 /** Matrix cells per thread below which another thread costs more (start-up, dispatch) than it saves. */
@@ -57,25 +57,26 @@ export interface BoostResult {
  * that many rounds and keeps only the trees up to the best round. Only training rows are
  * binned: validation rows go through the trees' thresholds. `params.threads` threads bin the
  * matrix and build histograms (fewer on small matrices); the trees are the same for any count.
+ * The inner loops run in the native addon when it is loaded (kernels.ts); `kernelChoice`
+ * 'js' keeps them in JavaScript (the same trees, bit for bit; tests compare the two).
  */
-export function fitBooster(objective: Objective, outputs: number, features: number, params: GbdtParams, train: BoostData, valid?: BoostData, hooks: BoostHooks = {}): BoostResult {
-  const threads = usefulThreads(params.threads, train.rows, features);
-  const pool = threads > 1 ? new WorkerPool(threads - 1) : undefined;
+export function fitBooster(objective: Objective, outputs: number, features: number, params: GbdtParams, train: BoostData, valid?: BoostData, hooks: BoostHooks = {}, kernelChoice: GbdtKernelChoice = 'auto'): BoostResult {
+  const kernels = gbdtKernels(usefulThreads(params.threads, train.rows, features), kernelChoice);
   try {
-    return boost(objective, outputs, features, params, train, valid, hooks, pool);
+    return boost(objective, outputs, features, params, train, valid, hooks, kernels);
   } finally {
-    pool?.close();
+    kernels.close();
   }
 }
 
-function boost(objective: Objective, outputs: number, features: number, params: GbdtParams, train: BoostData, valid: BoostData | undefined, hooks: BoostHooks, pool: WorkerPool | undefined): BoostResult {
+function boost(objective: Objective, outputs: number, features: number, params: GbdtParams, train: BoostData, valid: BoostData | undefined, hooks: BoostHooks, kernels: GbdtKernels): BoostResult {
   const n = train.rows;
-  const m = binTraining(train.x, n, features, params.maxBin, pool);
+  const m = binTraining(train.x, n, features, params.maxBin, kernels);
   const baseScore = params.baseScore === 'mean' ? meanBaseScore(objective, train.y, n) : params.baseScore;
   const margin = new Float64Array(n * outputs).fill(baseMargin(objective, baseScore));
   const validMargin = valid ? new Float64Array(valid.rows * outputs).fill(baseMargin(objective, baseScore)) : undefined;
   const gh = Array.from({ length: outputs }, () => new Float64Array(2 * n));
-  const grower = new TreeGrower(m, params, pool);
+  const grower = new TreeGrower(m, params, kernels);
   const rng = new Rng(params.seed);
   const all = Uint32Array.from({ length: n }, (_, i) => i);
   const sample = params.subsample < 1 ? new Uint32Array(n) : all;
@@ -87,7 +88,7 @@ function boost(objective: Objective, outputs: number, features: number, params: 
   let bestIteration = 0;
   let round = 0;
   for (; round < params.nEstimators; round++) {
-    computeGradients(objective, margin, train.y, n, outputs, train.weight, gh);
+    kernels.gradients(objective, margin, train.y, n, outputs, train.weight, gh);
     for (let k = 0; k < outputs; k++) {
       let count = n;
       let outCount = 0;
@@ -150,4 +151,16 @@ export function predictMargin(booster: Booster, x: Float32Array, rows: number, t
   const margin = new Float64Array(rows * booster.outputs).fill(baseMargin(booster.objective, booster.baseScore));
   for (let t = 0; t < treeCount; t++) addTreeOutput(booster.trees[t], x, rows, booster.features, margin, booster.outputs, t % booster.outputs);
   return margin;
+}
+
+/**
+ * Cuts and codes of a training matrix. The kernels may sketch features and bin rows on
+ * several threads; every cut and code is a function of its own column or value, so the
+ * result is the same.
+ */
+function binTraining(x: Float32Array, rows: number, features: number, maxBin: number, kernels: GbdtKernels): BinnedMatrix {
+  const list = kernels.cuts(x, rows, features, maxBin);
+  const m = binLayout(joinCuts(list), Uint8Array.from(list, (c) => (c.hasMissing ? 1 : 0)), rows, features, (b) => kernels.alloc(b));
+  kernels.binRows(x, m);
+  return m;
 }

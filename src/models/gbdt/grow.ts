@@ -1,36 +1,7 @@
 import type { BinnedMatrix } from './binning';
-import { type WorkerPool, part } from './parallel';
+import type { GbdtKernels, NodeRows } from './kernels';
+import { type SplitContext, type SplitParams, leafWeight } from './split';
 import type { Tree } from './tree';
-
-/** The per-tree parameters of split finding, with XGBoost's meanings. */
-export interface SplitParams {
-  readonly maxDepth: number;
-  readonly minChildWeight: number;
-  readonly gamma: number;
-  readonly alpha: number;
-  readonly lambda: number;
-  readonly learningRate: number;
-}
-
-/** XGBoost's `kRtEps`: a split must reduce the loss by more than this. */
-const MIN_GAIN = 1e-6;
-
-function thresholdL1(g: number, alpha: number): number {
-  return g > alpha ? g - alpha : g < -alpha ? g + alpha : 0;
-}
-
-/** Optimal leaf weight -T(G)/(H+lambda), 0 when the hessian sum is below minChildWeight. */
-export function leafWeight(g: number, h: number, p: SplitParams): number {
-  if (h < p.minChildWeight || h <= 0) return 0;
-  return -thresholdL1(g, p.alpha) / (h + p.lambda);
-}
-
-/** Score T(G)^2/(H+lambda) of a set of rows (XGBoost's gain of a node, before its minChildWeight test). */
-function score(g: number, h: number, alpha: number, lambda: number): number {
-  if (h <= 0) return 0;
-  const t = thresholdL1(g, alpha);
-  return (t * t) / (h + lambda);
-}
 
 /** A tree with the bin of each split, which routes binned rows without touching raw values. */
 export interface GrownTree {
@@ -39,76 +10,59 @@ export interface GrownTree {
   readonly splitBin: Int32Array;
 }
 
-/** Code matrices up to this size are read in place (see `TreeGrower.inOrder`). */
-const IN_PLACE_BYTES = 4 << 20;
-
 /**
  * Grows depth-wise trees on a binned matrix. Gradient/hessian histograms are built for
- * the smaller child only; the larger is the parent's histogram minus the smaller, computed
- * in the parent's buffer. Each tree works on its own copy of the sampled rows' codes and
- * gradient pairs, kept in node order: partitioning a node moves its rows' codes (a word at a
- * time) and pairs, stably, so every node's rows are contiguous and in ascending row order.
- * Histogram building then reads memory sequentially at every depth (reading scattered rows
- * of the original matrix was latency-bound below the root), and sums in the same order as
- * before. All buffers are reused across trees.
+ * the smaller child only (while its parent is partitioned); the larger is the parent's
+ * histogram minus the smaller, computed in the parent's buffer. Each tree works on its own
+ * copy of the sampled rows' codes and gradient pairs, kept in node order: partitioning a
+ * node moves its rows' codes (a word at a time) and pairs, stably, so every node's rows are
+ * contiguous and in ascending row order. Histogram building then reads memory sequentially
+ * at every depth (reading scattered rows of the original matrix was latency-bound below the
+ * root), and sums in the same order as before. Below the kernels' `inPlaceBytes` the matrix
+ * is read in place through the row ids instead (the copying costs more than the scattered
+ * reads there), and partitions read the split feature from a feature-major copy of the codes.
+ * The inner loops are the kernels' (kernels.ts); all buffers are reused across trees.
  */
 export class TreeGrower {
   private readonly p: SplitParams;
-  /** Row ids in node order. */
-  private readonly rows: Uint32Array;
-  /**
-   * Whether each tree copies its rows into node order. A matrix that fits in cache is read
-   * in place through the row ids: there the copying costs more than the scattered reads.
-   */
-  private readonly inOrder: boolean;
-  /** The rows' codes in node order (same layout as `m.codes`), as codes and as 32-bit words; `m.codes` when not `inOrder`. */
-  private readonly ordered: Uint8Array | Uint16Array;
-  private readonly orderedWords: Uint32Array;
-  /** The rows' gradient pairs in node order (not `inOrder`: the current tree's `gh`, by row id). */
-  private orderedGH: Float64Array;
-  private readonly scratchRows: Uint32Array;
-  private readonly scratchWords: Uint32Array;
-  private readonly scratchGH: Float64Array;
-  private readonly wordsPerRow: number;
+  private readonly nodes: NodeRows;
   private readonly hists: Float64Array[] = [];
   private readonly binCounts: Int32Array;
-  // Best split of the last findSplit call (fields, so the hot path allocates nothing).
-  private bestGain = 0;
-  private bestFeature = -1;
-  private bestBin = 0;
-  private bestDefaultLeft = false;
-  private bestGL = 0;
-  private bestHL = 0;
-  private bestGR = 0;
-  private bestHR = 0;
+  private readonly sums = new Float64Array(2);
+  private readonly splitContext: SplitContext;
+  /** The best split of the last findSplit call (see `findSplit`), reused so the hot path allocates nothing. */
+  private readonly best = new Float64Array(8);
 
-  /** Shared-array ids known to the pool's workers. */
-  private readonly ids = new Map<ArrayBufferView, number>();
-
-  /** With `pool`, histograms are built by feature ranges across its threads. */
   constructor(
     private readonly m: BinnedMatrix,
     params: SplitParams,
-    private readonly pool?: WorkerPool,
+    private readonly kernels: GbdtKernels,
   ) {
     // XGBoost holds these parameters as float32; rounding them here keeps gains identical.
     const f = Math.fround;
     this.p = { maxDepth: params.maxDepth, minChildWeight: f(params.minChildWeight), gamma: f(params.gamma), alpha: f(params.alpha), lambda: f(params.lambda), learningRate: f(params.learningRate) };
     const n = m.rows;
-    const alloc = (bytes: number) => (pool ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-    this.rows = new Uint32Array(n);
-    this.wordsPerRow = (m.rowStride * m.codes.BYTES_PER_ELEMENT) / 4;
-    this.inOrder = pool !== undefined || m.codes.byteLength > IN_PLACE_BYTES;
-    const keep = this.inOrder ? n : 0;
-    const words = alloc(4 * this.wordsPerRow * keep);
-    this.orderedWords = new Uint32Array(words);
-    this.ordered = !this.inOrder ? m.codes : m.codes instanceof Uint8Array ? new Uint8Array(words) : new Uint16Array(words);
-    this.orderedGH = new Float64Array(alloc(16 * keep));
-    this.scratchRows = new Uint32Array(n);
-    this.scratchWords = new Uint32Array(this.wordsPerRow * keep);
-    this.scratchGH = new Float64Array(2 * keep);
+    const wordsPerRow = (m.rowStride * m.codes.BYTES_PER_ELEMENT) / 4;
+    const byId = m.codes.byteLength <= kernels.inPlaceBytes;
+    const keep = byId ? 0 : n;
+    const words = kernels.alloc(4 * wordsPerRow * keep);
+    this.nodes = {
+      codes: byId ? m.codes : m.codes instanceof Uint8Array ? new Uint8Array(words) : new Uint16Array(words),
+      rowStride: m.rowStride,
+      slot: m.slotOffset,
+      gh: new Float64Array(kernels.alloc(16 * keep)),
+      rows: new Uint32Array(n),
+      byId,
+      columns: byId ? kernels.columns(m) : new Uint8Array(0),
+      words: new Uint32Array(words),
+      wordsPerRow,
+      scratchRows: new Uint32Array(n),
+      scratchWords: new Uint32Array(wordsPerRow * keep),
+      scratchGH: new Float64Array(2 * keep),
+    };
     this.binCounts = new Int32Array(m.features);
     for (let f = 0; f < m.features; f++) this.binCounts[f] = m.cuts.ptr[f + 1] - m.cuts.ptr[f];
+    this.splitContext = { slot: m.slotOffset, binCounts: this.binCounts, hasMissing: m.hasMissing, params: Float64Array.of(this.p.minChildWeight, this.p.alpha, this.p.lambda, this.p.gamma) };
   }
 
   /**
@@ -117,21 +71,16 @@ export class TreeGrower {
    * to `margin[row * stride + offset]`, in float32 like XGBoost's prediction cache.
    */
   grow(gh: Float64Array, sample: Uint32Array, count: number, features: Int32Array, margin: Float64Array, stride: number, offset: number): GrownTree {
-    const { m, p, rows } = this;
+    const { m, p, nodes, kernels } = this;
+    const { rows } = nodes;
+    const all = features.length === m.features;
     this.gather(gh, sample, count);
-    const ghOf = this.orderedGH;
-    const byId = this.inOrder ? null : rows;
-    let g0 = 0;
-    let h0 = 0;
-    for (let i = 0; i < count; i++) {
-      const r = byId === null ? i : byId[i];
-      g0 += ghOf[2 * r];
-      h0 += ghOf[2 * r + 1];
-    }
+    const sums = this.sums;
+    kernels.sumPairs(nodes, 0, count, sums);
     const t = new NodeList();
-    t.add(0, count, g0, h0, p);
+    t.add(0, count, sums[0], sums[1], p);
     const hists: (Float64Array | undefined)[] = [this.take()];
-    this.build(hists[0]!, features, 0, count);
+    kernels.histogram(hists[0]!, nodes, features, all, 0, count);
     let level = [0];
     for (let depth = 0; depth < p.maxDepth && level.length > 0; depth++) {
       const next: number[] = [];
@@ -139,26 +88,25 @@ export class TreeGrower {
       for (const node of level) {
         const hist = hists[node]!;
         hists[node] = undefined;
-        if (!this.findSplit(hist, t.g[node], t.h[node], features)) {
+        const best = this.best;
+        if (!kernels.findSplit(hist, t.g[node], t.h[node], features, this.splitContext, best)) {
           this.hists.push(hist);
           continue;
         }
+        const [gain, f, bin, defaultLeft, gl, hl, gr, hr] = best;
         const begin = t.begin[node];
         const end = t.end[node];
-        const f = this.bestFeature;
+        const split = { feature: f, bin, missing: this.binCounts[f], defaultLeft: defaultLeft === 1 };
+        // XGBoost builds the child with the smaller hessian sum (the left one on ties).
+        const leftSmaller = !(hr < hl);
         // Leaves below the last split level only need their row ids.
-        const mid = this.partition(begin, end, f, this.bestBin, this.bestDefaultLeft, childrenSplit && this.inOrder);
-        const left = t.add(begin, mid, this.bestGL, this.bestHL, p);
-        const right = t.add(mid, end, this.bestGR, this.bestHR, p);
-        const cutBase = m.cuts.ptr[f];
-        t.split(node, left, right, f, this.bestBin, this.bestBin < 0 ? m.cuts.minValues[f] : m.cuts.values[cutBase + this.bestBin], this.bestDefaultLeft, this.bestGain);
-        if (childrenSplit) {
-          // XGBoost builds the child with the smaller hessian sum (the left one on ties).
-          const leftSmaller = !(this.bestHR < this.bestHL);
-          const small = this.take();
-          if (leftSmaller) this.build(small, features, begin, mid);
-          else this.build(small, features, mid, end);
-          for (let s = 0; s < hist.length; s++) hist[s] -= small[s];
+        const small = childrenSplit ? this.take() : null;
+        const mid = kernels.partition(nodes, split, begin, end, childrenSplit && !nodes.byId, small, leftSmaller, features, all);
+        const left = t.add(begin, mid, gl, hl, p);
+        const right = t.add(mid, end, gr, hr, p);
+        t.split(node, left, right, f, bin, bin < 0 ? m.cuts.minValues[f] : m.cuts.values[m.cuts.ptr[f] + bin], split.defaultLeft, gain);
+        if (small) {
+          kernels.subtract(hist, small);
           hists[left] = leftSmaller ? small : hist;
           hists[right] = leftSmaller ? hist : small;
           next.push(left, right);
@@ -169,27 +117,23 @@ export class TreeGrower {
       level = next;
     }
     for (const h of hists) if (h) this.hists.push(h);
-    for (let node = 0; node < t.size; node++) {
-      if (t.left[node] >= 0) continue;
-      const v = t.leafValue[node];
-      for (let i = t.begin[node]; i < t.end[node]; i++) {
-        const j = rows[i] * stride + offset;
-        margin[j] = Math.fround(margin[j] + v);
-      }
-    }
+    const leaves = t.leaves();
+    kernels.addLeaves(margin, rows, leaves.bounds, leaves.values, stride, offset);
     return t.finish();
   }
 
   /** The sampled rows' ids, codes and pairs, in row order, as the root's node order. */
   private gather(gh: Float64Array, sample: Uint32Array, count: number): void {
-    const { rows, orderedWords, orderedGH, wordsPerRow: w } = this;
-    const words = new Uint32Array(this.m.codes.buffer, this.m.codes.byteOffset, w * this.m.rows);
+    const { nodes, m } = this;
+    const { rows, words: orderedWords, wordsPerRow: w } = nodes;
+    const words = new Uint32Array(m.codes.buffer, m.codes.byteOffset, w * m.rows);
     rows.set(sample.subarray(0, count));
-    if (!this.inOrder) {
-      this.orderedGH = gh;
+    if (nodes.byId) {
+      nodes.gh = gh;
       return;
     }
-    if (count === this.m.rows) {
+    const orderedGH = nodes.gh;
+    if (count === m.rows) {
       orderedWords.set(words);
       orderedGH.set(gh.subarray(0, 2 * count));
       return;
@@ -204,240 +148,11 @@ export class TreeGrower {
 
   private take(): Float64Array {
     const bytes = 16 * this.m.totalSlots;
-    const h = this.hists.pop() ?? new Float64Array(this.pool ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    const h = this.hists.pop() ?? new Float64Array(this.kernels.alloc(bytes));
     h.fill(0);
     return h;
   }
 
-  private idOf(array: ArrayBufferView): number {
-    let id = this.ids.get(array);
-    if (id === undefined) {
-      id = this.pool!.share(array);
-      this.ids.set(array, id);
-    }
-    return id;
-  }
-
-  /** Histogram of node positions [begin, end) over `features`, split by feature ranges across the pool's threads. */
-  private build(hist: Float64Array, features: Int32Array, begin: number, end: number): void {
-    const { m, pool, ordered, orderedGH } = this;
-    const list = features.length === m.features ? null : features;
-    if (!pool) {
-      buildHistogram(hist, ordered, m.rowStride, m.slotOffset, list, 0, features.length, orderedGH, this.inOrder ? null : this.rows, begin, end);
-      return;
-    }
-    const threads = pool.helpers + 1;
-    const common = { kind: 'hist', codes: this.idOf(ordered), gh: this.idOf(orderedGH), hist: this.idOf(hist), rowStride: m.rowStride, slot: m.slotOffset, list, begin, end };
-    const tasks = Array.from({ length: pool.helpers }, (_, i) => {
-      const [k0, k1] = part(features.length, threads, i + 1);
-      return { ...common, k0, k1 };
-    });
-    const [k0, k1] = part(features.length, threads, 0);
-    pool.run(tasks, () => buildHistogram(hist, ordered, m.rowStride, m.slotOffset, list, k0, k1, orderedGH, null, begin, end));
-  }
-
-  /**
-   * Stable partition of node positions [begin, end) (ids, and with `moveData` codes and
-   * pairs); returns the first right position. Left rows move down in place, right rows go
-   * through the scratch buffers. (A branch-free scatter through scratch measured slower:
-   * the copies cost more than the mispredictions.)
-   */
-  private partition(begin: number, end: number, feature: number, bin: number, defaultLeft: boolean, moveData: boolean): number {
-    const { rows, ordered, orderedWords: words, orderedGH: gh, scratchRows, scratchWords, scratchGH, wordsPerRow: w } = this;
-    const stride = this.m.rowStride;
-    const missing = this.binCounts[feature];
-    let l = begin;
-    let r = 0;
-    const byId = this.inOrder ? null : rows;
-    for (let i = begin; i < end; i++) {
-      const c = ordered[(byId === null ? i : byId[i]) * stride + feature];
-      if (c === missing ? defaultLeft : c <= bin) {
-        if (l !== i) {
-          rows[l] = rows[i];
-          if (moveData) {
-            for (let k = 0; k < w; k++) words[l * w + k] = words[i * w + k];
-            gh[2 * l] = gh[2 * i];
-            gh[2 * l + 1] = gh[2 * i + 1];
-          }
-        }
-        l++;
-      } else {
-        scratchRows[r] = rows[i];
-        if (moveData) {
-          for (let k = 0; k < w; k++) scratchWords[r * w + k] = words[i * w + k];
-          scratchGH[2 * r] = gh[2 * i];
-          scratchGH[2 * r + 1] = gh[2 * i + 1];
-        }
-        r++;
-      }
-    }
-    rows.set(scratchRows.subarray(0, r), l);
-    if (moveData) {
-      words.set(scratchWords.subarray(0, r * w), l * w);
-      gh.set(scratchGH.subarray(0, 2 * r), 2 * l);
-    }
-    return l;
-  }
-
-  /**
-   * XGBoost's split enumeration: per feature, a forward scan (missing values go right; its
-   * last candidate separates missing from present values), then, when the node has missing
-   * values for the feature, a backward scan (missing values go left). A candidate replaces
-   * the best only when strictly better, so ties keep the lower feature and the forward
-   * direction. Gains are rounded to float32 where XGBoost rounds them, so near-ties resolve
-   * as in XGBoost.
-   */
-  private findSplit(hist: Float64Array, g: number, h: number, features: Int32Array): boolean {
-    const p = this.p;
-    const mcw = p.minChildWeight;
-    const f32 = Math.fround;
-    const { alpha, lambda } = p;
-    const parentGain = h < mcw ? 0 : f32(score(g, h, alpha, lambda));
-    const slot = this.m.slotOffset;
-    let best = 0;
-    let bestF = -1;
-    let bestBin = 0;
-    let bestDL = false;
-    let bGL = 0;
-    let bHL = 0;
-    let bGR = 0;
-    let bHR = 0;
-    for (let k = 0; k < features.length; k++) {
-      const f = features[k];
-      const nb = this.binCounts[f];
-      const base = 2 * slot[f];
-      let gl = 0;
-      let hl = 0;
-      for (let b = 0; b < nb; b++) {
-        const hb = hist[base + 2 * b + 1];
-        // An empty bin repeats the previous candidate, which a strict improvement never replaces.
-        if (hb === 0 && hist[base + 2 * b] === 0) continue;
-        gl += hist[base + 2 * b];
-        hl += hb;
-        const gr = g - gl;
-        const hr = h - hl;
-        if (hr < mcw) break;
-        if (hl >= mcw) {
-          const gain = f32(f32(f32(score(gl, hl, alpha, lambda)) + f32(score(gr, hr, alpha, lambda))) - parentGain);
-          if (gain > best) {
-            best = gain;
-            bestF = f;
-            bestBin = b;
-            bestDL = false;
-            bGL = gl;
-            bHL = hl;
-            bGR = gr;
-            bHR = hr;
-          }
-        }
-      }
-      if (this.m.hasMissing[f] === 0 || hist[base + 2 * nb + 1] <= 0) continue;
-      let gr = 0;
-      let hr = 0;
-      for (let b = nb - 1; b >= 0; b--) {
-        const hb = hist[base + 2 * b + 1];
-        if (hb === 0 && hist[base + 2 * b] === 0) continue;
-        gr += hist[base + 2 * b];
-        hr += hb;
-        const gl2 = g - gr;
-        const hl2 = h - hr;
-        if (hl2 < mcw) break;
-        if (hr >= mcw) {
-          const gain = f32(f32(f32(score(gr, hr, alpha, lambda)) + f32(score(gl2, hl2, alpha, lambda))) - parentGain);
-          if (gain > best) {
-            best = gain;
-            bestF = f;
-            bestBin = b - 1;
-            bestDL = true;
-            bGL = gl2;
-            bHL = hl2;
-            bGR = gr;
-            bHR = hr;
-          }
-        }
-      }
-    }
-    if (bestF < 0 || best <= MIN_GAIN || best < p.gamma || bHL === 0 || bHR === 0) return false;
-    this.bestGain = best;
-    this.bestFeature = bestF;
-    this.bestBin = bestBin;
-    this.bestDefaultLeft = bestDL;
-    this.bestGL = bGL;
-    this.bestHL = bHL;
-    this.bestGR = bGR;
-    this.bestHR = bHR;
-    return true;
-  }
-}
-
-/**
- * Sums the gradient pairs `gh` of node positions [begin, end) into the (feature, bin) slots
- * of `hist`, reading codes `codes[r * rowStride + f]` and pairs `gh[2r], gh[2r + 1]` of
- * r = `rows[i]` (`rows` null: r = i), for the features `list[k0..k1)`
- * (`list` null: features k0..k1-1). Each slot is summed over the positions in order whatever
- * the feature range, so splitting features across threads gives the single-threaded sums
- * bit for bit.
- */
-export function buildHistogram(
-  hist: Float64Array,
-  codes: Uint8Array | Uint16Array,
-  rowStride: number,
-  slot: Int32Array,
-  list: Int32Array | null,
-  k0: number,
-  k1: number,
-  gh: Float64Array,
-  rows: Uint32Array | null,
-  begin: number,
-  end: number,
-): void {
-  if (list === null) {
-    // All features: slots are `f * stride + bin`, so the slot base is a running offset, and
-    // four features per step give four independent accumulation chains.
-    const stride2 = 2 * (slot[1] - slot[0]);
-    const o0 = k0 * stride2;
-    for (let i = begin; i < end; i++) {
-      const r = rows === null ? i : rows[i];
-      const g = gh[2 * r];
-      const h = gh[2 * r + 1];
-      const base = r * rowStride;
-      const stop = base + k1;
-      let j = base + k0;
-      let o = o0;
-      for (; j < stop - 3; j += 4, o += 4 * stride2) {
-        const a = o + (codes[j] << 1);
-        const b = o + stride2 + (codes[j + 1] << 1);
-        const c = o + 2 * stride2 + (codes[j + 2] << 1);
-        const d = o + 3 * stride2 + (codes[j + 3] << 1);
-        hist[a] += g;
-        hist[a + 1] += h;
-        hist[b] += g;
-        hist[b + 1] += h;
-        hist[c] += g;
-        hist[c + 1] += h;
-        hist[d] += g;
-        hist[d + 1] += h;
-      }
-      for (; j < stop; j++, o += stride2) {
-        const a = o + (codes[j] << 1);
-        hist[a] += g;
-        hist[a + 1] += h;
-      }
-    }
-    return;
-  }
-  for (let i = begin; i < end; i++) {
-    const r = rows === null ? i : rows[i];
-    const g = gh[2 * r];
-    const h = gh[2 * r + 1];
-    const base = r * rowStride;
-    for (let k = k0; k < k1; k++) {
-      const f = list[k];
-      const s = (slot[f] + codes[base + f]) << 1;
-      hist[s] += g;
-      hist[s + 1] += h;
-    }
-  }
 }
 
 /** Growing tree nodes in plain arrays; frozen into typed arrays by `finish`. */
@@ -484,6 +199,12 @@ class NodeList {
     this.defaultLeft[node] = defaultLeft ? 1 : 0;
     this.gain[node] = gain;
     this.leafValue[node] = 0;
+  }
+
+  /** Each leaf's node positions (begin, end pairs) and value. */
+  leaves(): { bounds: Int32Array; values: Float64Array } {
+    const nodes = this.left.flatMap((l, node) => (l < 0 ? [node] : []));
+    return { bounds: Int32Array.from(nodes.flatMap((n) => [this.begin[n], this.end[n]])), values: Float64Array.from(nodes, (n) => this.leafValue[n]) };
   }
 
   finish(): GrownTree {

@@ -92,11 +92,6 @@ export class WorkerPool {
   }
 }
 
-/** Bytes in shared memory when helpers will read them, ordinary memory otherwise. */
-export function allocator(pool: WorkerPool | undefined): (bytes: number) => ArrayBufferLike {
-  return pool ? (b) => new SharedArrayBuffer(b) : (b) => new ArrayBuffer(b);
-}
-
 /** [begin, end) of part `i` of `n` equal parts of `count` items. */
 export function part(count: number, n: number, i: number): [number, number] {
   return [Math.floor((count * i) / n), Math.floor((count * (i + 1)) / n)];

@@ -41,8 +41,9 @@ export interface GbdtParams {
   /** Seed for row and feature sampling. Default 0. */
   readonly seed: number;
   /**
-   * Threads for binning and histogram building (worker threads over shared memory; small
-   * matrices use fewer). The fitted trees do not depend on it. Default: every core.
+   * Threads for binning, gradients, histograms and partitions (the native addon's threads, or
+   * JavaScript worker threads over shared memory without it; small matrices use fewer). The
+   * fitted trees do not depend on it. Default: every core.
    */
   readonly threads: number;
   /** Derived from the task unless given; must agree with it. */

@@ -4,7 +4,7 @@
  */
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { type BinnedMatrix, binRows, cutsOfFeatures } from './binning';
-import { buildHistogram } from './grow';
+import { buildHistogram } from './kernels';
 
 type Shared = Float32Array | Float64Array | Uint8Array | Uint16Array | Uint32Array;
 const TYPES: Record<string, new (b: ArrayBufferLike, offset: number, length: number) => Shared> = { Float32Array, Float64Array, Uint8Array, Uint16Array, Uint32Array };
