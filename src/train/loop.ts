@@ -84,6 +84,13 @@ export function sliceGradients(net: tf.LayersModel, variables: readonly tf.Varia
   return result!;
 }
 
+/**
+ * Train a network with a custom loop: seeded shuffling, per-batch gradients of each slice
+ * (`sliceGradients`, on this thread and on `replicas`), global-norm clipping, one Adam or SGD
+ * pass per variable, a learning rate set per epoch, and early stopping on validation loss that
+ * restores the best epoch's weights. Everything allocated per batch or epoch is released, so
+ * `tf.memory().numTensors` is the same at the end of every epoch.
+ */
 export async function trainNetwork(net: tf.LayersModel, train: SampleSet, validation: SampleSet | undefined, o: TrainLoopOptions): Promise<FitResult> {
   const started = performance.now();
   const n = sampleCount(train);
@@ -119,6 +126,8 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
           const idx = order.subarray(b * o.batchSize, Math.min(n, (b + 1) * o.batchSize));
           const slices = batchSlices(train, idx, weights, 1 + (o.replicas?.count ?? 0));
           const remote = slices.length > 1 ? o.replicas!.gradients(values, slices.slice(1)) : undefined;
+          // Should this thread's slice throw first, a replica's failure must not go unhandled.
+          remote?.catch(() => undefined);
           const parts = [sliceGradients(net, variables, slices[0], o, slices.length === 1), ...(remote ? await remote : [])];
           const grads = parts[0].grads;
           for (const part of parts.slice(1)) part.grads.forEach((g, k) => addInto(grads[k], g));
