@@ -156,6 +156,10 @@ class NativeMemory implements KernelMemory {
   }
 }
 
+type NativeAddon = Omit<KernelExports, 'memory'> & { memoryBuffer(bytes: number): ArrayBuffer } & Record<string, unknown>;
+
+let addon: NativeAddon | undefined;
+
 function cpuFlags(): Set<string> {
   const cpu = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
   return new Set((/^flags\s*:(.*)$/m.exec(cpu)?.[1] ?? '').trim().split(/\s+/));
@@ -168,7 +172,14 @@ function unavailable(b: KernelBuild): string | undefined {
     const { features } = JSON.parse(readFileSync(`${NATIVE_KERNEL_PATH}.json`, 'utf8')) as { features: string[] };
     const flags = cpuFlags();
     const missing = features.filter((f) => !flags.has(f));
-    return missing.length ? `it was built for ${features.join(', ')} and this CPU lacks ${missing.join(', ')}; rebuild with npm run build` : undefined;
+    if (missing.length) return `it was built for ${features.join(', ')} and this CPU lacks ${missing.join(', ')}; rebuild with npm run build`;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      addon ??= require(NATIVE_KERNEL_PATH) as NativeAddon;
+    } catch (err) {
+      return `${NATIVE_KERNEL_PATH} does not load: ${(err as Error).message.split('\n')[0]}`;
+    }
+    return undefined;
   }
   const path = b === 'simd' ? KERNEL_WASM_PATH : RELAXED_KERNEL_WASM_PATH;
   if (!existsSync(path)) return `${path} is missing; run the build (npm run build compiles assembly/rnn.ts with asc)`;
@@ -196,16 +207,8 @@ function chooseBuild(): KernelBuild {
   return ok[0];
 }
 
-type NativeAddon = Omit<KernelExports, 'memory'> & { memoryBuffer(bytes: number): ArrayBuffer } & Record<string, unknown>;
-
-let addon: NativeAddon | undefined;
-
 function instantiate(b: KernelBuild): KernelExports {
-  if (b === 'native') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    addon ??= require(NATIVE_KERNEL_PATH) as NativeAddon;
-    return { ...addon, memory: new NativeMemory(addon.memoryBuffer) };
-  }
+  if (b === 'native') return { ...addon!, memory: new NativeMemory(addon!.memoryBuffer) };
   const bytes = readFileSync(b === 'simd' ? KERNEL_WASM_PATH : RELAXED_KERNEL_WASM_PATH);
   return new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as KernelExports;
 }
@@ -216,7 +219,7 @@ function instantiate(b: KernelBuild): KernelExports {
  */
 export function nativeAddon(): Readonly<Record<string, unknown>> | undefined {
   kernelHeap();
-  return addon;
+  return build === 'native' ? addon : undefined;
 }
 
 /** The kernel heap of this thread, instantiating the chosen build on first use (synchronously). */
