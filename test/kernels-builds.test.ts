@@ -27,7 +27,17 @@ for (const build of KERNEL_BUILDS) {
     const run = spawnSync(process.execPath, ['--test', '--test-reporter=tap', ...SUITES.map((f) => join(__dirname, f))], { env: { ...env, STOCKLAB_KERNELS: build }, encoding: 'utf8', timeout: 300_000 });
     const unavailable = /STOCKLAB_KERNELS=\S+: (.*)/.exec(run.stdout + run.stderr);
     if (run.status !== 0 && unavailable) return t.skip(`${build} cannot run here: ${unavailable[1]}`);
-    assert.equal(run.status, 0, `suites failed on the ${build} build:\n${run.stdout.slice(-3000)}${run.stderr.slice(-2000)}`);
+    assert.equal(run.status, 0, `suites failed on the ${build} build:\n${failures(run.stdout)}${run.stderr.slice(-2000)}`);
     assert.match(run.stdout, /# fail 0/);
   });
+}
+
+/** The failing subtests of a TAP report, each with the lines of its YAML block (what and why). */
+function failures(tap: string): string {
+  const lines = tap.split('\n');
+  const out: string[] = [];
+  lines.forEach((line, i) => {
+    if (/^\s*not ok /.test(line)) out.push(...lines.slice(i, i + 25));
+  });
+  return out.length ? out.join('\n') : tap.slice(-3000);
 }
