@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Compiles native/kernels.cc into dist/src/kernels/kernels.node, the native
-// build of the fused kernels (see src/kernels/wasm.ts for how one is chosen).
+// Compiles native/*.cc into dist/src/kernels/kernels.node, the native
+// build of the fused kernels (see src/kernels/heap.ts for how one is chosen).
 // Optional by design: without g++, on a CPU without AVX-512, or off x86-64,
 // it says why and exits 0, and the WebAssembly kernels serve every caller.
 'use strict';
@@ -12,7 +12,7 @@ const root = join(__dirname, '..');
 const out = join(root, 'dist', 'src', 'kernels', 'kernels.node');
 // The instruction sets the code uses; the loader checks the running CPU has them.
 const FEATURES = ['avx512f', 'avx512dq', 'avx512bw', 'avx512vl', 'fma'];
-const SOURCES = ['kernels.cc', 'gbdt.cc'];
+const SOURCES = ['kernels.cc', 'gbdt.cc', 'arrays.cc'];
 const FLAGS = ['-mavx512f', '-mavx512dq', '-mavx512bw', '-mavx512vl', '-mfma', '-mtune=native'];
 
 function skip(why) {

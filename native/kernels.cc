@@ -542,6 +542,7 @@ extern "C" __attribute__((visibility("default"))) napi_value napi_register_modul
   region->base = static_cast<char*>(base);
   napi_add_env_cleanup_hook(env, releaseRegion, region);
   registerGbdt(env, exports);
+  registerArrays(env, exports);
   const struct {
     const char* name;
     napi_callback cb;

@@ -45,3 +45,4 @@ napi_status napi_get_typedarray_info(napi_env env, napi_value typedarray, napi_t
 
 // Each part of the addon adds its functions to the module's exports.
 void registerGbdt(napi_env env, napi_value exports);
+void registerArrays(napi_env env, napi_value exports);

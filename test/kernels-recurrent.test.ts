@@ -91,6 +91,38 @@ describe('fused recurrent layers match tfjs', () => {
     });
   }
 
+  it('forms the input gradient only when it is asked for: never for a first layer trained on data', () => {
+    const rng = new Rng(5);
+    const recurrent = require('../src/kernels/recurrent') as typeof import('../src/kernels/recurrent');
+    const original = recurrent.recurrentBackward;
+    const asked: boolean[] = [];
+    recurrent.recurrentBackward = (tape, dy, inputGradient) => {
+      asked.push(inputGradient ?? true);
+      return original(tape, dy, inputGradient);
+    };
+    try {
+      tf.tidy(() => {
+        const c = CASES[2];
+        const x = randomTensor(rng, [c.batch, c.steps, c.inDim]);
+        const fused = c.layers.map((args) => makeLayer(c.kind, true, { ...args }));
+        const model = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [c.steps, c.inDim] }), ...fused] });
+        const vars = fused.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
+        const loss = (input: tf.Tensor) => () => tf.sum(tf.square(model.apply(input) as tf.Tensor)) as tf.Scalar;
+        const weightsOnly = tf.variableGrads(loss(x), vars).grads;
+        // Backward runs last layer first: the second layer's input leads to the first layer's weights.
+        assert.deepEqual(asked, [true, false]);
+        const xv = tf.variable(x);
+        const withInput = tf.variableGrads(loss(xv), [xv, ...vars]).grads;
+        assert.deepEqual(asked, [true, false, true, true]);
+        for (const v of vars) assert.equal(relativeError(weightsOnly[v.name], withInput[v.name]), 0, v.name);
+        xv.dispose();
+        fused.forEach((l) => l.dispose());
+      });
+    } finally {
+      recurrent.recurrentBackward = original;
+    }
+  });
+
   it('falls back to tfjs for what the kernels do not cover (goBackwards)', () => {
     const rng = new Rng(3);
     const x = randomTensor(rng, [2, 5, 3]);

@@ -5,7 +5,10 @@ import { activeBackend, initBackend } from '../src/backend';
 import type { FitResult } from '../src/models/model';
 import { NeuralModel } from '../src/models/nn';
 import { createModel } from '../src/models/registry';
-import { LearningRateScheduler, clipByGlobalNorm } from '../src/train';
+import { LearningRateScheduler, adamUpdate, clipByGlobalNorm } from '../src/train';
+import { nativeArrays } from '../src/kernels/arrays';
+import { kernelBuild } from '../src/kernels';
+import { Rng } from '../src/util/random';
 import { trainModel } from '../src/models';
 import { syntheticWindows } from './nn-fixtures';
 
@@ -121,4 +124,30 @@ test('trainModel: history, learning rate log, callbacks and kept-epoch metrics; 
   // Fine-tuning starts from the trained weights, so its first epoch beats a fresh model's first epoch.
   assert.ok(resumed.fit.history.loss[0] < fit.history.loss[0]);
   r.model.dispose?.();
+});
+
+test('the native Adam pass and the JavaScript one give the same bits', (t) => {
+  const native = nativeArrays();
+  if (!native) {
+    t.skip(`kernel build ${kernelBuild()} has no native array passes`);
+    return;
+  }
+  const rng = new Rng(11);
+  const n = 4099;
+  // Gradients and moments across magnitudes, zeros and signs included.
+  const wide = () => (rng.int(9) === 0 ? 0 : (rng.uniform() - 0.5) * 10 ** (rng.int(12) - 8));
+  const w = Float32Array.from({ length: n }, wide);
+  const g = Float32Array.from({ length: n }, wide);
+  const m = Float32Array.from({ length: n }, wide);
+  const v = Float32Array.from({ length: n }, () => Math.abs(wide()));
+  for (const step of [1, 2, 1000]) {
+    const stepSize = 1e-3 / (1 - 0.9 ** step);
+    const vScale = 1 / (1 - 0.999 ** step);
+    const [mj, vj, mn, vn] = [m.slice(), v.slice(), m.slice(), v.slice()];
+    const [oj, on] = [new Float32Array(n), new Float32Array(n)];
+    adamUpdate(w, g, mj, vj, oj, 0.9, 0.999, 1e-7, stepSize, vScale);
+    native.adamUpdate(w, g, mn, vn, on, 0.9, 0.999, 1e-7, stepSize, vScale);
+    assert.deepEqual([on, mn, vn], [oj, mj, vj], `step ${step}`);
+  }
+  assert.throws(() => native.adamUpdate(w, g, m, v, new Float32Array(3), 0.9, 0.999, 1e-7, 1, 1), /different lengths/);
 });

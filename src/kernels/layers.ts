@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GRU, GRUCell, LSTM, LSTMCell } from '@tensorflow/tfjs-layers/dist/layers/recurrent';
-import { type GateActivation, type RecurrentKind, recurrentBackward, recurrentForward } from './recurrent';
+import { type GateActivation, type RecurrentGradients, type RecurrentKind, type RecurrentTape, recurrentBackward, recurrentForward } from './recurrent';
 
 type Kwargs = Record<string, unknown>;
 type RecurrentCell = LSTMCell | GRUCell;
@@ -45,32 +45,62 @@ function gateActivation(cell: RecurrentCell): GateActivation | undefined {
   return name === 'hardSigmoid' || name === 'sigmoid' ? name : undefined;
 }
 
+/** tfjs's engine entry for an op with its own forward and backward functions (what `tf.customGrad` calls; private in its typings). */
+interface OpEngine {
+  runKernelFunc(op: {
+    forwardFunc: () => tf.Tensor;
+    backwardsFunc: (dy: tf.Tensor) => Record<string, () => tf.Tensor>;
+    inputs: Record<string, tf.Tensor>;
+  }): tf.Tensor;
+}
+
 /**
  * One differentiable op for the whole layer: forward and backward through
- * time run in the WASM kernels; tfjs sees a single node on its tape, on any
+ * time run in the fused kernels; tfjs sees a single node on its tape, on any
  * backend (tensors cross with dataSync).
+ *
+ * Registered directly rather than through `tf.customGrad`, whose backward
+ * computes every input's gradient up front: tfjs asks for an input's gradient
+ * lazily, and only for inputs on a path from what is being differentiated, so
+ * a first layer (whose input is data) never computes dx while training, as
+ * PyTorch skips it for inputs without `requires_grad`. Inputs are asked for in
+ * key order, x ('0') first, so the one backward pass knows whether to form dx.
  */
 export function fusedRecurrent(kind: RecurrentKind, gate: GateActivation, returnSequences: boolean, x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
   const [batch, steps, inDim] = x.shape;
   const units = recurrentKernel.shape[0];
   const shape = { kind, batch, steps, inDim, units, gateActivation: gate, returnSequences };
-  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [xs, k, rk, b] = args as tf.Tensor[];
+  let tape: RecurrentTape | undefined;
+  const forwardFunc = (): tf.Tensor => {
     // Keep activations only under a gradient scope: predict() never runs a backward pass.
     const keepTape = tf.engine().state.gradientDepth > 0;
-    const weights = { kernel: k.dataSync() as Float32Array, recurrentKernel: rk.dataSync() as Float32Array, bias: bias ? (b.dataSync() as Float32Array) : undefined };
-    const { output, tape } = recurrentForward(shape, xs.dataSync() as Float32Array, weights, keepTape);
-    return {
-      value: tf.tensor(output, returnSequences ? [batch, steps, units] : [batch, units]),
-      gradFunc: (dy: tf.Tensor) => {
-        if (!tape) throw new Error('fused recurrent layer: no activations kept for this forward pass (it ran outside a gradient scope)');
-        const g = recurrentBackward(tape, dy.dataSync() as Float32Array);
-        const grads = [tf.tensor(g.dx, x.shape), tf.tensor(g.dKernel, kernel.shape), tf.tensor(g.dRecurrentKernel, recurrentKernel.shape)];
-        return bias ? [...grads, tf.tensor(g.dBias, bias.shape)] : grads;
-      },
+    const weights = { kernel: kernel.dataSync() as Float32Array, recurrentKernel: recurrentKernel.dataSync() as Float32Array, bias: bias ? (bias.dataSync() as Float32Array) : undefined };
+    const run = recurrentForward(shape, x.dataSync() as Float32Array, weights, keepTape);
+    tape = run.tape;
+    return tf.tensor(run.output, returnSequences ? [batch, steps, units] : [batch, units]);
+  };
+  const backwardsFunc = (dy: tf.Tensor): Record<string, () => tf.Tensor> => {
+    let grads: RecurrentGradients | undefined;
+    const backward = (inputGradient: boolean): RecurrentGradients => {
+      if (grads) return grads;
+      if (!tape) throw new Error('fused recurrent layer: no activations kept for this forward pass (it ran outside a gradient scope)');
+      grads = recurrentBackward(tape, dy.dataSync() as Float32Array, inputGradient);
+      return grads;
     };
-  });
-  return bias ? op(x, kernel, recurrentKernel, bias) : op(x, kernel, recurrentKernel);
+    // Each tensor is made inside its own request: tfjs runs each request in a tidy scope.
+    return {
+      0: () => {
+        const dx = backward(true).dx;
+        if (!dx) throw new Error('fused recurrent layer: the input gradient was asked for after the weight gradients');
+        return tf.tensor(dx, x.shape);
+      },
+      1: () => tf.tensor(backward(false).dKernel, kernel.shape),
+      2: () => tf.tensor(backward(false).dRecurrentKernel, recurrentKernel.shape),
+      ...(bias ? { 3: () => tf.tensor(backward(false).dBias, bias.shape) } : {}),
+    };
+  };
+  const inputs: Record<string, tf.Tensor> = { 0: x, 1: kernel, 2: recurrentKernel, ...(bias ? { 3: bias } : {}) };
+  return (tf.engine() as unknown as OpEngine).runKernelFunc({ forwardFunc, backwardsFunc, inputs });
 }
 
 function fusedCall(kind: RecurrentKind, layer: LSTM | GRU, inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {

@@ -1,4 +1,5 @@
 import { batchSlices, notify, request } from './parallel';
+import { nativeArrays } from './arrays';
 import { alignedBytes, type KernelHeap, kernelHeap } from './heap';
 
 /**
@@ -54,7 +55,8 @@ export interface TapePart {
 }
 
 export interface RecurrentGradients {
-  readonly dx: Float32Array;
+  /** Absent when the input gradient was not asked for (see `recurrentBackward`). */
+  readonly dx?: Float32Array;
   readonly dKernel: Float32Array;
   readonly dRecurrentKernel: Float32Array;
   readonly dBias: Float32Array;
@@ -127,11 +129,17 @@ export function releaseTape(tape: RecurrentTape): void {
 }
 
 // The layout copies below run once per layer call over every value of x, y
-// and the weights: plain index loops, since subarray() + set() per row
-// allocates a view per row (thousands per batch) for the collector.
+// and the weights: native row copies where the native build runs, else plain
+// index loops, since subarray() + set() per row allocates a view per row
+// (thousands per batch) for the collector.
 
 /** Copy `rows` rows of `width` values from src (row stride srcStride, from srcAt) to dst (dstStride, from dstAt). */
 function copyRows(src: Float32Array, srcAt: number, srcStride: number, dst: Float32Array, dstAt: number, dstStride: number, rows: number, width: number): void {
+  const native = nativeArrays();
+  if (native) {
+    native.copyRows(src, srcAt, srcStride, dst, dstAt, dstStride, rows, width);
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     const from = srcAt + r * srcStride;
     const to = dstAt + r * dstStride;
@@ -204,29 +212,31 @@ export function recurrentForward(s: RecurrentShape, x: Float32Array, weights: Re
  * Backward through time. `dy` is the loss gradient w.r.t. the output, in the
  * output's shape. Gradients come back in the tfjs layouts of x and the
  * weights; the weight gradients of the batch slices are added in slice order.
+ * With `inputGradient` false, dx (a [steps·batch, G·units] × [G·units, inDim]
+ * product, a sixth of a first layer's backward work) is not computed.
  */
-export function recurrentBackward(tape: RecurrentTape, dy: Float32Array): RecurrentGradients {
+export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, inputGradient = true): RecurrentGradients {
   const s = tape.shape;
   const parts = tape.parts;
   if (parts === undefined) throw new Error('recurrent tape already released: each forward pass can be differentiated once');
   unreleased.unregister(tape);
   tape.parts = undefined;
   const dyRow = s.returnSequences ? s.steps * s.units : s.units;
-  const remote = parts.slice(1).map((p) => request(p.helper!, { op: 'backward', id: p.ref }, [dy.subarray(p.start * dyRow, p.end * dyRow)]));
+  const remote = parts.slice(1).map((p) => request(p.helper!, { op: 'backward', id: p.ref, inputGradient }, [dy.subarray(p.start * dyRow, p.end * dyRow)]));
   const first = parts[0];
-  const local = backwardSlice({ ...s, batch: first.end }, first.ref, first.end === s.batch ? dy : dy.subarray(0, first.end * dyRow));
+  const local = backwardSlice({ ...s, batch: first.end }, first.ref, first.end === s.batch ? dy : dy.subarray(0, first.end * dyRow), inputGradient);
   if (remote.length === 0) return local;
   const dxs = [local.dx];
   for (const r of remote) {
-    // [dx, dKernel, dRecurrentKernel, dBias] as views into shared memory.
-    const [dx, ...weightGrads] = r.wait();
+    // [dKernel, dRecurrentKernel, dBias, dx?] as views into shared memory.
+    const [dKernel, dRecurrentKernel, dBias, dx] = r.wait();
     dxs.push(dx);
     [local.dKernel, local.dRecurrentKernel, local.dBias].forEach((sum, k) => {
-      const add = weightGrads[k];
+      const add = [dKernel, dRecurrentKernel, dBias][k];
       for (let i = 0; i < sum.length; i++) sum[i] += add[i];
     });
   }
-  return { ...local, dx: concat(dxs) };
+  return inputGradient ? { ...local, dx: concat(dxs as Float32Array[]) } : local;
 }
 
 /**
@@ -282,7 +292,7 @@ function unpadRows(src: Float32Array, rows: number, width: number, padded: numbe
 }
 
 /** Backward through time for one slice run by forwardSlice; frees its block. */
-export function backwardSlice(s: RecurrentShape, block: number, dy: Float32Array): RecurrentGradients {
+export function backwardSlice(s: RecurrentShape, block: number, dy: Float32Array, inputGradient: boolean): RecurrentGradients {
   const heap = kernelHeap();
   const k = heap.kernels;
   const g = GATES[s.kind];
@@ -290,7 +300,7 @@ export function backwardSlice(s: RecurrentShape, block: number, dy: Float32Array
   const state = s.batch * L.up;
   const scratch = scratchLayout(L, state, heap);
   const { wT, rkT, dyp, scratchA, scratchB, dW, dRk, dB, dX } = scratch;
-  k.packB(L.w, L.gw, L.gw, L.inp, true, wT);
+  if (inputGradient) k.packB(L.w, L.gw, L.gw, L.inp, true, wT);
   if (s.kind === 'lstm') {
     k.packB(L.rk, L.gw, L.gw, L.up, true, rkT);
   } else {
@@ -319,9 +329,9 @@ export function backwardSlice(s: RecurrentShape, block: number, dy: Float32Array
   }
   k.gemmTN(L.x, L.inp, L.gates, L.gw, dW, L.gw, L.inp, L.rows, L.gw, false);
   k.columnSums(L.gates, L.gw, L.rows, L.gw, dB, false);
-  k.gemmPacked(L.gates, L.gw, wT, dX, L.inp, L.rows, L.gw, L.inp, false);
+  if (inputGradient) k.gemmPacked(L.gates, L.gw, wT, dX, L.inp, L.rows, L.gw, L.inp, false);
   const grads = {
-    dx: fromTimeMajor(heap.view(dX, L.rows * L.inp), s, s.inDim, L.inp),
+    ...(inputGradient ? { dx: fromTimeMajor(heap.view(dX, L.rows * L.inp), s, s.inDim, L.inp) } : {}),
     dKernel: unpadGates(heap.view(dW, L.inp * L.gw), s.inDim, s.units, g, L.up),
     dRecurrentKernel: unpadGates(heap.view(dRk, L.up * L.gw), s.units, s.units, g, L.up),
     dBias: unpadGates(heap.view(dB, L.gw), 1, s.units, g, L.up),

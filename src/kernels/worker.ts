@@ -9,7 +9,7 @@ import { kernelHeap } from './heap';
 
 type Request = { data: Packed } & (
   | { op: 'forward'; id: number; shape: RecurrentShape; keepTape: boolean }
-  | { op: 'backward'; id: number }
+  | { op: 'backward'; id: number; inputGradient: boolean }
   | { op: 'release'; id: number }
   | { op: 'liveBytes' }
 );
@@ -38,8 +38,8 @@ function handle(m: Request): Float32Array[] | undefined {
   const t = tapes.get(m.id);
   if (!t) throw new Error(`no tape ${m.id} on this thread (released, or differentiated twice)`);
   tapes.delete(m.id);
-  const g = backwardSlice(t.shape, t.block, arrays[0]);
-  return [g.dx, g.dKernel, g.dRecurrentKernel, g.dBias];
+  const g = backwardSlice(t.shape, t.block, arrays[0], m.inputGradient);
+  return g.dx ? [g.dKernel, g.dRecurrentKernel, g.dBias, g.dx] : [g.dKernel, g.dRecurrentKernel, g.dBias];
 }
 
 port.on('message', (m: Request) => {
