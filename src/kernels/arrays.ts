@@ -2,8 +2,8 @@ import { nativeAddon } from './heap';
 
 /** native/arrays.cc: passes over typed arrays that compute exactly what their JavaScript twins do. */
 export interface NativeArrays {
-  /** Optimizer.applyGradients's Adam pass over one variable: m and v in place, new weights into `out`. */
-  adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, beta1: number, beta2: number, epsilon: number, stepSize: number, vScale: number): void;
+  /** Optimizer.applyGradients's Adam pass over one variable: w, m and v updated in place. */
+  adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, beta1: number, beta2: number, epsilon: number, stepSize: number, vScale: number): void;
   /** `rows` rows of `width` floats from src[srcAt + r·srcStride] to dst[dstAt + r·dstStride]. */
   copyRows(src: Float32Array, srcAt: number, srcStride: number, dst: Float32Array, dstAt: number, dstStride: number, rows: number, width: number): void;
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GRU, GRUCell, LSTM, LSTMCell } from '@tensorflow/tfjs-layers/dist/layers/recurrent';
 import { type GateActivation, type RecurrentGradients, type RecurrentKind, type RecurrentTape, recurrentBackward, recurrentForward } from './recurrent';
+import { filledTensor, tensorFloats } from './tensors';
 
 type Kwargs = Record<string, unknown>;
 type RecurrentCell = LSTMCell | GRUCell;
@@ -57,7 +58,7 @@ interface OpEngine {
 /**
  * One differentiable op for the whole layer: forward and backward through
  * time run in the fused kernels; tfjs sees a single node on its tape, on any
- * backend (tensors cross with dataSync).
+ * backend (tensors cross without copies on the wasm backend, see tensors.ts).
  *
  * Registered directly rather than through `tf.customGrad`, whose backward
  * computes every input's gradient up front: tfjs asks for an input's gradient
@@ -71,32 +72,32 @@ export function fusedRecurrent(kind: RecurrentKind, gate: GateActivation, return
   const units = recurrentKernel.shape[0];
   const shape = { kind, batch, steps, inDim, units, gateActivation: gate, returnSequences };
   let tape: RecurrentTape | undefined;
-  const forwardFunc = (): tf.Tensor => {
-    // Keep activations only under a gradient scope: predict() never runs a backward pass.
-    const keepTape = tf.engine().state.gradientDepth > 0;
-    const weights = { kernel: kernel.dataSync() as Float32Array, recurrentKernel: recurrentKernel.dataSync() as Float32Array, bias: bias ? (bias.dataSync() as Float32Array) : undefined };
-    const run = recurrentForward(shape, x.dataSync() as Float32Array, weights, keepTape);
-    tape = run.tape;
-    return tf.tensor(run.output, returnSequences ? [batch, steps, units] : [batch, units]);
-  };
+  // Tensor values are read (tensorFloats) only inside filledTensor's fill: its allocation may move them.
+  const forwardFunc = (): tf.Tensor =>
+    filledTensor(returnSequences ? [batch, steps, units] : [batch, units], (output) => {
+      // Keep activations only under a gradient scope: predict() never runs a backward pass.
+      const keepTape = tf.engine().state.gradientDepth > 0;
+      const weights = { kernel: tensorFloats(kernel), recurrentKernel: tensorFloats(recurrentKernel), bias: bias ? tensorFloats(bias) : undefined };
+      tape = recurrentForward(shape, tensorFloats(x), weights, keepTape, output).tape;
+    });
   const backwardsFunc = (dy: tf.Tensor): Record<string, () => tf.Tensor> => {
     let grads: RecurrentGradients | undefined;
-    const backward = (inputGradient: boolean): RecurrentGradients => {
+    const backward = (dxInto?: Float32Array): RecurrentGradients => {
       if (grads) return grads;
       if (!tape) throw new Error('fused recurrent layer: no activations kept for this forward pass (it ran outside a gradient scope)');
-      grads = recurrentBackward(tape, dy.dataSync() as Float32Array, inputGradient);
+      grads = recurrentBackward(tape, tensorFloats(dy), dxInto !== undefined, dxInto);
       return grads;
     };
     // Each tensor is made inside its own request: tfjs runs each request in a tidy scope.
     return {
-      0: () => {
-        const dx = backward(true).dx;
-        if (!dx) throw new Error('fused recurrent layer: the input gradient was asked for after the weight gradients');
-        return tf.tensor(dx, x.shape);
-      },
-      1: () => tf.tensor(backward(false).dKernel, kernel.shape),
-      2: () => tf.tensor(backward(false).dRecurrentKernel, recurrentKernel.shape),
-      ...(bias ? { 3: () => tf.tensor(backward(false).dBias, bias.shape) } : {}),
+      0: () =>
+        filledTensor(x.shape, (dx) => {
+          if (grads) throw new Error('fused recurrent layer: the input gradient was asked for after the weight gradients');
+          backward(dx);
+        }),
+      1: () => tf.tensor(backward().dKernel, kernel.shape),
+      2: () => tf.tensor(backward().dRecurrentKernel, recurrentKernel.shape),
+      ...(bias ? { 3: () => tf.tensor(backward().dBias, bias.shape) } : {}),
     };
   };
   const inputs: Record<string, tf.Tensor> = { 0: x, 1: kernel, 2: recurrentKernel, ...(bias ? { 3: bias } : {}) };

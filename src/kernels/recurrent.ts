@@ -165,31 +165,21 @@ function toTimeMajor(src: Float32Array, s: RecurrentShape, width: number, dst: F
   for (let t = 0; t < s.steps; t++) copyRows(src, t * width, s.steps * width, dst, t * s.batch * padded, padded, s.batch, width);
 }
 
-function fromTimeMajor(src: Float32Array, s: RecurrentShape, width: number, padded: number): Float32Array {
-  const out = new Float32Array(s.batch * s.steps * width);
+function fromTimeMajor(src: Float32Array, s: RecurrentShape, width: number, padded: number, into?: Float32Array): Float32Array {
+  const out = into ?? new Float32Array(s.batch * s.steps * width);
   for (let t = 0; t < s.steps; t++) copyRows(src, t * s.batch * padded, padded, out, t * width, s.steps * width, s.batch, width);
   return out;
 }
 
 let nextRemoteTape = 1;
 
-function concat(parts: readonly Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /**
  * Run the layer over the whole sequence, the batch split across
  * kernelThreads() (see parallel.ts). With `keepTape` the activations stay in
  * kernel memory for `recurrentBackward`; without, they are freed at once.
+ * The output is written `into` the array given, else into a new one.
  */
-export function recurrentForward(s: RecurrentShape, x: Float32Array, weights: RecurrentWeights, keepTape = true): { output: Float32Array; tape?: RecurrentTape } {
+export function recurrentForward(s: RecurrentShape, x: Float32Array, weights: RecurrentWeights, keepTape = true, into?: Float32Array): { output: Float32Array; tape?: RecurrentTape } {
   const slices = batchSlices(s.batch);
   const xRow = s.steps * s.inDim;
   const w = [weights.kernel, weights.recurrentKernel, ...(weights.bias ? [weights.bias] : [])];
@@ -199,8 +189,10 @@ export function recurrentForward(s: RecurrentShape, x: Float32Array, weights: Re
     return { start, end, helper: i, ref: id, pending };
   });
   const [, end0] = slices[0];
-  const local = forwardSlice({ ...s, batch: end0 }, end0 === s.batch ? x : x.subarray(0, end0 * xRow), weights, keepTape);
-  const output = concat([local.output, ...remote.map((r) => r.pending.wait()[0])]);
+  const outRow = s.returnSequences ? s.steps * s.units : s.units;
+  const output = into ?? new Float32Array(s.batch * outRow);
+  const local = forwardSlice({ ...s, batch: end0 }, end0 === s.batch ? x : x.subarray(0, end0 * xRow), weights, keepTape, output.subarray(0, end0 * outRow));
+  for (const r of remote) output.set(r.pending.wait()[0], r.start * outRow);
   if (!keepTape) return { output };
   const parts: TapePart[] = [{ start: 0, end: end0, ref: local.block! }, ...remote.map(({ start, end, helper, ref }) => ({ start, end, helper, ref }))];
   const tape: RecurrentTape = { shape: s, parts };
@@ -213,9 +205,10 @@ export function recurrentForward(s: RecurrentShape, x: Float32Array, weights: Re
  * output's shape. Gradients come back in the tfjs layouts of x and the
  * weights; the weight gradients of the batch slices are added in slice order.
  * With `inputGradient` false, dx (a [steps·batch, G·units] × [G·units, inDim]
- * product, a sixth of a first layer's backward work) is not computed.
+ * product, a sixth of a first layer's backward work) is not computed; else it
+ * is written `dxInto` the array given, or into a new one.
  */
-export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, inputGradient = true): RecurrentGradients {
+export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, inputGradient = true, dxInto?: Float32Array): RecurrentGradients {
   const s = tape.shape;
   const parts = tape.parts;
   if (parts === undefined) throw new Error('recurrent tape already released: each forward pass can be differentiated once');
@@ -224,26 +217,26 @@ export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, inputGr
   const dyRow = s.returnSequences ? s.steps * s.units : s.units;
   const remote = parts.slice(1).map((p) => request(p.helper!, { op: 'backward', id: p.ref, inputGradient }, [dy.subarray(p.start * dyRow, p.end * dyRow)]));
   const first = parts[0];
-  const local = backwardSlice({ ...s, batch: first.end }, first.ref, first.end === s.batch ? dy : dy.subarray(0, first.end * dyRow), inputGradient);
-  if (remote.length === 0) return local;
-  const dxs = [local.dx];
-  for (const r of remote) {
+  const xRow = s.steps * s.inDim;
+  const dx = inputGradient ? (dxInto ?? new Float32Array(s.batch * xRow)) : undefined;
+  const local = backwardSlice({ ...s, batch: first.end }, first.ref, first.end === s.batch ? dy : dy.subarray(0, first.end * dyRow), dx?.subarray(0, first.end * xRow));
+  for (const [r, p] of remote.map((r, i) => [r, parts[i + 1]] as const)) {
     // [dKernel, dRecurrentKernel, dBias, dx?] as views into shared memory.
-    const [dKernel, dRecurrentKernel, dBias, dx] = r.wait();
-    dxs.push(dx);
+    const [dKernel, dRecurrentKernel, dBias, dxPart] = r.wait();
+    if (dx) dx.set(dxPart, p.start * xRow);
     [local.dKernel, local.dRecurrentKernel, local.dBias].forEach((sum, k) => {
       const add = [dKernel, dRecurrentKernel, dBias][k];
       for (let i = 0; i < sum.length; i++) sum[i] += add[i];
     });
   }
-  return inputGradient ? { ...local, dx: concat(dxs as Float32Array[]) } : local;
+  return { ...local, ...(dx ? { dx } : {}) };
 }
 
 /**
  * One batch slice on this thread. Returns the output and, with `keepTape`,
  * the kernel memory block holding the activations for `backwardSlice`.
  */
-export function forwardSlice(s: RecurrentShape, x: Float32Array, weights: RecurrentWeights, keepTape: boolean): { output: Float32Array; block?: number } {
+export function forwardSlice(s: RecurrentShape, x: Float32Array, weights: RecurrentWeights, keepTape: boolean, into?: Float32Array): { output: Float32Array; block?: number } {
   const heap = kernelHeap();
   const k = heap.kernels;
   const g = GATES[s.kind];
@@ -278,21 +271,22 @@ export function forwardSlice(s: RecurrentShape, x: Float32Array, weights: Recurr
   else k.gruForward(L.gates, L.hs, L.aux, rkp, s.steps, s.batch, L.up, hard);
   heap.release(wp);
   const output = s.returnSequences
-    ? fromTimeMajor(heap.view(L.hs + state * 4, s.steps * state), s, s.units, L.up)
-    : unpadRows(heap.view(L.hs + s.steps * state * 4, state), s.batch, s.units, L.up);
+    ? fromTimeMajor(heap.view(L.hs + state * 4, s.steps * state), s, s.units, L.up, into)
+    : unpadRows(heap.view(L.hs + s.steps * state * 4, state), s.batch, s.units, L.up, into);
   if (keepTape) return { output, block: L.w };
   heap.release(L.w);
   return { output };
 }
 
-function unpadRows(src: Float32Array, rows: number, width: number, padded: number): Float32Array {
-  const out = new Float32Array(rows * width);
+function unpadRows(src: Float32Array, rows: number, width: number, padded: number, into?: Float32Array): Float32Array {
+  const out = into ?? new Float32Array(rows * width);
   copyRows(src, 0, padded, out, 0, width, rows, width);
   return out;
 }
 
-/** Backward through time for one slice run by forwardSlice; frees its block. */
-export function backwardSlice(s: RecurrentShape, block: number, dy: Float32Array, inputGradient: boolean): RecurrentGradients {
+/** Backward through time for one slice run by forwardSlice; frees its block. dx is formed only given `dxInto`, or `true` for a new array. */
+export function backwardSlice(s: RecurrentShape, block: number, dy: Float32Array, dxInto: Float32Array | boolean | undefined): RecurrentGradients {
+  const inputGradient = dxInto !== undefined && dxInto !== false;
   const heap = kernelHeap();
   const k = heap.kernels;
   const g = GATES[s.kind];
@@ -331,7 +325,7 @@ export function backwardSlice(s: RecurrentShape, block: number, dy: Float32Array
   k.columnSums(L.gates, L.gw, L.rows, L.gw, dB, false);
   if (inputGradient) k.gemmPacked(L.gates, L.gw, wT, dX, L.inp, L.rows, L.gw, L.inp, false);
   const grads = {
-    ...(inputGradient ? { dx: fromTimeMajor(heap.view(dX, L.rows * L.inp), s, s.inDim, L.inp) } : {}),
+    ...(inputGradient ? { dx: fromTimeMajor(heap.view(dX, L.rows * L.inp), s, s.inDim, L.inp, dxInto === true ? undefined : dxInto) } : {}),
     dKernel: unpadGates(heap.view(dW, L.inp * L.gw), s.inDim, s.units, g, L.up),
     dRecurrentKernel: unpadGates(heap.view(dRk, L.up * L.gw), s.units, s.units, g, L.up),
     dBias: unpadGates(heap.view(dB, L.gw), 1, s.units, g, L.up),

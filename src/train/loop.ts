@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
 import { kernelThreads, setKernelThreads } from '../kernels/parallel';
+import { tensorFloats } from '../kernels/tensors';
 import type { FitResult } from '../records/fit';
 import { type SampleSet, gatherWindows, sampleCount, windowShape } from '../records/samples';
 import type { LearningRateSchedule } from './schedule';
@@ -62,9 +63,10 @@ export interface GradientReplicas {
 
 /**
  * Loss, metric sum and gradients of one slice on `net` (this thread's network or a replica's):
- * the one place a training step is differentiated.
+ * the one place a training step is differentiated. Gradients are copied `into` the arrays given
+ * (one per variable, reused across steps), else into new ones.
  */
-export function sliceGradients(net: tf.LayersModel, variables: readonly tf.Variable[], slice: BatchSlice, spec: LossSpec, wholeBatch: boolean): SliceResult {
+export function sliceGradients(net: tf.LayersModel, variables: readonly tf.Variable[], slice: BatchSlice, spec: LossSpec, wholeBatch: boolean, into?: readonly Float32Array[]): SliceResult {
   let result: SliceResult | undefined;
   // The result leaves through the closure: tidy walks whatever it returns, every element of
   // every typed array included (half of a training step, measured).
@@ -79,7 +81,12 @@ export function sliceGradients(net: tf.LayersModel, variables: readonly tf.Varia
       metric = metricSum(spec.task, output, y).dataSync()[0];
       return batchLoss(spec, output, y, w, wholeBatch ? undefined : slice.denominator);
     }, variables as tf.Variable[]);
-    result = { loss: value.dataSync()[0], metric, grads: variables.map((v) => grads[v.name].dataSync() as Float32Array) };
+    const copy = (g: Float32Array, k: number) => {
+      if (!into) return g.slice();
+      into[k].set(g);
+      return into[k];
+    };
+    result = { loss: value.dataSync()[0], metric, grads: variables.map((v, k) => copy(tensorFloats(grads[v.name]), k)) };
   });
   return result!;
 }
@@ -97,7 +104,10 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
   if (n === 0) throw new UsageError('training set is empty');
   const weights = o.classWeights ? sampleWeights(train.y, o.classWeights) : undefined;
   const variables = net.trainableWeights.map((w) => w.read() as tf.Variable);
-  let values = variables.map((v) => (v.dataSync() as Float32Array).slice());
+  const values = variables.map((v) => (v.dataSync() as Float32Array).slice());
+  // Per-step arrays reused across steps: a step allocates no large array (see kernels/tensors.ts).
+  const gradients = values.map((v) => new Float32Array(v.length));
+  const windows: Float32Array[] = [];
   const optimizer = new Optimizer(o);
   const scheduler = new LearningRateScheduler(o.schedule, o.learningRate, o.epochs);
   const rng = new Rng(o.seed);
@@ -124,17 +134,17 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
       try {
         for (let b = 0; b < batches; b++) {
           const idx = order.subarray(b * o.batchSize, Math.min(n, (b + 1) * o.batchSize));
-          const slices = batchSlices(train, idx, weights, 1 + (o.replicas?.count ?? 0));
+          const slices = batchSlices(train, idx, weights, 1 + (o.replicas?.count ?? 0), windows);
           const remote = slices.length > 1 ? o.replicas!.gradients(values, slices.slice(1)) : undefined;
           // Should this thread's slice throw first, a replica's failure must not go unhandled.
           remote?.catch(() => undefined);
-          const parts = [sliceGradients(net, variables, slices[0], o, slices.length === 1), ...(remote ? await remote : [])];
+          const parts = [sliceGradients(net, variables, slices[0], o, slices.length === 1, gradients), ...(remote ? await remote : [])];
           const grads = parts[0].grads;
           for (const part of parts.slice(1)) part.grads.forEach((g, k) => addInto(grads[k], g));
           const loss = parts.reduce((sum, p) => sum + p.loss, 0);
           if (!Number.isFinite(loss)) throw new UsageError(`training diverged: loss is ${loss} at epoch ${epoch + 1}, batch ${b + 1}; lower learningRate or set clipNorm`);
           if (o.clipNorm > 0) clipByGlobalNorm(grads, o.clipNorm);
-          values = optimizer.applyGradients(variables, values, grads);
+          optimizer.applyGradients(variables, values, grads);
           lossSum += loss * idx.length;
           metricTotal += parts.reduce((sum, p) => sum + p.metric, 0);
           progress?.batch(epoch, b, lossSum / Math.min(n, (b + 1) * o.batchSize));
@@ -206,15 +216,20 @@ function batchTensors(set: SampleSet, idx: ArrayLike<number>): { x: tf.Tensor; y
   return { x: tf.tensor3d(gatherWindows(set, idx), [idx.length, lookback, features]), y: tf.tensor1d(Float32Array.from(idx, (s) => set.y[s])) };
 }
 
-/** A batch cut into `count` contiguous slices (fewer when the batch is smaller), windows gathered. */
-function batchSlices(set: SampleSet, idx: Int32Array, weights: Float32Array | undefined, count: number): BatchSlice[] {
+/**
+ * A batch cut into `count` contiguous slices (fewer when the batch is smaller), windows gathered
+ * into `buffers[i]` for slice i (grown as needed, reused across batches).
+ */
+function batchSlices(set: SampleSet, idx: Int32Array, weights: Float32Array | undefined, count: number, buffers: Float32Array[]): BatchSlice[] {
   const [, lookback, features] = windowShape(set);
+  const per = lookback * features;
   const denominator = weights ? idx.reduce((sum, s) => sum + weights[s], 0) : idx.length;
   const parts = Math.max(1, Math.min(count, idx.length));
   return Array.from({ length: parts }, (_, i) => {
     const part = idx.subarray(Math.floor((i * idx.length) / parts), Math.floor(((i + 1) * idx.length) / parts));
+    if (!buffers[i] || buffers[i].length < part.length * per) buffers[i] = new Float32Array(part.length * per);
     return {
-      x: gatherWindows(set, part),
+      x: gatherWindows(set, part, buffers[i].subarray(0, part.length * per)),
       shape: [part.length, lookback, features] as const,
       y: Float32Array.from(part, (s) => set.y[s]),
       ...(weights ? { w: Float32Array.from(part, (s) => weights[s]) } : {}),

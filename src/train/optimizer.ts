@@ -39,9 +39,9 @@ export class Optimizer {
 
   /**
    * One update: `values` are the variables' current values and `grads` their gradients, both
-   * in variable order. Returns the new values (also assigned to `variables`).
+   * in variable order. The new values are written over `values` and assigned to `variables`.
    */
-  applyGradients(variables: readonly tf.Variable[], values: readonly Float32Array[], grads: readonly Float32Array[]): Float32Array[] {
+  applyGradients(variables: readonly tf.Variable[], values: readonly Float32Array[], grads: readonly Float32Array[]): void {
     this.step += 1;
     const lr = this.learningRate;
     const adam = this.spec.optimizer === 'adam';
@@ -50,26 +50,25 @@ export class Optimizer {
     const stepSize = lr / (1 - BETA1 ** this.step);
     const vScale = 1 / (1 - BETA2 ** this.step);
     const mu = this.spec.momentum;
-    const native = nativeArrays();
-    return variables.map((variable, k) => {
+    const pass = nativeArrays() ?? { adamUpdate };
+    variables.forEach((variable, k) => {
       const g = grads[k];
       const w = values[k];
-      const out = new Float32Array(w.length);
       const slots = this.slotsFor(k, w.length, adam ? 2 : mu > 0 ? 1 : 0);
+      // Each pass reads w[i] before it writes it: updating in place allocates nothing per step.
       if (adam) {
         const [m, v] = slots;
-        (native ?? { adamUpdate }).adamUpdate(w, g, m, v, out, BETA1, BETA2, EPSILON, stepSize, vScale);
+        pass.adamUpdate(w, g, m, v, BETA1, BETA2, EPSILON, stepSize, vScale);
       } else if (mu > 0) {
         const [acc] = slots;
         for (let i = 0; i < w.length; i++) {
           acc[i] = mu * acc[i] + g[i];
-          out[i] = w[i] - lr * acc[i];
+          w[i] = w[i] - lr * acc[i];
         }
       } else {
-        for (let i = 0; i < w.length; i++) out[i] = w[i] - lr * g[i];
+        for (let i = 0; i < w.length; i++) w[i] = w[i] - lr * g[i];
       }
-      assignValues(variable, out);
-      return out;
+      assignValues(variable, w);
     });
   }
 
@@ -84,10 +83,10 @@ export class Optimizer {
 }
 
 /**
- * One variable's Adam pass: m and v updated in place, the new weights into `out`. native/arrays.cc
- * has the same pass (`NativeArrays.adamUpdate`), bit for bit.
+ * One variable's Adam pass: weights w and moments m, v updated in place. native/arrays.cc has the
+ * same pass (`NativeArrays.adamUpdate`), bit for bit.
  */
-export function adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, beta1: number, beta2: number, epsilon: number, stepSize: number, vScale: number): void {
+export function adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, beta1: number, beta2: number, epsilon: number, stepSize: number, vScale: number): void {
   for (let i = 0; i < w.length; i++) {
     const gi = g[i];
     // Rounded to float32 as stored, so the update reads what the next step will.
@@ -95,7 +94,7 @@ export function adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v:
     const vi = Math.fround(beta2 * v[i] + (1 - beta2) * gi * gi);
     m[i] = mi;
     v[i] = vi;
-    out[i] = w[i] - (stepSize * mi) / (Math.sqrt(vi * vScale) + epsilon);
+    w[i] = w[i] - (stepSize * mi) / (Math.sqrt(vi * vScale) + epsilon);
   }
 }
 

@@ -8,7 +8,7 @@ import { initBackend } from '../../backend';
 import { setKernelThreads, useFusedLayers } from '../../kernels';
 import { type BatchSlice, sliceGradients } from '../../train/loop';
 import { assignValues } from '../../train/optimizer';
-import type { ReplicaSetup } from './replicas';
+import { type ReplicaSetup, sharedArrays } from './replicas';
 // Registers the kit's custom layers, so the topology deserialises.
 import './layers';
 
@@ -32,11 +32,13 @@ async function main(): Promise<void> {
   net.setWeights(initial);
   tf.dispose(initial);
   const variables = net.trainableWeights.map((w) => w.read() as tf.Variable);
-  parentPort!.on('message', ({ values, slice }: { values: Float32Array[]; slice: BatchSlice }) => {
+  const weights = sharedArrays(setup.shared.weights, setup.shared.sizes);
+  const gradients = sharedArrays(setup.shared.gradients, setup.shared.sizes);
+  parentPort!.on('message', ({ slice }: { slice: BatchSlice }) => {
     try {
-      variables.forEach((v, k) => assignValues(v, values[k]));
-      // Copied, not transferred: on the cpu backend dataSync hands out the backend's own arrays.
-      parentPort!.postMessage(sliceGradients(net, variables, slice, setup.loss, false));
+      variables.forEach((v, k) => assignValues(v, weights[k]));
+      const { loss, metric } = sliceGradients(net, variables, slice, setup.loss, false, gradients);
+      parentPort!.postMessage({ loss, metric });
     } catch (err) {
       parentPort!.postMessage({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     }
