@@ -1,11 +1,15 @@
-// Native passes over JavaScript typed arrays for the training loop: the Adam
-// update (src/train/optimizer.ts) and the strided row copies of the recurrent
-// layers' layout changes (src/kernels/recurrent.ts). Each computes exactly what
-// its JavaScript twin computes, so results do not depend on which runs: Adam in
-// float64 with the same operations in the same order, rounded to float32 where
-// the twin stores float32.
+// Native passes over JavaScript typed arrays: the Adam update
+// (src/train/optimizer.ts), the strided row copies of the recurrent layers'
+// layout changes (src/kernels/recurrent.ts) and the logistic baseline's loss
+// and gradient (src/models/baselines/logistic.ts). Adam and the copies compute
+// exactly what their JavaScript twins compute, so training does not depend on
+// which runs: Adam in float64 with the same operations in the same order,
+// rounded to float32 where the twin stores float32. The logistic objective
+// sums in another order (eight lanes) and uses the C library's exp and log,
+// so it agrees with its twin to about 1e-15 relative, not bit for bit.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -37,6 +41,15 @@ struct Call {
     }
     return static_cast<float*>(data);
   }
+  double* doubles(size_t i, size_t* length) {
+    napi_typedarray_type type;
+    void* data = nullptr;
+    if (i >= argc || napi_get_typedarray_info(env, argv[i], &type, length, &data, nullptr, nullptr) != 0 || type != napi_float64_array) {
+      fail("expected a Float64Array");
+      return nullptr;
+    }
+    return static_cast<double*>(data);
+  }
   double number(size_t i) {
     double v = 0;
     if (i >= argc || napi_get_value_double(env, argv[i], &v) != 0) fail("expected a number");
@@ -45,6 +58,11 @@ struct Call {
   void fail(const char* why) {
     if (!failed) napi_throw_error(env, nullptr, why);
     failed = true;
+  }
+  napi_value value(double v) {
+    napi_value out;
+    napi_create_double(env, v, &out);
+    return out;
   }
   napi_value undefined() {
     napi_value u;
@@ -119,13 +137,82 @@ napi_value jsCopyRows(napi_env env, napi_callback_info info) {
   return c.undefined();
 }
 
+/** Σ_j a[j]·b[j] over eight lanes, then the lanes in order. */
+inline double dot(const double* a, const double* b, size_t n) {
+  double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int l = 0; l < 8; l++) lane[l] += a[j + l] * b[j + l];
+  double s = 0;
+  for (; j < n; j++) s += a[j] * b[j];
+  for (int l = 0; l < 8; l++) s += lane[l];
+  return s;
+}
+
+/**
+ * logisticObjective(z, y, w, grad, rows, features, outputs, l2): the mean L2-penalised log loss
+ * of LogisticModel at coefficients w (per output: `features` weights, then the intercept) over
+ * the standardised design matrix z [rows, features], gradient into grad; returns the loss.
+ * One output: binary log loss on y in {0, 1}; more: softmax cross-entropy on class indices y.
+ */
+napi_value jsLogisticObjective(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  size_t nz = 0, ny = 0, nw = 0, ng = 0;
+  const double* z = c.doubles(0, &nz);
+  const float* y = c.floats(1, &ny);
+  const double* w = c.doubles(2, &nw);
+  double* grad = c.doubles(3, &ng);
+  const double rowsD = c.number(4), featuresD = c.number(5), outputsD = c.number(6), l2 = c.number(7);
+  if (c.failed) return nullptr;
+  const size_t n = static_cast<size_t>(rowsD), f = static_cast<size_t>(featuresD), outputs = static_cast<size_t>(outputsD), width = f + 1;
+  if (outputs < 1 || outputs > 64 || nz < n * f || ny < n || nw != outputs * width || ng != nw) {
+    c.fail("logisticObjective: arrays do not match rows, features and outputs");
+    return nullptr;
+  }
+  for (size_t i = 0; i < ng; i++) grad[i] = 0;
+  double loss = 0;
+  double score[64], resid[64];
+  for (size_t r = 0; r < n; r++) {
+    const double* zr = z + r * f;
+    for (size_t o = 0; o < outputs; o++) score[o] = w[o * width + f] + dot(w + o * width, zr, f);
+    if (outputs == 1) {
+      const double s = score[0];
+      loss += (s > 0 ? s + std::log1p(std::exp(-s)) : std::log1p(std::exp(s))) - y[r] * s;
+      resid[0] = 1 / (1 + std::exp(-s)) - y[r];
+    } else {
+      double max = score[0];
+      for (size_t o = 1; o < outputs; o++) max = std::max(max, score[o]);
+      double sum = 0;
+      for (size_t o = 0; o < outputs; o++) sum += std::exp(score[o] - max);
+      const size_t label = static_cast<size_t>(y[r]);
+      loss += max + std::log(sum) - score[label];
+      for (size_t o = 0; o < outputs; o++) resid[o] = std::exp(score[o] - max) / sum - (o == label ? 1 : 0);
+    }
+    for (size_t o = 0; o < outputs; o++) {
+      double* g = grad + o * width;
+      const double e = resid[o];
+      for (size_t j = 0; j < f; j++) g[j] += e * zr[j];
+      g[f] += e;
+    }
+  }
+  for (size_t o = 0; o < outputs; o++) {
+    for (size_t j = 0; j < f; j++) {
+      const double wj = w[o * width + j];
+      loss += 0.5 * l2 * wj * wj;
+      grad[o * width + j] += l2 * wj;
+    }
+  }
+  for (size_t i = 0; i < ng; i++) grad[i] /= static_cast<double>(n);
+  return c.value(loss / static_cast<double>(n));
+}
+
 }  // namespace
 
 void registerArrays(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback cb;
-  } fns[] = {{"adamUpdate", jsAdamUpdate}, {"copyRows", jsCopyRows}};
+  } fns[] = {{"adamUpdate", jsAdamUpdate}, {"copyRows", jsCopyRows}, {"logisticObjective", jsLogisticObjective}};
   for (const auto& f : fns) {
     napi_value fn;
     napi_create_function(env, f.name, static_cast<size_t>(-1), f.cb, nullptr, &fn);

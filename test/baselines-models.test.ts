@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BuyAndHoldModel, LogisticModel, MajorityModel, NaiveModel, minimizeLbfgs } from '../src/models/baselines';
+import { logisticObjective } from '../src/models/baselines/logistic';
+import { nativeArrays } from '../src/kernels/arrays';
+import { kernelBuild } from '../src/kernels';
 import { EnsembleModel } from '../src/models/ensemble';
 import type { GbdtModel } from '../src/models/gbdt';
 import { type SampleSet, denseSamples } from '../src/records/samples';
@@ -118,6 +121,28 @@ describe('baselines', () => {
       assert.ok(Math.abs(b - logit(0.3)) < 1e-5, `intercept ${b}`);
       assert.ok(Math.abs(w - (logit(0.8) - logit(0.3))) < 1e-5, `slope ${w}`);
     }
+  });
+
+  it('the native logistic objective agrees with the JavaScript one to 1e-13', (t) => {
+    const native = nativeArrays();
+    if (!native) {
+      t.skip(`kernel build ${kernelBuild()} has no native array passes`);
+      return;
+    }
+    const rng = new Rng(9);
+    const [rows, features] = [1003, 21];
+    const z = Float64Array.from({ length: rows * features }, () => rng.normal());
+    for (const outputs of [1, 3]) {
+      const y = Float32Array.from({ length: rows }, () => rng.int(outputs === 1 ? 2 : outputs));
+      const w = Float64Array.from({ length: outputs * (features + 1) }, () => rng.normal() * 0.3);
+      const [gj, gn] = [new Float64Array(w.length), new Float64Array(w.length)];
+      const lj = logisticObjective(z, y, w, gj, rows, features, outputs, 0.7);
+      const ln = native.logisticObjective(z, y, w, gn, rows, features, outputs, 0.7);
+      assert.ok(Math.abs(ln - lj) <= 1e-13 * Math.abs(lj), `${outputs} outputs: loss ${ln} vs ${lj}`);
+      const scale = Math.max(...gj.map(Math.abs));
+      gj.forEach((g, i) => assert.ok(Math.abs(gn[i] - g) <= 1e-13 * scale, `${outputs} outputs: gradient ${i}: ${gn[i]} vs ${g}`));
+    }
+    assert.throws(() => native.logisticObjective(z, new Float32Array(3), new Float64Array(22), new Float64Array(22), rows, features, 1, 0), /do not match/);
   });
 
   it('penalised multinomial logistic regression satisfies its optimality condition', async () => {

@@ -1,11 +1,13 @@
 import { nativeAddon } from './heap';
 
-/** native/arrays.cc: passes over typed arrays that compute exactly what their JavaScript twins do. */
+/** native/arrays.cc: passes over typed arrays that compute what their JavaScript twins do (see there how exactly). */
 export interface NativeArrays {
   /** Optimizer.applyGradients's Adam pass over one variable: w, m and v updated in place. */
   adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, beta1: number, beta2: number, epsilon: number, stepSize: number, vScale: number): void;
   /** `rows` rows of `width` floats from src[srcAt + r·srcStride] to dst[dstAt + r·dstStride]. */
   copyRows(src: Float32Array, srcAt: number, srcStride: number, dst: Float32Array, dstAt: number, dstStride: number, rows: number, width: number): void;
+  /** The logistic baseline's loss and gradient (`logisticObjective` in models/baselines/logistic.ts), to about 1e-15. */
+  logisticObjective(z: Float64Array, y: Float32Array, w: Float64Array, grad: Float64Array, rows: number, features: number, outputs: number, l2: number): number;
 }
 
 let cached: { arrays: NativeArrays | undefined } | undefined;
@@ -15,7 +17,7 @@ export function nativeArrays(): NativeArrays | undefined {
   if (!cached) {
     const addon = nativeAddon();
     // An addon built from older sources lacks them: then the JavaScript passes serve.
-    cached = { arrays: addon && typeof addon.adamUpdate === 'function' && typeof addon.copyRows === 'function' ? (addon as unknown as NativeArrays) : undefined };
+    cached = { arrays: addon && ['adamUpdate', 'copyRows', 'logisticObjective'].every((f) => typeof addon[f] === 'function') ? (addon as unknown as NativeArrays) : undefined };
   }
   return cached.arrays;
 }

@@ -5,6 +5,7 @@ import { type Task, argmaxRows, softmaxRow } from '../../records/task';
 import type { FitOptions, FitResult, Model, ModelFactory, ModelTags } from '../model';
 import { LagInput, lagsSchema } from '../tabular-input';
 import { checkSetTargets, classesOf } from '../targets';
+import { nativeArrays } from '../../kernels/arrays';
 import { minimizeLbfgs } from './lbfgs';
 import { readBaseline, saveBaseline } from './persist';
 
@@ -36,6 +37,56 @@ interface LogisticState {
   means: number[];
   lags: number[];
   featureNames: string[];
+}
+
+/**
+ * The mean L2-penalised log loss at coefficients `w` (per output: `features` weights, then the
+ * intercept; the intercept is not penalised) over the standardised design matrix `z`
+ * [rows, features], with its gradient written into `grad`. One output: binary log loss on
+ * labels 0/1; more: softmax cross-entropy on class indices. native/arrays.cc has the same
+ * objective (`NativeArrays.logisticObjective`), summed in another order: about 1e-15 apart.
+ */
+export function logisticObjective(z: Float64Array, y: Float32Array, w: Float64Array, grad: Float64Array, rows: number, features: number, outputs: number, l2: number): number {
+  const f = features;
+  const width = f + 1;
+  const score = new Float64Array(outputs);
+  grad.fill(0);
+  let loss = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let o = 0; o < outputs; o++) {
+      let s = w[o * width + f];
+      for (let j = 0; j < f; j++) s += w[o * width + j] * z[r * f + j];
+      score[o] = s;
+    }
+    if (outputs === 1) {
+      const s = score[0];
+      // log(1 + e^s) - y s, computed stably.
+      loss += (s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s))) - y[r] * s;
+      const resid = 1 / (1 + Math.exp(-s)) - y[r];
+      for (let j = 0; j < f; j++) grad[j] += resid * z[r * f + j];
+      grad[f] += resid;
+    } else {
+      let max = -Infinity;
+      for (let o = 0; o < outputs; o++) max = Math.max(max, score[o]);
+      let sum = 0;
+      for (let o = 0; o < outputs; o++) sum += Math.exp(score[o] - max);
+      loss += max + Math.log(sum) - score[y[r]];
+      for (let o = 0; o < outputs; o++) {
+        const resid = Math.exp(score[o] - max) / sum - (o === y[r] ? 1 : 0);
+        for (let j = 0; j < f; j++) grad[o * width + j] += resid * z[r * f + j];
+        grad[o * width + f] += resid;
+      }
+    }
+  }
+  for (let o = 0; o < outputs; o++) {
+    for (let j = 0; j < f; j++) {
+      const wj = w[o * width + j];
+      loss += 0.5 * l2 * wj * wj;
+      grad[o * width + j] += l2 * wj;
+    }
+  }
+  for (let i = 0; i < grad.length; i++) grad[i] /= rows;
+  return loss / rows;
 }
 
 /**
@@ -99,46 +150,8 @@ export class LogisticModel implements Model {
     const width = f + 1;
     const y = train.y;
     const l2 = this.options.l2;
-    const score = new Float64Array(outputs);
-    const objective = (w: Float64Array, grad: Float64Array): number => {
-      grad.fill(0);
-      let loss = 0;
-      for (let r = 0; r < n; r++) {
-        for (let o = 0; o < outputs; o++) {
-          let s = w[o * width + f];
-          for (let j = 0; j < f; j++) s += w[o * width + j] * z[r * f + j];
-          score[o] = s;
-        }
-        if (outputs === 1) {
-          const s = score[0];
-          // log(1 + e^s) - y s, computed stably.
-          loss += (s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s))) - y[r] * s;
-          const resid = 1 / (1 + Math.exp(-s)) - y[r];
-          for (let j = 0; j < f; j++) grad[j] += resid * z[r * f + j];
-          grad[f] += resid;
-        } else {
-          let max = -Infinity;
-          for (let o = 0; o < outputs; o++) max = Math.max(max, score[o]);
-          let sum = 0;
-          for (let o = 0; o < outputs; o++) sum += Math.exp(score[o] - max);
-          loss += max + Math.log(sum) - score[y[r]];
-          for (let o = 0; o < outputs; o++) {
-            const resid = Math.exp(score[o] - max) / sum - (o === y[r] ? 1 : 0);
-            for (let j = 0; j < f; j++) grad[o * width + j] += resid * z[r * f + j];
-            grad[o * width + f] += resid;
-          }
-        }
-      }
-      for (let o = 0; o < outputs; o++) {
-        for (let j = 0; j < f; j++) {
-          const wj = w[o * width + j];
-          loss += 0.5 * l2 * wj * wj;
-          grad[o * width + j] += l2 * wj;
-        }
-      }
-      for (let i = 0; i < grad.length; i++) grad[i] /= n;
-      return loss / n;
-    };
+    const native = nativeArrays();
+    const objective = (w: Float64Array, grad: Float64Array): number => (native ?? { logisticObjective }).logisticObjective(z, y, w, grad, n, f, outputs, l2);
     const result = minimizeLbfgs(objective, new Float64Array(outputs * width), { maxIterations: this.options.maxIterations });
     // Back to the raw scale: w_raw = w / scale, intercept -= sum(w_raw * mean).
     const coef = Array.from({ length: outputs }, (_, o) => {
