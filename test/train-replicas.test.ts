@@ -86,7 +86,7 @@ test('a failing replica rejects the step with its error, naming the replica', as
   try {
     const values = net.trainableWeights.map((w) => w.read().dataSync() as Float32Array);
     const bad = { x: new Float32Array(5), shape: [1, STEPS, FEATURES] as const, y: Float32Array.of(0), denominator: 1 };
-    await assert.rejects(replicas.gradients(values, [bad]), /training replica 1: .*(size|shape|values)/i);
+    assert.throws(() => replicas.gradients(values, [bad]).wait(), /training replica 1: .*(size|shape|values)/i);
   } finally {
     await replicas.close();
     net.dispose();

@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { UsageError } from '../errors';
+import { ThreadPeer } from '../util/thread-peer';
 
 /**
  * Threads of the fused recurrent kernels. A layer call splits its batch into
@@ -54,79 +53,19 @@ export function batchSlices(batch: number): [number, number][] {
 
 export const KERNEL_WORKER_PATH = join(__dirname, 'worker.js');
 
-/**
- * Float arrays crossing threads travel through shared memory: the sender
- * copies them into its SharedArrayBuffer for that peer and posts only their
- * offsets (structured cloning the same arrays cost ~10% of a training step).
- * Requests and replies alternate, so one buffer per direction suffices.
- */
-export class SharedFloats {
-  private buffer = new SharedArrayBuffer(0);
-  private sent = false;
+const helpers: ThreadPeer[] = [];
 
-  /** Copy `arrays` in; the result goes in a message. The buffer travels only when it was (re)allocated. */
-  pack(arrays: readonly Float32Array[]): Packed {
-    const floats = arrays.reduce((n, a) => n + a.length, 0);
-    if (floats * 4 > this.buffer.byteLength) {
-      this.buffer = new SharedArrayBuffer(Math.max(floats * 4, this.buffer.byteLength * 2));
-      this.sent = false;
-    }
-    const view = new Float32Array(this.buffer);
-    const parts: [number, number][] = [];
-    let at = 0;
-    for (const a of arrays) {
-      view.set(a, at);
-      parts.push([at, a.length]);
-      at += a.length;
-    }
-    const packed: Packed = { parts, buffer: this.sent ? undefined : this.buffer };
-    this.sent = true;
-    return packed;
-  }
-}
-
-export interface Packed {
-  readonly parts: readonly [number, number][];
-  readonly buffer?: SharedArrayBuffer;
-}
-
-/** The receiving end: views of the arrays a peer packed (valid until the peer packs again). */
-export class SharedFloatsReader {
-  private buffer = new SharedArrayBuffer(0);
-
-  unpack(p: Packed): Float32Array[] {
-    if (p.buffer) this.buffer = p.buffer;
-    return p.parts.map(([at, n]) => new Float32Array(this.buffer, at * 4, n));
-  }
-}
-
-/** One helper thread: requests go out on `port`; each reply is counted in `signal[0]` so this thread can block on it. */
-interface Helper {
-  readonly worker: Worker;
-  readonly port: MessagePort;
-  readonly signal: Int32Array;
-  readonly out: SharedFloats;
-  readonly in: SharedFloatsReader;
-  /** Replies expected so far. */
-  expected: number;
-}
-
-const helpers: Helper[] = [];
-
-function helper(i: number): Helper {
+function helper(i: number): ThreadPeer {
   while (helpers.length <= i) {
-    if (!existsSync(KERNEL_WORKER_PATH)) throw new Error(`kernel worker not built: ${KERNEL_WORKER_PATH} is missing; run the build`);
-    const { port1, port2 } = new MessageChannel();
-    const signal = new Int32Array(new SharedArrayBuffer(8));
-    const worker = new Worker(KERNEL_WORKER_PATH, { workerData: { port: port2, signal }, transferList: [port2] });
+    const peer = new ThreadPeer(KERNEL_WORKER_PATH, {}, `kernel worker ${helpers.length + 1}`);
     // Helpers never keep the process alive; they idle on their port between calls.
-    worker.unref();
-    helpers.push({ worker, port: port1, signal, out: new SharedFloats(), in: new SharedFloatsReader(), expected: 0 });
+    peer.worker.unref();
+    helpers.push(peer);
   }
   return helpers[i];
 }
 
-/** A request sent to helper `i`; `wait` blocks for its reply and returns its arrays. */
+/** A request sent to a helper; `wait` blocks for its reply and returns its arrays. */
 export interface Pending {
   wait(): Float32Array[];
 }
@@ -137,29 +76,13 @@ export interface Pending {
  * to the same helper: copy what must outlive that.
  */
 export function request(i: number, message: object, arrays: readonly Float32Array[] = []): Pending {
-  const h = helper(i);
-  h.port.postMessage({ ...message, data: h.out.pack(arrays) });
-  const ticket = ++h.expected;
-  return {
-    wait: () => {
-      // Replies come in request order; block until ours has been posted.
-      for (;;) {
-        const seen = Atomics.load(h.signal, 0);
-        if (seen >= ticket) break;
-        if (Atomics.wait(h.signal, 0, seen, 60_000) === 'timed-out' && h.worker.threadId < 0) throw new Error('kernel worker thread exited');
-      }
-      const reply = receiveMessageOnPort(h.port);
-      if (!reply) throw new Error('kernel worker signalled a reply that is not on its port');
-      const body = reply.message as { error?: string; data?: Packed };
-      if (body.error !== undefined) throw new Error(`kernel worker ${i + 1}: ${body.error}`);
-      return h.in.unpack(body.data!);
-    },
-  };
+  const reply = helper(i).request(message, arrays);
+  return { wait: () => reply.wait().arrays };
 }
 
 /** Send a request that has no reply (freeing a helper's tape). */
 export function notify(i: number, message: object): void {
-  if (i < helpers.length) helpers[i].port.postMessage({ ...message, data: { parts: [] } });
+  if (i < helpers.length) helpers[i].notify(message);
 }
 
 /** Bytes of kernel memory held by live tapes on the helper threads (for leak checks). */
@@ -171,5 +94,5 @@ export function helperLiveBytes(): number {
 /** Stop the helper threads (they restart on the next parallel call). */
 export async function stopKernelThreads(): Promise<void> {
   const all = helpers.splice(0);
-  await Promise.all(all.map((h) => h.worker.terminate()));
+  await Promise.all(all.map((h) => h.terminate()));
 }

@@ -57,8 +57,12 @@ export interface SliceResult {
 /** Network copies that compute slice gradients at given weights (see `TrainLoopOptions.replicas`). */
 export interface GradientReplicas {
   readonly count: number;
-  /** Gradients of `slices[i]` on replica i, at the trainable weights `values` (variable order). */
-  gradients(values: readonly Float32Array[], slices: readonly BatchSlice[]): Promise<SliceResult[]>;
+  /**
+   * Start the gradients of `slices[i]` on replica i, at the trainable weights `values` (variable
+   * order); `wait` blocks for them. Every call must be waited for before the next. The arrays are
+   * valid until then.
+   */
+  gradients(values: readonly Float32Array[], slices: readonly BatchSlice[]): { wait(): SliceResult[] };
 }
 
 /**
@@ -136,9 +140,17 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
           const idx = order.subarray(b * o.batchSize, Math.min(n, (b + 1) * o.batchSize));
           const slices = batchSlices(train, idx, weights, 1 + (o.replicas?.count ?? 0), windows);
           const remote = slices.length > 1 ? o.replicas!.gradients(values, slices.slice(1)) : undefined;
-          // Should this thread's slice throw first, a replica's failure must not go unhandled.
-          remote?.catch(() => undefined);
-          const parts = [sliceGradients(net, variables, slices[0], o, slices.length === 1, gradients), ...(remote ? await remote : [])];
+          let own: SliceResult;
+          try {
+            own = sliceGradients(net, variables, slices[0], o, slices.length === 1, gradients);
+          } catch (err) {
+            // The replicas' replies are still collected, so they stay in step; this slice's error wins.
+            try {
+              remote?.wait();
+            } catch {}
+            throw err;
+          }
+          const parts = [own, ...(remote?.wait() ?? [])];
           const grads = parts[0].grads;
           for (const part of parts.slice(1)) part.grads.forEach((g, k) => addInto(grads[k], g));
           const loss = parts.reduce((sum, p) => sum + p.loss, 0);

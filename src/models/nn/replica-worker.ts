@@ -2,17 +2,18 @@
  * A training replica (see replicas.ts): rebuilds the network from its topology and weights,
  * then answers each step's slice with its gradients at the weights sent along.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../backend';
 import { setKernelThreads, useFusedLayers } from '../../kernels';
-import { type BatchSlice, sliceGradients } from '../../train/loop';
+import { sliceGradients } from '../../train/loop';
 import { assignValues } from '../../train/optimizer';
-import { type ReplicaSetup, sharedArrays } from './replicas';
+import { type PeerWorkerData, servePeer } from '../../util/thread-peer';
+import type { ReplicaSetup, SliceRequest } from './replicas';
 // Registers the kit's custom layers, so the topology deserialises.
 import './layers';
 
-const setup = workerData as ReplicaSetup;
+const setup = workerData as ReplicaSetup & PeerWorkerData;
 
 /** Dropout seeds moved by a large odd step per replica, so its masks differ from the others'. */
 function offsetDropoutSeeds(topology: unknown): unknown {
@@ -22,7 +23,7 @@ function offsetDropoutSeeds(topology: unknown): unknown {
   });
 }
 
-async function main(): Promise<void> {
+async function rebuild(): Promise<{ net: tf.LayersModel; variables: tf.Variable[]; gradients: Float32Array[] }> {
   await initBackend({ backend: setup.backend });
   // The batch is already split across threads; a replica's kernels use its own.
   setKernelThreads(1);
@@ -32,18 +33,20 @@ async function main(): Promise<void> {
   net.setWeights(initial);
   tf.dispose(initial);
   const variables = net.trainableWeights.map((w) => w.read() as tf.Variable);
-  const weights = sharedArrays(setup.shared.weights, setup.shared.sizes);
-  const gradients = sharedArrays(setup.shared.gradients, setup.shared.sizes);
-  parentPort!.on('message', ({ slice }: { slice: BatchSlice }) => {
-    try {
-      variables.forEach((v, k) => assignValues(v, weights[k]));
-      const { loss, metric } = sliceGradients(net, variables, slice, setup.loss, false, gradients);
-      parentPort!.postMessage({ loss, metric });
-    } catch (err) {
-      parentPort!.postMessage({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-    }
-  });
-  parentPort!.postMessage({ ready: true });
+  return { net, variables, gradients: variables.map((v) => new Float32Array(v.size)) };
 }
 
-main().catch((err: unknown) => parentPort!.postMessage({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
+const replica = rebuild();
+// Requests wait for the rebuild; a failed rebuild is every request's error.
+replica.catch(() => undefined);
+
+servePeer(setup, async (m, arrays) => {
+  const { net, variables, gradients } = await replica;
+  if (m.op === 'ready') return undefined;
+  const r = m as unknown as SliceRequest;
+  const [x, y, ...rest] = arrays;
+  const w = r.weighted ? rest.shift() : undefined;
+  variables.forEach((v, k) => assignValues(v, rest[k]));
+  const { loss, metric } = sliceGradients(net, variables, { x, shape: r.shape, y, ...(w ? { w } : {}), denominator: r.denominator }, setup.loss, false, gradients);
+  return { message: { loss, metric }, arrays: gradients };
+});

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../../backend';
 import type { LossSpec } from '../../train/losses';
 import type { BatchSlice, GradientReplicas, SliceResult } from '../../train/loop';
+import { ThreadPeer } from '../../util/thread-peer';
 
 export const REPLICA_WORKER_PATH = join(__dirname, 'replica-worker.js');
 
@@ -20,103 +19,64 @@ export interface ReplicaSetup {
   readonly loss: LossSpec;
   /** Offsets this replica's dropout seeds, so slices of one batch draw different masks. */
   readonly replica: number;
-  /** Shared memory for the trainable weights (written here before each step) and this replica's gradients (written there), both in variable order. */
-  readonly shared: { readonly weights: SharedArrayBuffer; readonly gradients: SharedArrayBuffer; readonly sizes: readonly number[] };
 }
 
-/** Views of consecutive float32 arrays of `sizes` over `buffer`. */
-export function sharedArrays(buffer: SharedArrayBuffer, sizes: readonly number[]): Float32Array[] {
-  let at = 0;
-  return sizes.map((n) => {
-    const view = new Float32Array(buffer, at * 4, n);
-    at += n;
-    return view;
-  });
-}
-
-interface Pending {
-  resolve(r: { loss: number; metric: number }): void;
-  reject(e: Error): void;
+/** A slice request: the slice's fields but its arrays, which travel in shared memory. */
+export interface SliceRequest {
+  readonly shape: BatchSlice['shape'];
+  readonly denominator: number;
+  readonly weighted: boolean;
 }
 
 /**
  * Copies of a network on worker threads, one per extra thread, for data-parallel training
- * (`TrainLoopOptions.replicas`). Each step writes the current trainable weights to memory shared
- * with every replica and sends each a slice of the batch; a replica writes its slice's gradients
- * to its own shared memory and replies with the loss. The whole forward and backward pass, tfjs's
- * ops included, runs in parallel, and only the gradient sum and the optimizer step stay on the
- * calling thread. Replicas run their fused kernels on one thread each.
+ * (`TrainLoopOptions.replicas`). Each step sends every replica the current trainable weights and
+ * a slice of the batch through shared memory and blocks for its slice's gradients only after
+ * this thread has done its own slice; the whole forward and backward pass, tfjs's ops included,
+ * runs in parallel, and only the gradient sum and the optimizer step stay on the calling thread.
+ * Replicas run their fused kernels on one thread each.
  */
 export class WorkerReplicas implements GradientReplicas {
-  private readonly pending: Pending[][];
-
-  private constructor(
-    private readonly workers: Worker[],
-    private readonly weights: readonly Float32Array[],
-    private readonly grads: readonly (readonly Float32Array[])[],
-  ) {
-    this.pending = workers.map(() => []);
-    workers.forEach((w, i) => {
-      w.on('message', (m: { error?: string; loss: number; metric: number }) => {
-        const p = this.pending[i].shift();
-        if (!p) return;
-        if (m.error !== undefined) p.reject(new Error(`training replica ${i + 1}: ${m.error}`));
-        else p.resolve(m);
-      });
-      w.on('error', (e) => this.fail(i, e));
-      w.on('exit', (code) => this.fail(i, new Error(`training replica ${i + 1} exited with code ${code}`)));
-    });
-  }
+  private constructor(private readonly peers: ThreadPeer[]) {}
 
   get count(): number {
-    return this.workers.length;
+    return this.peers.length;
   }
 
   /** Start `count` replicas of `net` and wait until each has rebuilt it. */
-  static async start(count: number, net: tf.LayersModel, setup: Omit<ReplicaSetup, 'topology' | 'weights' | 'replica' | 'shared'>): Promise<WorkerReplicas> {
-    if (!existsSync(REPLICA_WORKER_PATH)) throw new Error(`training replica worker not built: ${REPLICA_WORKER_PATH} is missing; run the build`);
+  static async start(count: number, net: tf.LayersModel, setup: Omit<ReplicaSetup, 'topology' | 'weights' | 'replica'>): Promise<WorkerReplicas> {
     const topology = net.toJSON(null, false);
     const weights = net.weights.map((w) => (w.read().dataSync() as Float32Array).slice());
-    const sizes = net.trainableWeights.map((w) => w.read().size);
-    const bytes = 4 * sizes.reduce((a, b) => a + b, 0);
-    const sharedWeights = new SharedArrayBuffer(bytes);
-    const sharedGrads = Array.from({ length: count }, () => new SharedArrayBuffer(bytes));
-    const workers = sharedGrads.map((gradients, i) => new Worker(REPLICA_WORKER_PATH, { workerData: { ...setup, topology, weights, replica: i + 1, shared: { weights: sharedWeights, gradients, sizes } } satisfies ReplicaSetup }));
-    const replicas = new WorkerReplicas(
-      workers,
-      sharedArrays(sharedWeights, sizes),
-      sharedGrads.map((g) => sharedArrays(g, sizes)),
-    );
+    const peers: ThreadPeer[] = [];
     try {
-      await Promise.all(workers.map((w, i) => new Promise<void>((resolve, reject) => replicas.pending[i].push({ resolve: () => resolve(), reject }))));
+      for (let i = 0; i < count; i++) peers.push(new ThreadPeer(REPLICA_WORKER_PATH, { ...setup, topology, weights, replica: i + 1 } satisfies ReplicaSetup, `training replica ${i + 1}`));
+      // The first request is answered once the replica has rebuilt the network (or with why it could not).
+      const ready = peers.map((p) => p.request({ op: 'ready' }));
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const r of ready) r.wait();
     } catch (err) {
-      await replicas.close();
+      await Promise.all(peers.map((p) => p.terminate()));
       throw err;
     }
-    return replicas;
+    return new WorkerReplicas(peers);
   }
 
-  gradients(values: readonly Float32Array[], slices: readonly BatchSlice[]): Promise<SliceResult[]> {
-    // Replicas read the weights only after the message below, and are done with them (and have
-    // written their gradients) before they reply: the next step's writes cannot race them.
-    values.forEach((v, k) => this.weights[k].set(v));
-    return Promise.all(
-      slices.map(
-        (slice, i) =>
-          new Promise<{ loss: number; metric: number }>((resolve, reject) => {
-            this.pending[i].push({ resolve, reject });
-            this.workers[i].postMessage({ slice });
-          }).then(({ loss, metric }) => ({ loss, metric, grads: this.grads[i] as Float32Array[] })),
-      ),
-    );
+  gradients(values: readonly Float32Array[], slices: readonly BatchSlice[]): { wait(): SliceResult[] } {
+    const replies = slices.map((slice, i) => {
+      const request: SliceRequest = { shape: slice.shape, denominator: slice.denominator, weighted: slice.w !== undefined };
+      return this.peers[i].request({ op: 'slice', ...request }, [slice.x, slice.y, ...(slice.w ? [slice.w] : []), ...values]);
+    });
+    return {
+      wait: () =>
+        replies.map((r) => {
+          const { message, arrays } = r.wait();
+          return { loss: message.loss as number, metric: message.metric as number, grads: arrays };
+        }),
+    };
   }
 
   async close(): Promise<void> {
-    const all = this.workers.splice(0);
-    await Promise.all(all.map((w) => w.terminate()));
-  }
-
-  private fail(i: number, e: Error): void {
-    for (const p of this.pending[i]?.splice(0) ?? []) p.reject(e);
+    const all = this.peers.splice(0);
+    await Promise.all(all.map((p) => p.terminate()));
   }
 }
