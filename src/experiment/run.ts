@@ -294,6 +294,8 @@ export async function runExperiment(configJson: unknown, options: RunOptions = {
     if (k === split.folds.length - 1) drift = driftOf(fold.train, fold.test);
     for (const entry of config.models) {
       const name = modelName(entry);
+      // A fit at the seeds' sizes takes minutes: say what is running before it starts.
+      log(`fold ${k + 1}/${split.folds.length} ${name}: fitting on ${sampleCount(fold.train)} training samples${fold.validation ? ` (${sampleCount(fold.validation)} validation)` : ''}, then ${sampleCount(fold.test)} test`);
       const f = await fitAndPredictFold(entry, prepared, fold, seed);
       forecasts.get(name)!.push(f);
       const s = scoreForecasts(f.predictions);
