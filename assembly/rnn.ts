@@ -648,3 +648,178 @@ export function gruBackward(gates: usize, hs: usize, dy: usize, rkT: usize, dh: 
     gemmPacked(gt, g, rkT, dh, units, batch, 2 * units, units, true);
   }
 }
+
+// ---------------------------------------------------------------- attention
+//
+// Scaled dot-product self-attention of every (sample, head), no mask, over
+// the rows of the fused projection: qkv [batch·steps, ldq], each row
+// [q | k | v], each part heads·keyDim wide with the heads side by side.
+// ctx [batch·steps, ldc] gets softmax(q kᵀ / √keyDim) v, heads side by side;
+// probs [batch, heads, steps, steps] keeps the probabilities for the
+// backward pass. Scalar loops: heads are a few floats wide, and the native
+// build carries the speed.
+
+// out[c] = Σ_j w[j·ws] · rows[j·sr + c] for c < width (byte strides).
+// @ts-ignore: decorator
+@inline function weightedRows(w: usize, ws: usize, rows: usize, sr: usize, n: i32, out: usize, width: i32): void {
+  for (let c = 0; c < width; c++) {
+    const o = <usize>c << 2;
+    let acc: f32 = 0;
+    for (let j = 0; j < n; j++) acc += load<f32>(w + <usize>j * ws) * load<f32>(rows + <usize>j * sr + o);
+    store<f32>(out + o, acc);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function dot(a: usize, b: usize, n: i32): f32 {
+  let s: f32 = 0;
+  for (let c = 0; c < n; c++) s += load<f32>(a + (<usize>c << 2)) * load<f32>(b + (<usize>c << 2));
+  return s;
+}
+
+export function attentionForward(qkv: usize, ldq: i32, ctx: usize, ldc: i32, probs: usize, batch: i32, steps: i32, heads: i32, keyDim: i32): void {
+  const sq = <usize>ldq << 2;
+  const sc = <usize>ldc << 2;
+  const part = <usize>(heads * keyDim) << 2;
+  const scale: f32 = 1 / Mathf.sqrt(<f32>keyDim);
+  for (let b = 0; b < batch; b++) {
+    const rows = qkv + <usize>(b * steps) * sq;
+    for (let h = 0; h < heads; h++) {
+      const q = rows + (<usize>(h * keyDim) << 2);
+      const k = q + part;
+      const v = k + part;
+      const p = probs + (<usize>((b * heads + h) * steps * steps) << 2);
+      for (let i = 0; i < steps; i++) {
+        const pi = p + (<usize>(i * steps) << 2);
+        const qi = q + <usize>i * sq;
+        let max: f32 = -Infinity;
+        for (let j = 0; j < steps; j++) {
+          const s = dot(qi, k + <usize>j * sq, keyDim);
+          store<f32>(pi + (<usize>j << 2), s);
+          max = Mathf.max(max, s);
+        }
+        let sum: f32 = 0;
+        for (let j = 0; j < steps; j++) {
+          const e = Mathf.exp((load<f32>(pi + (<usize>j << 2)) - max) * scale);
+          store<f32>(pi + (<usize>j << 2), e);
+          sum += e;
+        }
+        const inv: f32 = 1 / sum;
+        for (let j = 0; j < steps; j++) store<f32>(pi + (<usize>j << 2), load<f32>(pi + (<usize>j << 2)) * inv);
+        weightedRows(pi, 4, v, sq, steps, ctx + <usize>(b * steps + i) * sc + (<usize>(h * keyDim) << 2), keyDim);
+      }
+    }
+  }
+}
+
+/**
+ * Gradients of attentionForward: dctx [batch·steps, ldc] in, dqkv (same
+ * layout as qkv; padding columns untouched) out. Per head, with P the
+ * probabilities: dV = Pᵀ dC; dP = dC Vᵀ; dS = P ⊙ (dP - rowsum(dP ⊙ P)) / √keyDim;
+ * dQ = dS K; dK = dSᵀ Q. ds [steps, steps] is scratch.
+ */
+export function attentionBackward(qkv: usize, ldq: i32, probs: usize, dctx: usize, ldc: i32, dqkv: usize, ds: usize, batch: i32, steps: i32, heads: i32, keyDim: i32): void {
+  const sq = <usize>ldq << 2;
+  const sc = <usize>ldc << 2;
+  const part = <usize>(heads * keyDim) << 2;
+  const st = <usize>steps << 2;
+  const scale: f32 = 1 / Mathf.sqrt(<f32>keyDim);
+  for (let b = 0; b < batch; b++) {
+    const rows = qkv + <usize>(b * steps) * sq;
+    const drows = dqkv + <usize>(b * steps) * sq;
+    const dc = dctx + <usize>(b * steps) * sc;
+    for (let h = 0; h < heads; h++) {
+      const hk = <usize>(h * keyDim) << 2;
+      const q = rows + hk;
+      const k = q + part;
+      const v = k + part;
+      const p = probs + (<usize>((b * heads + h) * steps * steps) << 2);
+      for (let i = 0; i < steps; i++) {
+        const pi = p + <usize>i * st;
+        const dsi = ds + <usize>i * st;
+        const dci = dc + <usize>i * sc + hk;
+        let rowDot: f32 = 0;
+        for (let j = 0; j < steps; j++) {
+          const dp = dot(dci, v + <usize>j * sq, keyDim);
+          store<f32>(dsi + (<usize>j << 2), dp);
+          rowDot += dp * load<f32>(pi + (<usize>j << 2));
+        }
+        for (let j = 0; j < steps; j++) {
+          const o = <usize>j << 2;
+          store<f32>(dsi + o, load<f32>(pi + o) * (load<f32>(dsi + o) - rowDot) * scale);
+        }
+        weightedRows(dsi, 4, k, sq, steps, drows + <usize>i * sq + hk, keyDim);
+      }
+      for (let j = 0; j < steps; j++) {
+        const o = <usize>j << 2;
+        weightedRows(ds + o, st, q, sq, steps, drows + <usize>j * sq + part + hk, keyDim);
+        weightedRows(p + o, st, dc + hk, sc, steps, drows + <usize>j * sq + 2 * part + hk, keyDim);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- layer normalisation
+//
+// Over the first d columns of each row (row stride ld; columns past d
+// untouched): y = xhat · gamma + beta, xhat = (x - mean) · rstd,
+// rstd = 1/√(var + ε).
+
+export function layerNormForward(x: usize, ld: i32, rows: i32, d: i32, gamma: usize, beta: usize, epsilon: f32, y: usize, xhat: usize, rstd: usize): void {
+  const s = <usize>ld << 2;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * s;
+    let sum: f32 = 0;
+    for (let c = 0; c < d; c++) sum += load<f32>(xr + (<usize>c << 2));
+    const mean = sum / <f32>d;
+    let v: f32 = 0;
+    for (let c = 0; c < d; c++) {
+      const e = load<f32>(xr + (<usize>c << 2)) - mean;
+      v += e * e;
+    }
+    const inv: f32 = 1 / Mathf.sqrt(v / <f32>d + epsilon);
+    store<f32>(rstd + (<usize>r << 2), inv);
+    const hr = xhat + <usize>r * s;
+    const yr = y + <usize>r * s;
+    for (let c = 0; c < d; c++) {
+      const o = <usize>c << 2;
+      const h = (load<f32>(xr + o) - mean) * inv;
+      store<f32>(hr + o, h);
+      store<f32>(yr + o, h * load<f32>(gamma + o) + load<f32>(beta + o));
+    }
+  }
+}
+
+/**
+ * dx = rstd · (g - mean(g) - xhat · mean(g · xhat)) with g = dy · gamma;
+ * dgamma = Σ dy · xhat and dbeta = Σ dy over rows (overwritten). dx may be dy.
+ */
+export function layerNormBackward(dy: usize, ld: i32, xhat: usize, rstd: usize, gamma: usize, rows: i32, d: i32, dx: usize, dgamma: usize, dbeta: usize): void {
+  const s = <usize>ld << 2;
+  memory.fill(dgamma, 0, <usize>d << 2);
+  memory.fill(dbeta, 0, <usize>d << 2);
+  for (let r = 0; r < rows; r++) {
+    const dyr = dy + <usize>r * s;
+    const hr = xhat + <usize>r * s;
+    let sg: f32 = 0;
+    let sgx: f32 = 0;
+    for (let c = 0; c < d; c++) {
+      const o = <usize>c << 2;
+      const g = load<f32>(dyr + o);
+      const h = load<f32>(hr + o);
+      const gg = g * load<f32>(gamma + o);
+      sg += gg;
+      sgx += gg * h;
+      store<f32>(dgamma + o, load<f32>(dgamma + o) + g * h);
+      store<f32>(dbeta + o, load<f32>(dbeta + o) + g);
+    }
+    const meanG = sg / <f32>d;
+    const meanGx = sgx / <f32>d;
+    const inv = load<f32>(rstd + (<usize>r << 2));
+    const dxr = dx + <usize>r * s;
+    for (let c = 0; c < d; c++) {
+      const o = <usize>c << 2;
+      store<f32>(dxr + o, (load<f32>(dyr + o) * load<f32>(gamma + o) - meanG - load<f32>(hr + o) * meanGx) * inv);
+    }
+  }
+}

@@ -394,6 +394,173 @@ void sigmoidArray(const float* x, float* y, int n) {
   for (int i = 0; i < n; i += 16) st(y + i, laneMask(n - i), sigmoid16(ld(x + i, laneMask(n - i))));
 }
 
+// ---------------------------------------------------------------- attention
+// Scaled dot-product self-attention of every (sample, head), no mask, over
+// the rows of the fused projection: qkv [batch·steps, ldq], each row
+// [q | k | v], each part heads·keyDim wide with the heads side by side.
+// ctx [batch·steps, ldc] gets softmax(q kᵀ / √keyDim) v, heads side by side;
+// probs [batch, heads, steps, steps] keeps the probabilities for the
+// backward pass. Vectors run along time steps (scores) or along keyDim
+// (products with values, keys, queries), 16 lanes with a masked tail.
+
+inline float reduceMax(__mmask16 m, __m512 v) { return _mm512_mask_reduce_max_ps(m, v); }
+inline float reduceAdd(__m512 v) { return _mm512_reduce_add_ps(v); }
+
+// out[c] = Σ_j w[j] · rows[j·ld + c] for c < width: a weighted sum of `n` rows.
+inline void weightedRows(const float* w, int wStride, const float* rows, size_t stride, int n, float* out, int width) {
+  for (int c0 = 0; c0 < width; c0 += 16) {
+    const __mmask16 m = laneMask(width - c0);
+    __m512 acc = _mm512_setzero_ps();
+    for (int j = 0; j < n; j++) acc = _mm512_fmadd_ps(_mm512_set1_ps(w[static_cast<size_t>(j) * wStride]), ld(rows + j * stride + c0, m), acc);
+    st(out + c0, m, acc);
+  }
+}
+
+// out[j] = Σ_c a[c] · bt[c·n + j] for j < n: one row against a transposed block [width][n].
+inline void rowTimesTransposed(const float* a, const float* bt, int width, int n, float* out) {
+  for (int j0 = 0; j0 < n; j0 += 16) {
+    const __mmask16 m = laneMask(n - j0);
+    __m512 acc = _mm512_setzero_ps();
+    for (int c = 0; c < width; c++) acc = _mm512_fmadd_ps(_mm512_set1_ps(a[c]), ld(bt + static_cast<size_t>(c) * n + j0, m), acc);
+    st(out + j0, m, acc);
+  }
+}
+
+// One head's [steps, keyDim] block (row stride ldq) into [keyDim][steps].
+inline void transposeHead(const float* src, size_t ldq, int steps, int kd, float* dst) {
+  for (int j = 0; j < steps; j++)
+    for (int c = 0; c < kd; c++) dst[static_cast<size_t>(c) * steps + j] = src[j * ldq + c];
+}
+
+void attentionForward(const float* qkv, int ldq, float* ctx, int ldc, float* probs, int batch, int steps, int heads, int keyDim) {
+  const int T = steps, kd = keyDim, D = heads * kd;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(kd));
+  static thread_local std::vector<float> kt;
+  kt.resize(static_cast<size_t>(kd) * T);
+  for (int b = 0; b < batch; b++) {
+    const float* rows = qkv + static_cast<size_t>(b) * T * ldq;
+    for (int h = 0; h < heads; h++) {
+      const float* q = rows + h * kd;
+      const float* v = rows + 2 * D + h * kd;
+      transposeHead(rows + D + h * kd, ldq, T, kd, kt.data());
+      float* p = probs + (static_cast<size_t>(b) * heads + h) * T * T;
+      for (int i = 0; i < T; i++) {
+        float* pi = p + static_cast<size_t>(i) * T;
+        rowTimesTransposed(q + static_cast<size_t>(i) * ldq, kt.data(), kd, T, pi);
+        float max = -INFINITY;
+        for (int j0 = 0; j0 < T; j0 += 16) max = std::max(max, reduceMax(laneMask(T - j0), ld(pi + j0, laneMask(T - j0))));
+        __m512 sum = _mm512_setzero_ps();
+        for (int j0 = 0; j0 < T; j0 += 16) {
+          const __mmask16 m = laneMask(T - j0);
+          const __m512 e = _mm512_maskz_mov_ps(m, exp16(_mm512_mul_ps(_mm512_sub_ps(ld(pi + j0, m), splat(max)), splat(scale))));
+          st(pi + j0, m, e);
+          sum = _mm512_add_ps(sum, e);
+        }
+        const __m512 inv = splat(1.0f / reduceAdd(sum));
+        for (int j0 = 0; j0 < T; j0 += 16) st(pi + j0, laneMask(T - j0), _mm512_mul_ps(ld(pi + j0, laneMask(T - j0)), inv));
+        weightedRows(pi, 1, v, ldq, T, ctx + (static_cast<size_t>(b) * T + i) * ldc + h * kd, kd);
+      }
+    }
+  }
+}
+
+// Gradients of attentionForward: dctx [batch·steps, ldc] in, dqkv (same
+// layout as qkv; padding columns untouched) out. Per head, with P the
+// probabilities: dV = Pᵀ dC; dP = dC Vᵀ; dS = P ⊙ (dP - rowsum(dP ⊙ P)) / √keyDim;
+// dQ = dS K; dK = dSᵀ Q. ds [steps, steps] is scratch.
+void attentionBackward(const float* qkv, int ldq, const float* probs, const float* dctx, int ldc, float* dqkv, float* ds, int batch, int steps, int heads, int keyDim) {
+  const int T = steps, kd = keyDim, D = heads * kd;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(kd));
+  static thread_local std::vector<float> vt;
+  vt.resize(static_cast<size_t>(kd) * T);
+  for (int b = 0; b < batch; b++) {
+    const size_t row0 = static_cast<size_t>(b) * T;
+    const float* rows = qkv + row0 * ldq;
+    float* drows = dqkv + row0 * ldq;
+    const float* dc = dctx + row0 * ldc;
+    for (int h = 0; h < heads; h++) {
+      const float* q = rows + h * kd;
+      const float* k = rows + D + h * kd;
+      transposeHead(rows + 2 * D + h * kd, ldq, T, kd, vt.data());
+      const float* p = probs + (static_cast<size_t>(b) * heads + h) * T * T;
+      for (int i = 0; i < T; i++) {
+        float* dsi = ds + static_cast<size_t>(i) * T;
+        const float* pi = p + static_cast<size_t>(i) * T;
+        rowTimesTransposed(dc + static_cast<size_t>(i) * ldc + h * kd, vt.data(), kd, T, dsi);
+        __m512 dot = _mm512_setzero_ps();
+        for (int j0 = 0; j0 < T; j0 += 16) dot = _mm512_fmadd_ps(ld(dsi + j0, laneMask(T - j0)), ld(pi + j0, laneMask(T - j0)), dot);
+        const __m512 rowDot = splat(reduceAdd(dot));
+        for (int j0 = 0; j0 < T; j0 += 16) {
+          const __mmask16 m = laneMask(T - j0);
+          st(dsi + j0, m, _mm512_mul_ps(_mm512_mul_ps(ld(pi + j0, m), _mm512_sub_ps(ld(dsi + j0, m), rowDot)), splat(scale)));
+        }
+        weightedRows(dsi, 1, k, ldq, T, drows + static_cast<size_t>(i) * ldq + h * kd, kd);
+      }
+      for (int j = 0; j < T; j++) {
+        weightedRows(ds + j, T, q, ldq, T, drows + static_cast<size_t>(j) * ldq + D + h * kd, kd);
+        weightedRows(p + j, T, dc + h * kd, ldc, T, drows + static_cast<size_t>(j) * ldq + 2 * D + h * kd, kd);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- layer normalisation
+// Over the first d columns of each row (row stride ld; columns past d untouched):
+// y = xhat · gamma + beta with xhat = (x - mean) · rstd, rstd = 1/√(var + ε).
+
+void layerNormForward(const float* x, int stride, int rows, int d, const float* gamma, const float* beta, float epsilon, float* y, float* xhat, float* rstd) {
+  for (int r = 0; r < rows; r++) {
+    const float* xr = x + static_cast<size_t>(r) * stride;
+    __m512 s = _mm512_setzero_ps();
+    for (int c = 0; c < d; c += 16) s = _mm512_add_ps(s, ld(xr + c, laneMask(d - c)));
+    const __m512 mean = splat(reduceAdd(s) / d);
+    __m512 v = _mm512_setzero_ps();
+    for (int c = 0; c < d; c += 16) {
+      const __mmask16 m = laneMask(d - c);
+      const __m512 e = _mm512_maskz_sub_ps(m, ld(xr + c, m), mean);
+      v = _mm512_fmadd_ps(e, e, v);
+    }
+    const float inv = 1.0f / std::sqrt(reduceAdd(v) / d + epsilon);
+    rstd[r] = inv;
+    float* hr = xhat + static_cast<size_t>(r) * stride;
+    float* yr = y + static_cast<size_t>(r) * stride;
+    for (int c = 0; c < d; c += 16) {
+      const __mmask16 m = laneMask(d - c);
+      const __m512 h = _mm512_mul_ps(_mm512_sub_ps(ld(xr + c, m), mean), splat(inv));
+      st(hr + c, m, h);
+      st(yr + c, m, _mm512_fmadd_ps(h, ld(gamma + c, m), ld(beta + c, m)));
+    }
+  }
+}
+
+// dx = rstd · (g - mean(g) - xhat · mean(g · xhat)) with g = dy · gamma;
+// dgamma = Σ dy · xhat and dbeta = Σ dy over rows (overwritten). dx may be dy.
+void layerNormBackward(const float* dy, int stride, const float* xhat, const float* rstd, const float* gamma, int rows, int d, float* dx, float* dgamma, float* dbeta) {
+  std::memset(dgamma, 0, d * sizeof(float));
+  std::memset(dbeta, 0, d * sizeof(float));
+  for (int r = 0; r < rows; r++) {
+    const float* dyr = dy + static_cast<size_t>(r) * stride;
+    const float* hr = xhat + static_cast<size_t>(r) * stride;
+    __m512 sg = _mm512_setzero_ps(), sgx = _mm512_setzero_ps();
+    for (int c = 0; c < d; c += 16) {
+      const __mmask16 m = laneMask(d - c);
+      const __m512 g = ld(dyr + c, m), h = ld(hr + c, m);
+      const __m512 gg = _mm512_mul_ps(g, ld(gamma + c, m));
+      sg = _mm512_add_ps(sg, gg);
+      sgx = _mm512_fmadd_ps(gg, h, sgx);
+      st(dgamma + c, m, _mm512_fmadd_ps(g, h, ld(dgamma + c, m)));
+      st(dbeta + c, m, _mm512_add_ps(g, ld(dbeta + c, m)));
+    }
+    const __m512 meanG = splat(reduceAdd(sg) / d), meanGx = splat(reduceAdd(sgx) / d), inv = splat(rstd[r]);
+    float* dxr = dx + static_cast<size_t>(r) * stride;
+    for (int c = 0; c < d; c += 16) {
+      const __mmask16 m = laneMask(d - c);
+      const __m512 gg = _mm512_mul_ps(ld(dyr + c, m), ld(gamma + c, m));
+      st(dxr + c, m, _mm512_mul_ps(_mm512_sub_ps(_mm512_sub_ps(gg, meanG), _mm512_mul_ps(ld(hr + c, m), meanGx)), inv));
+    }
+  }
+}
+
 // ---------------------------------------------------------------- bindings
 
 struct Args {
@@ -414,6 +581,11 @@ struct Args {
   int num(int i) const {
     int32_t v = 0;
     napi_get_value_int32(env, argv[i], &v);
+    return v;
+  }
+  double real(int i) const {
+    double v = 0;
+    napi_get_value_double(env, argv[i], &v);
     return v;
   }
   bool flag(int i) const {
@@ -522,6 +694,30 @@ napi_value jsGruBackward(napi_env env, napi_callback_info info) {
   return a.undefined();
 }
 
+napi_value jsAttentionForward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  attentionForward(a.ptr(0), a.num(1), a.ptr(2), a.num(3), a.ptr(4), a.num(5), a.num(6), a.num(7), a.num(8));
+  return a.undefined();
+}
+
+napi_value jsAttentionBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  attentionBackward(a.ptr(0), a.num(1), a.ptr(2), a.ptr(3), a.num(4), a.ptr(5), a.ptr(6), a.num(7), a.num(8), a.num(9), a.num(10));
+  return a.undefined();
+}
+
+napi_value jsLayerNormForward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  layerNormForward(a.ptr(0), a.num(1), a.num(2), a.num(3), a.ptr(4), a.ptr(5), static_cast<float>(a.real(6)), a.ptr(7), a.ptr(8), a.ptr(9));
+  return a.undefined();
+}
+
+napi_value jsLayerNormBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  layerNormBackward(a.ptr(0), a.num(1), a.ptr(2), a.ptr(3), a.ptr(4), a.num(5), a.num(6), a.ptr(7), a.ptr(8), a.ptr(9));
+  return a.undefined();
+}
+
 void releaseRegion(void* arg) {
   Region* r = static_cast<Region*>(arg);
   munmap(r->base, RESERVE_BYTES);
@@ -551,6 +747,8 @@ extern "C" __attribute__((visibility("default"))) napi_value napi_register_modul
       {"gemmPacked", jsGemmPacked},     {"gemmTN", jsGemmTN},             {"columnSums", jsColumnSums},
       {"tanhArray", jsTanhArray},       {"sigmoidArray", jsSigmoidArray}, {"lstmForward", jsLstmForward},
       {"lstmBackward", jsLstmBackward}, {"gruForward", jsGruForward},     {"gruBackward", jsGruBackward},
+      {"attentionForward", jsAttentionForward}, {"attentionBackward", jsAttentionBackward},
+      {"layerNormForward", jsLayerNormForward}, {"layerNormBackward", jsLayerNormBackward},
   };
   for (const auto& f : fns) {
     napi_value fn;

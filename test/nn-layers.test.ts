@@ -3,10 +3,11 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { UsageError } from '../src/errors';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AttentionPooling, LastTimeStep, LayerNorm, MultiHeadSelfAttention, NeuralModel, SequenceDense, SinusoidalPositionalEncoding } from '../src/models/nn';
+import { AttentionPooling, LastTimeStep, LayerNorm, MultiHeadSelfAttention, NeuralModel, SequenceDense, SinusoidalPositionalEncoding, TransformerEncoderBlock } from '../src/models/nn';
+import { dropoutMask } from '../src/kernels/encoder';
 import { createModel, loadModel, modelKinds } from '../src/models/registry';
 import { kernelHeap } from '../src/kernels/heap';
 import { sampleCount } from '../src/records/samples';
@@ -197,13 +198,27 @@ test('a saved and reloaded Transformer predicts identically, through its registe
     await m.save!(dir);
     const loaded = await loadModel(dir);
     const classes = (loaded as NeuralModel).layersModel!.layers.map((l) => l.getClassName());
-    for (const cls of ['LayerNorm', 'MultiHeadSelfAttention', 'SequenceDense']) assert.ok(classes.includes(cls), `${cls} survives saving`);
+    for (const cls of ['TransformerEncoderBlock', 'SequenceDense']) assert.ok(classes.includes(cls), `${cls} survives saving`);
     assert.deepEqual(await loaded.predictProba!(d.test), before);
     loaded.dispose?.();
   } finally {
     rmSync(dir, { recursive: true, force: true });
     m.dispose?.();
   }
+});
+
+test('a Transformer saved with separate block layers (before the fused block) loads into fused blocks and predicts as it did', async () => {
+  // Saved by the composition-era kit: 2 blocks of dModel 8, 2 heads, ff 8, trained 2 epochs on this data.
+  const dir = join(__dirname, '..', '..', 'test', 'fixtures', 'transformer-composition');
+  const d = syntheticWindows({ bars: 300, lookback: 6, signal: 0.3 });
+  const loaded = await loadModel(dir);
+  const classes = (loaded as NeuralModel).layersModel!.layers.map((l) => l.getClassName());
+  assert.equal(classes.filter((c) => c === 'TransformerEncoderBlock').length, 2);
+  assert.ok(!classes.includes('MultiHeadSelfAttention'));
+  const expected = JSON.parse(readFileSync(join(dir, 'expected-proba.json'), 'utf8')) as number[];
+  const p = await loaded.predictProba!(d.test);
+  expected.forEach((e, i) => assert.ok(Math.abs(p[i] - e) < 1e-5, `probability ${i}: ${p[i]} vs ${e}`));
+  loaded.dispose?.();
 });
 
 test('Transformer training leaves no tensors or kernel-heap blocks behind', async () => {
@@ -218,4 +233,75 @@ test('Transformer training leaves no tensors or kernel-heap blocks behind', asyn
   assert.equal(tf.memory().numTensors, tensors);
   assert.equal(kernelHeap().liveBytes(), heapBytes);
   m.dispose?.();
+});
+
+/** The block the fused TransformerEncoderBlock replaces, as the composition of the kit's separate layers, sharing `block`'s weights; `masks` multiply the two dropout sites. */
+function compositionBlock(block: TransformerEncoderBlock, x: tf.Tensor, masks?: [tf.Tensor, tf.Tensor]): tf.Tensor {
+  const [b, t, d] = x.shape as [number, number, number];
+  const w = block.trainableWeights.map((v) => v.read());
+  const h = block.numHeads;
+  let a = referenceAttention(x, w.slice(0, 8), h, d / h);
+  if (masks) a = a.mul(masks[0].reshape([b, t, d]));
+  const norm = (r: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
+    const { mean, variance } = tf.moments(r, -1, true);
+    return r.sub(mean).div(variance.add(block.epsilon).sqrt()).mul(gamma).add(beta);
+  };
+  const h1 = norm(x.add(a), w[8], w[9]);
+  let f = tf.relu(h1.reshape([b * t, d]).matMul(w[10]).add(w[11])).matMul(w[12]).add(w[13]).reshape([b, t, d]);
+  if (masks) f = f.mul(masks[1].reshape([b, t, d]));
+  return norm(h1.add(f), w[14], w[15]);
+}
+
+test('the fused encoder block matches the layer composition: outputs and gradients, padded widths, dropout', async () => {
+  await initBackend();
+  // dModel 6 and ffUnits 5 pad to the GEMMs' multiples of 4; dModel 32 with 4 heads is the default shape.
+  for (const [h, d, f, t, rate] of [[2, 6, 5, 7, 0], [4, 32, 64, 12, 0], [2, 8, 12, 5, 0.3]]) {
+    const block = new TransformerEncoderBlock({ numHeads: h, ffUnits: f, rate, seed: 7 });
+    const x = tf.randomNormal([3, t, d], 0, 1, 'float32', 5);
+    block.apply(x);
+    assert.deepEqual(block.weights.map((v) => v.name.replace(/^[^/]*\//, '')).slice(0, 2), ['attention/query/kernel', 'attention/query/bias']);
+    // Non-trivial biases, gammas and betas, so their gradients and placement are checked.
+    block.setWeights(block.weights.map((v, i) => tf.randomNormal(v.shape as number[], i === 8 || i === 14 ? 1 : 0, 0.5, 'float32', 40 + i)));
+    const vars = block.trainableWeights.map((v) => v.read() as tf.Variable);
+    // Training calls draw masks from seed + 2k and seed + 2k + 1: replay them for the reference.
+    let call = 0;
+    const masks = (): [tf.Tensor, tf.Tensor] | undefined => {
+      if (rate === 0) return undefined;
+      const [m1, m2] = [new Float32Array(3 * t * d), new Float32Array(3 * t * d)];
+      dropoutMask(m1, 7 + 2 * call, rate);
+      dropoutMask(m2, 7 + 2 * call + 1, rate);
+      call++;
+      return [tf.tensor(m1), tf.tensor(m2)];
+    };
+    const a = outputAndGrads((s) => block.apply(s, { training: true }) as tf.Tensor, x, vars);
+    const b = outputAndGrads((s) => compositionBlock(block, s, masks()), x, vars);
+    const names = ['output', 'dx', ...block.trainableWeights.map((v) => v.name)];
+    names.forEach((what, i) => assert.ok(maxDiff(a[i], b[i]) < 2e-4 * Math.max(1, tf.tidy(() => b[i].abs().max().dataSync()[0])), `heads ${h} d ${d} ff ${f} rate ${rate}: ${what} differs by ${maxDiff(a[i], b[i])}`));
+    const inference = tf.tidy(() => maxDiff(block.apply(x) as tf.Tensor, compositionBlock(block, x)));
+    assert.ok(inference < 1e-4, `inference differs by ${inference}`);
+    tf.dispose([x, ...a, ...b]);
+  }
+});
+
+test('fused encoder block dropout: seeded masks, fresh each training call, the rate kept', async () => {
+  await initBackend();
+  const mask = new Float32Array(100_000);
+  dropoutMask(mask, 3, 0.25);
+  const dropped = mask.filter((v) => v === 0).length / mask.length;
+  assert.ok(Math.abs(dropped - 0.25) < 0.01, `dropped ${dropped}`);
+  assert.ok(mask.every((v) => v === 0 || Math.abs(v - 4 / 3) < 1e-6));
+  const again = new Float32Array(100_000);
+  dropoutMask(again, 3, 0.25);
+  assert.deepEqual(again, mask);
+  dropoutMask(again, 4, 0.25);
+  assert.notDeepEqual(again, mask);
+  const x = tf.randomNormal([2, 5, 8], 0, 1, 'float32', 1);
+  const run = () => {
+    const block = new TransformerEncoderBlock({ numHeads: 2, ffUnits: 8, rate: 0.5, seed: 11 });
+    return [0, 1].map(() => tf.tidy(() => Array.from((block.apply(x, { training: true }) as tf.Tensor).dataSync())));
+  };
+  const [first, second] = [run(), run()];
+  assert.deepEqual(first, second);
+  assert.notDeepEqual(first[0], first[1]);
+  x.dispose();
 });

@@ -3,7 +3,7 @@ import { fusedGru, fusedLstm } from '../../kernels/layers';
 import { Rng } from '../../util/random';
 import type { Task } from '../../records/task';
 import type { Pooling, RecurrentConfig, TransformerConfig } from './config';
-import { AttentionPooling, LastTimeStep, LayerNorm, MultiHeadSelfAttention, SeededDropout, SequenceDense, SinusoidalPositionalEncoding } from './layers';
+import { AttentionPooling, LastTimeStep, SeededDropout, SequenceDense, SinusoidalPositionalEncoding, TransformerEncoderBlock } from './layers';
 
 /**
  * Network graphs of the neural models, as tfjs functional models with Keras layer names and
@@ -120,8 +120,9 @@ export function buildRecurrentNetwork(
 
 /**
  * Transformer encoder: Dense projection to dModel, sinusoidal positions, `layers` post-norm
- * blocks (self-attention and feed-forward, each with residual and layer normalisation),
- * pooling over steps, dense head.
+ * blocks (self-attention and feed-forward, each with residual and layer normalisation; one
+ * fused TransformerEncoderBlock layer each), pooling over steps, dense head. Models saved
+ * before the fused block hold the same blocks as separate layers, which still load.
  */
 export function buildTransformerNetwork(c: TransformerConfig, input: { lookback: number; features: number }, task: Task, classes: number): tf.LayersModel {
   const seeds = new Seeds(c.seed);
@@ -130,14 +131,7 @@ export function buildTransformerNetwork(c: TransformerConfig, input: { lookback:
   let x = apply(new SequenceDense({ units: c.dModel, kernelInitializer: glorot(), name: 'input_projection' }), inp);
   x = apply(new SinusoidalPositionalEncoding({ name: 'positional_encoding' }), x);
   for (let i = 1; i <= c.layers; i++) {
-    const b = `block_${i}`;
-    let a = apply(new MultiHeadSelfAttention({ numHeads: c.heads, keyDim: c.dModel / c.heads, seed: seeds.next(), name: `${b}_attention` }), x);
-    a = dropout(a, c.dropout, seeds, `${b}_attention_dropout`);
-    x = apply(new LayerNorm({ epsilon: 1e-6, name: `${b}_attention_norm` }), apply(tf.layers.add({ name: `${b}_attention_residual` }), [x, a]));
-    let f = apply(new SequenceDense({ units: c.ffUnits, activation: 'relu', kernelInitializer: glorot(), name: `${b}_ff_1` }), x);
-    f = apply(new SequenceDense({ units: c.dModel, kernelInitializer: glorot(), name: `${b}_ff_2` }), f);
-    f = dropout(f, c.dropout, seeds, `${b}_ff_dropout`);
-    x = apply(new LayerNorm({ epsilon: 1e-6, name: `${b}_ff_norm` }), apply(tf.layers.add({ name: `${b}_ff_residual` }), [x, f]));
+    x = apply(new TransformerEncoderBlock({ numHeads: c.heads, ffUnits: c.ffUnits, rate: c.dropout, epsilon: 1e-6, seed: seeds.next(), name: `block_${i}` }), x);
   }
   return tf.model({ inputs: inp, outputs: head(pool(x, c.pooling, seeds), c.dense, c.dropout, task, classes, seeds), name: 'transformer_network' });
 }

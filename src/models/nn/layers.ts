@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dense } from '@tensorflow/tfjs-layers/dist/layers/core';
 import { type KernelExports, type KernelHeap, alignedBytes, kernelHeap } from '../../kernels/heap';
+import { ENCODER_WEIGHT_COUNT, type EncoderDropout, type EncoderShape, encoderBackward, encoderForward } from '../../kernels/encoder';
 
 /**
  * Custom layers the kit's networks use where tfjs has no public equivalent. Each one
@@ -388,6 +389,115 @@ function expNonPositive(x: number): number {
   return (1 + f * (E1 + f * (E2 + f * (E3 + f * (E4 + f * (E5 + f * E6)))))) * POW2[n + 150];
 }
 
+export interface TransformerEncoderBlockArgs {
+  numHeads: number;
+  /** Width of the feed-forward layer. */
+  ffUnits: number;
+  /** Dropout rate on the attention output and on the feed-forward output. */
+  rate: number;
+  /** Layer normalisation's epsilon; default 1e-6. */
+  epsilon?: number;
+  /**
+   * Initializers: query, key, value and attention output kernels seed .. seed + 3, ff_1 and
+   * ff_2 kernels seed + 4, seed + 5. Dropout masks of training call k: seeds seed + 2k
+   * (attention) and seed + 2k + 1 (feed-forward).
+   */
+  seed: number;
+  name?: string;
+}
+
+const ENCODER_WEIGHTS = [
+  'attention/query/kernel', 'attention/query/bias', 'attention/key/kernel', 'attention/key/bias', 'attention/value/kernel', 'attention/value/bias',
+  'attention/attention_output/kernel', 'attention/attention_output/bias', 'attention_norm/gamma', 'attention_norm/beta',
+  'ff_1/kernel', 'ff_1/bias', 'ff_2/kernel', 'ff_2/bias', 'ff_norm/gamma', 'ff_norm/beta',
+] as const;
+
+/**
+ * One post-norm Transformer encoder block as a single layer and a single op on the tape:
+ * multi-head self-attention, dropout, residual and LayerNorm, then ReLU feed-forward,
+ * dropout, residual and LayerNorm. The same math, weights (names and layouts, in the same
+ * order) and initial values as the composition of MultiHeadSelfAttention, SeededDropout,
+ * Add, LayerNorm and SequenceDense layers it replaces, with forward and backward in the
+ * kit's kernels (src/kernels/encoder.ts): the composition spends most of a training step in
+ * tfjs's per-op overhead. Dropout masks come from the kernels' seeded hash, not tfjs's
+ * generator, so they differ from the composition's (each is reproducible).
+ */
+export class TransformerEncoderBlock extends tf.layers.Layer {
+  static className = 'TransformerEncoderBlock';
+  readonly numHeads: number;
+  readonly ffUnits: number;
+  readonly rate: number;
+  readonly epsilon: number;
+  readonly seed: number;
+  private w: tf.LayerVariable[] = [];
+  private calls = 0;
+
+  constructor(args: TransformerEncoderBlockArgs) {
+    super({ name: args.name });
+    this.numHeads = args.numHeads;
+    this.ffUnits = args.ffUnits;
+    this.rate = args.rate;
+    this.epsilon = args.epsilon ?? 1e-6;
+    this.seed = args.seed;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const d = singleShape(inputShape).at(-1) as number;
+    const h = this.numHeads;
+    if (d % h !== 0) throw new Error(`TransformerEncoderBlock: input width ${d} is not a multiple of numHeads ${h}`);
+    const k = d / h;
+    const f = this.ffUnits;
+    const glorot = (offset: number) => tf.initializers.glorotUniform({ seed: this.seed + offset });
+    const [zeros, ones] = [tf.initializers.zeros(), tf.initializers.ones()];
+    const specs: [Shape, ReturnType<typeof tf.initializers.zeros>][] = [
+      [[d, h, k], glorot(0)], [[h, k], zeros], [[d, h, k], glorot(1)], [[h, k], zeros], [[d, h, k], glorot(2)], [[h, k], zeros],
+      [[h, k, d], glorot(3)], [[d], zeros], [[d], ones], [[d], zeros],
+      [[d, f], glorot(4)], [[f], zeros], [[f, d], glorot(5)], [[d], zeros], [[d], ones], [[d], zeros],
+    ];
+    this.w = specs.map(([shape, init], i) => this.addWeight(ENCODER_WEIGHTS[i], shape as number[], 'float32', init));
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return singleShape(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    const x = single(inputs);
+    const [batch, steps, dModel] = x.shape as [number, number, number];
+    const shape: EncoderShape = { batch, steps, dModel, heads: this.numHeads, ffUnits: this.ffUnits, epsilon: this.epsilon };
+    let dropout: EncoderDropout | undefined;
+    if (kwargs?.training === true && this.rate > 0) {
+      dropout = { rate: this.rate, attentionSeed: this.seed + 2 * this.calls, ffSeed: this.seed + 2 * this.calls + 1 };
+      this.calls++;
+    }
+    return encoderOp(shape, dropout)(x, ...this.w.map((v) => v.read()));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), numHeads: this.numHeads, ffUnits: this.ffUnits, rate: this.rate, epsilon: this.epsilon, seed: this.seed };
+  }
+}
+
+function encoderOp(shape: EncoderShape, dropout: EncoderDropout | undefined): (...inputs: tf.Tensor[]) => tf.Tensor {
+  return tf.customGrad((...args: unknown[]) => {
+    const inputs = args.slice(0, 1 + ENCODER_WEIGHT_COUNT) as tf.Tensor[];
+    const [x, ...weights] = inputs;
+    // Keep activations only under a gradient scope: prediction never runs a backward pass.
+    const keepTape = tf.engine().state.gradientDepth > 0;
+    const values = weights.map((t) => t.dataSync() as Float32Array);
+    const { output, tape } = encoderForward(shape, x.dataSync() as Float32Array, values, dropout, keepTape);
+    return {
+      value: tf.tensor(output, x.shape),
+      gradFunc: (dy: tf.Tensor) => {
+        if (!tape) throw new Error('encoder block: no activations kept for this forward pass (it ran outside a gradient scope)');
+        const g = encoderBackward(tape, dy.dataSync() as Float32Array);
+        return [tf.tensor(g.dx, x.shape), ...g.dWeights.map((d, i) => tf.tensor(d, weights[i].shape))];
+      },
+    };
+  }) as (...inputs: tf.Tensor[]) => tf.Tensor;
+}
+
 export interface LayerNormArgs {
   /** Added to the variance before the square root. Default 1e-6, as the kit's Transformer. */
   epsilon?: number;
@@ -602,6 +712,6 @@ export class LastTimeStep extends tf.layers.Layer {
   }
 }
 
-for (const cls of [SeededDropout, LastTimeStep, MultiHeadSelfAttention, LayerNorm, SequenceDense, SinusoidalPositionalEncoding, AttentionPooling]) {
+for (const cls of [SeededDropout, LastTimeStep, MultiHeadSelfAttention, LayerNorm, SequenceDense, SinusoidalPositionalEncoding, AttentionPooling, TransformerEncoderBlock]) {
   tf.serialization.registerClass(cls);
 }

@@ -12,6 +12,7 @@ import { type FitOptions, type FitResult, MODEL_META_FILE, type Model, type Mode
 import { type TrainingConfig, recurrentConfigSchema, transformerConfigSchema } from './config';
 import { loadLayersModel, saveLayersModel } from './layers-io';
 import { type RecurrentCell, type RecurrentLayerFactory, buildRecurrentNetwork, buildTransformerNetwork, fusedRecurrentLayer, tfjsRecurrentLayer } from './architecture';
+import { TransformerEncoderBlock } from './layers';
 import { FusedGRU, FusedLSTM, useFusedLayers } from '../../kernels/layers';
 import { kernelThreads } from '../../kernels/parallel';
 import { WorkerReplicas } from './replicas';
@@ -176,11 +177,30 @@ export class NeuralModel implements Model {
     const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as NeuralMeta;
     const model = make(meta.task, meta.config);
     // Fused layers save under the standard class names; turn them back into fused ones for speed.
-    model.network = await loadLayersModel(dir, meta.config.implementation === 'fused' ? useFusedLayers : undefined);
+    const network = await loadLayersModel(dir, meta.config.implementation === 'fused' ? useFusedLayers : undefined);
     model.featureNames = meta.featureNames;
     model.classes = meta.classes;
     model.lookback = meta.lookback;
+    model.network = model.kind === 'transformer' && !network.layers.some((l) => l instanceof TransformerEncoderBlock) ? model.rebuiltFrom(network) : network;
     return model;
+  }
+
+  /**
+   * A Transformer saved before the fused encoder block (each block as separate attention,
+   * dropout, residual, norm and dense layers) in today's network: the same weights in the same
+   * order and shapes, so they carry over one for one and predictions are unchanged.
+   */
+  private rebuiltFrom(saved: tf.LayersModel): tf.LayersModel {
+    let network: tf.LayersModel | undefined;
+    tf.tidy(() => {
+      network = this.build(this.lookback ?? 0, this.featureNames?.length ?? 0, classCount(this.task, this.classes));
+    });
+    const weights = saved.getWeights();
+    const shapes = (ws: readonly { shape: readonly (number | null)[] }[]) => ws.map((w) => w.shape.join('x')).join(' ');
+    if (shapes(weights) !== shapes(network!.weights)) throw new UsageError(`saved ${this.kind} network does not match its config's architecture (weights ${shapes(weights)}; expected ${shapes(network!.weights)})`);
+    network!.setWeights(weights);
+    saved.dispose();
+    return network!;
   }
 
   private fitted(): tf.LayersModel {

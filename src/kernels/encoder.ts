@@ -1,0 +1,326 @@
+import { alignedBytes, type KernelExports, type KernelHeap, kernelHeap } from './heap';
+
+/**
+ * One post-norm Transformer encoder block over `[batch, steps, dModel]`, forward and backward
+ * as a few kernel calls per batch:
+ *   a = MHA(x) (fused q|k|v projection, attention per sample and head, output projection)
+ *   h = LayerNorm(x + dropout(a))
+ *   y = LayerNorm(h + dropout(relu(h W1 + b1) W2 + b2))
+ * Activations stay in kernel memory from the forward pass to the backward pass; tfjs sees
+ * one op. Rows are `batch·steps` wide; widths are padded to multiples of 4 for the GEMMs
+ * (padded weights are zero, so padded columns stay zero and never reach a real one).
+ */
+export interface EncoderShape {
+  readonly batch: number;
+  readonly steps: number;
+  readonly dModel: number;
+  readonly heads: number;
+  readonly ffUnits: number;
+  /** Layer normalisation's epsilon. */
+  readonly epsilon: number;
+}
+
+/**
+ * The block's 16 weights in the tfjs layouts and variable order of the layer composition it
+ * fuses: query, key, value kernels `[d, heads, keyDim]` each followed by its bias
+ * `[heads, keyDim]`; attention output kernel `[heads, keyDim, d]` and bias `[d]`; attention
+ * norm gamma, beta `[d]`; ff_1 kernel `[d, ff]`, bias `[ff]`; ff_2 kernel `[ff, d]`, bias
+ * `[d]`; ff norm gamma, beta `[d]`.
+ */
+export type EncoderWeights = readonly Float32Array[];
+
+/** Dropout of this call: its rate and one seed per dropout site (attention output, feed-forward output). */
+export interface EncoderDropout {
+  readonly rate: number;
+  readonly attentionSeed: number;
+  readonly ffSeed: number;
+}
+
+/** What the backward pass needs: the forward pass's kernel memory block. */
+export interface EncoderTape {
+  readonly shape: EncoderShape;
+  readonly dropout: boolean;
+  /** Kernel memory block; undefined once released. */
+  block: number | undefined;
+}
+
+export const ENCODER_WEIGHT_COUNT = 16;
+
+const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
+
+interface Dims {
+  readonly n: number;
+  readonly d: number;
+  readonly dp: number;
+  readonly q3: number;
+  readonly fp: number;
+  readonly f: number;
+  readonly padded: boolean;
+}
+
+function dims(s: EncoderShape): Dims {
+  const dp = roundUp4(s.dModel);
+  const q3 = roundUp4(3 * s.dModel);
+  const fp = roundUp4(s.ffUnits);
+  return { n: s.batch * s.steps, d: s.dModel, dp, q3, fp, f: s.ffUnits, padded: dp !== s.dModel || q3 !== 3 * s.dModel || fp !== s.ffUnits };
+}
+
+/** Float counts of named buffers laid out back to back (64-byte aligned) from `base`. */
+function place<K extends string>(base: number, floats: Record<K, number>): { at: Record<K, number>; bytes: number } {
+  const at = {} as Record<K, number>;
+  let next = base;
+  for (const [name, count] of Object.entries(floats) as [K, number][]) {
+    at[name] = next;
+    next += alignedBytes(count);
+  }
+  return { at, bytes: next - base };
+}
+
+/** The padded weights: kept on the tape, since the backward pass packs their transposes. */
+function weightFloats(m: Dims) {
+  const { dp, q3, fp } = m;
+  return { wqkv: dp * q3, bqkv: q3, wo: dp * dp, bo: dp, g1: dp, be1: dp, w1: dp * fp, b1: fp, w2: fp * dp, b2: dp, g2: dp, be2: dp };
+}
+
+function tapeFloats(s: EncoderShape, m: Dims, dropout: boolean) {
+  const { n, dp, q3, fp } = m;
+  const mask = dropout ? n * dp : 0;
+  return {
+    ...weightFloats(m),
+    x: n * dp, qkv: n * q3, probs: s.batch * s.heads * s.steps * s.steps, ctx: n * dp, m1: mask, r1: n * dp,
+    xhat1: n * dp, rstd1: n, h1: n * dp, f1: n * fp, m2: mask, r2: n * dp, xhat2: n * dp, rstd2: n, y: n * dp,
+  };
+}
+
+type TapeAt = Record<keyof ReturnType<typeof tapeFloats>, number>;
+
+function tapeLayout(s: EncoderShape, m: Dims, dropout: boolean, base: number): { at: TapeAt; bytes: number } {
+  return place(base, tapeFloats(s, m, dropout));
+}
+
+function releaseBlock(block: number): void {
+  kernelHeap().release(block);
+}
+
+const unreleased = new FinalizationRegistry<number>(releaseBlock);
+
+/** Free a tape's kernel memory now; the backward pass does this itself. */
+export function releaseEncoderTape(tape: EncoderTape): void {
+  if (tape.block === undefined) return;
+  releaseBlock(tape.block);
+  unreleased.unregister(tape);
+  tape.block = undefined;
+}
+
+/** Copy `rows` rows of `width` values between row strides (plain index loops: no per-row views). */
+function copyRows(src: Float32Array, srcAt: number, srcStride: number, dst: Float32Array, dstAt: number, dstStride: number, rows: number, width: number): void {
+  for (let r = 0; r < rows; r++) {
+    const from = srcAt + r * srcStride;
+    const to = dstAt + r * dstStride;
+    for (let j = 0; j < width; j++) dst[to + j] = src[from + j];
+  }
+}
+
+/** Every one of `rows` rows of `view` (stride `width`) set to its first row, by doubling copies. */
+function repeatFirstRow(view: Float32Array, rows: number, width: number): void {
+  for (let done = 1; done < rows; done *= 2) view.copyWithin(done * width, 0, Math.min(done, rows - done) * width);
+}
+
+/** The padded weights into kernel memory at `at` (padding left as the caller zeroed it). */
+function storeWeights(heap: KernelHeap, at: TapeAt, m: Dims, w: EncoderWeights): void {
+  const { d, dp, q3, fp, f } = m;
+  const view = (ptr: number, floats: number) => heap.view(ptr, floats);
+  const wqkv = view(at.wqkv, dp * q3);
+  const bqkv = view(at.bqkv, q3);
+  for (let part = 0; part < 3; part++) {
+    copyRows(w[2 * part], 0, d, wqkv, part * d, q3, d, d);
+    bqkv.set(w[2 * part + 1], part * d);
+  }
+  copyRows(w[6], 0, d, view(at.wo, dp * dp), 0, dp, d, d);
+  view(at.bo, d).set(w[7]);
+  view(at.g1, d).set(w[8]);
+  view(at.be1, d).set(w[9]);
+  copyRows(w[10], 0, f, view(at.w1, dp * fp), 0, fp, d, f);
+  view(at.b1, f).set(w[11]);
+  copyRows(w[12], 0, d, view(at.w2, fp * dp), 0, dp, f, d);
+  view(at.b2, d).set(w[13]);
+  view(at.g2, d).set(w[14]);
+  view(at.be2, d).set(w[15]);
+}
+
+/**
+ * Dropout masks (0 or 1/(1 - rate)) from a counter-based hash of (seed, index): the same on
+ * every build and thread, and independent of the order values are drawn in.
+ */
+export function dropoutMask(out: Float32Array, seed: number, rate: number): void {
+  const keep = 1 / (1 - rate);
+  const threshold = rate * 4294967296;
+  const s = Math.imul(seed | 0, 0x9e3779b1);
+  for (let i = 0; i < out.length; i++) {
+    let h = (s ^ Math.imul(i, 0x85ebca77)) >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    h = (h ^ (h >>> 16)) >>> 0;
+    out[i] = h >= threshold ? keep : 0;
+  }
+}
+
+/** C[rows, n] = bias (each row) + A · Bpacked. */
+function affine(k: KernelExports, heap: KernelHeap, bias: number, a: number, lda: number, packed: number, c: number, rows: number, depth: number, n: number): void {
+  const cv = heap.view(c, rows * n);
+  cv.set(heap.view(bias, n));
+  repeatFirstRow(cv, rows, n);
+  k.gemmPacked(a, lda, packed, c, n, rows, depth, n, true);
+}
+
+/** r = residual + a ⊙ mask (or + a without a mask). */
+function addResidual(r: Float32Array, residual: Float32Array, mask: Float32Array | undefined): void {
+  if (mask) for (let i = 0; i < r.length; i++) r[i] = residual[i] + r[i] * mask[i];
+  else for (let i = 0; i < r.length; i++) r[i] += residual[i];
+}
+
+/**
+ * The block's forward pass on `x` (`[batch, steps, dModel]` row-major). With `keepTape` the
+ * activations stay in kernel memory for `encoderBackward`.
+ */
+export function encoderForward(s: EncoderShape, x: Float32Array, weights: EncoderWeights, dropout: EncoderDropout | undefined, keepTape: boolean): { output: Float32Array; tape?: EncoderTape } {
+  if (weights.length !== ENCODER_WEIGHT_COUNT) throw new Error(`encoder block: expected ${ENCODER_WEIGHT_COUNT} weights, got ${weights.length}`);
+  const heap = kernelHeap();
+  const k = heap.kernels;
+  const m = dims(s);
+  const { n, d, dp, q3, fp } = m;
+  const drop = dropout !== undefined && dropout.rate > 0;
+  const { bytes } = tapeLayout(s, m, drop, 0);
+  const block = heap.alloc(bytes);
+  const { at } = tapeLayout(s, m, drop, block);
+  const packed = place(0, { wqkv: dp * q3, wo: dp * dp, w1: dp * fp, w2: fp * dp });
+  const pblock = heap.alloc(packed.bytes);
+  const p = place(pblock, { wqkv: dp * q3, wo: dp * dp, w1: dp * fp, w2: fp * dp }).at;
+  try {
+    // Views after the last alloc: growing the memory detaches earlier ones.
+    if (m.padded) heap.view(block, bytes / 4).fill(0);
+    storeWeights(heap, at, m, weights);
+    const v = (ptr: number, floats: number) => heap.view(ptr, floats);
+    copyRows(x, 0, d, v(at.x, n * dp), 0, dp, n, d);
+    k.packB(at.wqkv, q3, dp, q3, false, p.wqkv);
+    k.packB(at.wo, dp, dp, dp, false, p.wo);
+    k.packB(at.w1, fp, dp, fp, false, p.w1);
+    k.packB(at.w2, dp, fp, dp, false, p.w2);
+    affine(k, heap, at.bqkv, at.x, dp, p.wqkv, at.qkv, n, dp, q3);
+    k.attentionForward(at.qkv, q3, at.ctx, dp, at.probs, s.batch, s.steps, s.heads, d / s.heads);
+    affine(k, heap, at.bo, at.ctx, dp, p.wo, at.r1, n, dp, dp);
+    const m1 = drop ? v(at.m1, n * dp) : undefined;
+    const m2 = drop ? v(at.m2, n * dp) : undefined;
+    if (m1 && m2) {
+      dropoutMask(m1, dropout!.attentionSeed, dropout!.rate);
+      dropoutMask(m2, dropout!.ffSeed, dropout!.rate);
+    }
+    addResidual(v(at.r1, n * dp), v(at.x, n * dp), m1);
+    k.layerNormForward(at.r1, dp, n, d, at.g1, at.be1, s.epsilon, at.h1, at.xhat1, at.rstd1);
+    affine(k, heap, at.b1, at.h1, dp, p.w1, at.f1, n, dp, fp);
+    const f1 = v(at.f1, n * fp);
+    for (let i = 0; i < f1.length; i++) if (f1[i] < 0) f1[i] = 0;
+    affine(k, heap, at.b2, at.f1, fp, p.w2, at.r2, n, fp, dp);
+    addResidual(v(at.r2, n * dp), v(at.h1, n * dp), m2);
+    k.layerNormForward(at.r2, dp, n, d, at.g2, at.be2, s.epsilon, at.y, at.xhat2, at.rstd2);
+    const output = new Float32Array(n * d);
+    copyRows(v(at.y, n * dp), 0, dp, output, 0, d, n, d);
+    if (!keepTape) {
+      heap.release(block);
+      return { output };
+    }
+    const tape: EncoderTape = { shape: s, dropout: drop, block };
+    unreleased.register(tape, block, tape);
+    return { output, tape };
+  } catch (err) {
+    heap.release(block);
+    throw err;
+  } finally {
+    heap.release(pblock);
+  }
+}
+
+/**
+ * Gradients of the forward pass that made `tape`, given `dy` (the output's shape); frees the
+ * tape. Returns the input gradient, then the weights' in `EncoderWeights` order and layouts.
+ */
+export function encoderBackward(tape: EncoderTape, dy: Float32Array): { dx: Float32Array; dWeights: Float32Array[] } {
+  const block = tape.block;
+  if (block === undefined) throw new Error('encoder tape already released: each forward pass can be differentiated once');
+  unreleased.unregister(tape);
+  tape.block = undefined;
+  const s = tape.shape;
+  const heap = kernelHeap();
+  const k = heap.kernels;
+  const m = dims(s);
+  const { n, d, dp, q3, fp } = m;
+  const at = tapeLayout(s, m, tape.dropout, block).at;
+  const sizes = {
+    dy: n * dp, da: n * dp, df1: n * fp, dctx: n * dp, dqkv: n * q3, ds: s.steps * s.steps,
+    tqkv: q3 * dp, to: dp * dp, t1: fp * dp, t2: dp * fp,
+    ...Object.fromEntries(Object.entries(weightFloats(m)).map(([name, floats]) => [`d${name}`, floats])),
+  } as Record<string, number>;
+  const { bytes } = place(0, sizes);
+  const tblock = heap.alloc(bytes);
+  const g = place(tblock, sizes).at;
+  try {
+    const v = (ptr: number, floats: number) => heap.view(ptr, floats);
+    if (m.padded) v(tblock, bytes / 4).fill(0);
+    k.packB(at.wqkv, q3, q3, dp, true, g.tqkv);
+    k.packB(at.wo, dp, dp, dp, true, g.to);
+    k.packB(at.w1, fp, fp, dp, true, g.t1);
+    k.packB(at.w2, dp, dp, fp, true, g.t2);
+    copyRows(dy, 0, d, v(g.dy, n * dp), 0, dp, n, d);
+    // g.dy becomes dr2 (through the second norm), then dh1, dr1 and finally dx, in place.
+    k.layerNormBackward(g.dy, dp, at.xhat2, at.rstd2, at.g2, n, d, g.dy, g.dg2, g.dbe2);
+    const df2 = masked(heap, g.dy, at.m2, g.da, n * dp, tape.dropout);
+    k.columnSums(df2, dp, n, dp, g.db2, false);
+    k.gemmTN(at.f1, fp, df2, dp, g.dw2, dp, fp, n, dp, false);
+    k.gemmPacked(df2, dp, g.t2, g.df1, fp, n, dp, fp, false);
+    const f1 = v(at.f1, n * fp);
+    const df1 = v(g.df1, n * fp);
+    for (let i = 0; i < df1.length; i++) if (!(f1[i] > 0)) df1[i] = 0;
+    k.columnSums(g.df1, fp, n, fp, g.db1, false);
+    k.gemmTN(at.h1, dp, g.df1, fp, g.dw1, fp, dp, n, fp, false);
+    k.gemmPacked(g.df1, fp, g.t1, g.dy, dp, n, fp, dp, true);
+    k.layerNormBackward(g.dy, dp, at.xhat1, at.rstd1, at.g1, n, d, g.dy, g.dg1, g.dbe1);
+    const da = masked(heap, g.dy, at.m1, g.da, n * dp, tape.dropout);
+    k.columnSums(da, dp, n, dp, g.dbo, false);
+    k.gemmTN(at.ctx, dp, da, dp, g.dwo, dp, dp, n, dp, false);
+    k.gemmPacked(da, dp, g.to, g.dctx, dp, n, dp, dp, false);
+    k.attentionBackward(at.qkv, q3, at.probs, g.dctx, dp, g.dqkv, g.ds, s.batch, s.steps, s.heads, d / s.heads);
+    k.columnSums(g.dqkv, q3, n, q3, g.dbqkv, false);
+    k.gemmTN(at.x, dp, g.dqkv, q3, g.dwqkv, q3, dp, n, q3, false);
+    k.gemmPacked(g.dqkv, q3, g.tqkv, g.dy, dp, n, q3, dp, true);
+    const dx = new Float32Array(n * d);
+    copyRows(v(g.dy, n * dp), 0, dp, dx, 0, d, n, d);
+    return { dx, dWeights: unpadWeights(heap, g, m) };
+  } finally {
+    heap.release(tblock);
+    heap.release(block);
+  }
+}
+
+/** `grad ⊙ mask` into `out` (returned), or `grad` itself without dropout. */
+function masked(heap: KernelHeap, grad: number, mask: number, out: number, floats: number, dropout: boolean): number {
+  if (!dropout) return grad;
+  const gv = heap.view(grad, floats);
+  const mv = heap.view(mask, floats);
+  const ov = heap.view(out, floats);
+  for (let i = 0; i < floats; i++) ov[i] = gv[i] * mv[i];
+  return out;
+}
+
+function unpadWeights(heap: KernelHeap, g: Record<string, number>, m: Dims): Float32Array[] {
+  const { d, dp, q3, fp, f } = m;
+  const rows = (ptr: number, r: number, stride: number, width: number, from = 0) => {
+    const out = new Float32Array(r * width);
+    copyRows(heap.view(ptr, r * stride), from, stride, out, 0, width, r, width);
+    return out;
+  };
+  const out: Float32Array[] = [];
+  for (let part = 0; part < 3; part++) out.push(rows(g.dwqkv, d, q3, d, part * d), rows(g.dbqkv, 1, q3, d, part * d));
+  out.push(rows(g.dwo, d, dp, d), rows(g.dbo, 1, dp, d), rows(g.dg1, 1, dp, d), rows(g.dbe1, 1, dp, d));
+  out.push(rows(g.dw1, d, fp, f), rows(g.db1, 1, fp, f), rows(g.dw2, f, dp, d), rows(g.db2, 1, dp, d), rows(g.dg2, 1, dp, d), rows(g.dbe2, 1, dp, d));
+  return out;
+}
