@@ -21,3 +21,21 @@ export function nativeArrays(): NativeArrays | undefined {
   }
   return cached.arrays;
 }
+
+/**
+ * Copy `rows` rows of `width` values from src (row stride srcStride, from srcAt) to dst
+ * (dstStride, from dstAt): natively where the native build runs, else plain index loops, since
+ * subarray() + set() per row allocates a view per row (thousands per batch) for the collector.
+ */
+export function copyRows(src: Float32Array, srcAt: number, srcStride: number, dst: Float32Array, dstAt: number, dstStride: number, rows: number, width: number): void {
+  const native = nativeArrays();
+  if (native) {
+    native.copyRows(src, srcAt, srcStride, dst, dstAt, dstStride, rows, width);
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
+    const from = srcAt + r * srcStride;
+    const to = dstAt + r * dstStride;
+    for (let j = 0; j < width; j++) dst[to + j] = src[from + j];
+  }
+}

@@ -1,3 +1,4 @@
+import { copyRows } from './arrays';
 import { alignedBytes, type KernelExports, type KernelHeap, kernelHeap } from './heap';
 
 /**
@@ -110,15 +111,6 @@ export function releaseEncoderTape(tape: EncoderTape): void {
   releaseBlock(tape.block);
   unreleased.unregister(tape);
   tape.block = undefined;
-}
-
-/** Copy `rows` rows of `width` values between row strides (plain index loops: no per-row views). */
-function copyRows(src: Float32Array, srcAt: number, srcStride: number, dst: Float32Array, dstAt: number, dstStride: number, rows: number, width: number): void {
-  for (let r = 0; r < rows; r++) {
-    const from = srcAt + r * srcStride;
-    const to = dstAt + r * dstStride;
-    for (let j = 0; j < width; j++) dst[to + j] = src[from + j];
-  }
 }
 
 /** Every one of `rows` rows of `view` (stride `width`) set to its first row, by doubling copies. */

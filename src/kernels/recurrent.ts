@@ -1,5 +1,5 @@
 import { batchSlices, notify, request } from './parallel';
-import { nativeArrays } from './arrays';
+import { copyRows } from './arrays';
 import { alignedBytes, type KernelHeap, kernelHeap } from './heap';
 
 /**
@@ -129,23 +129,7 @@ export function releaseTape(tape: RecurrentTape): void {
 }
 
 // The layout copies below run once per layer call over every value of x, y
-// and the weights: native row copies where the native build runs, else plain
-// index loops, since subarray() + set() per row allocates a view per row
-// (thousands per batch) for the collector.
-
-/** Copy `rows` rows of `width` values from src (row stride srcStride, from srcAt) to dst (dstStride, from dstAt). */
-function copyRows(src: Float32Array, srcAt: number, srcStride: number, dst: Float32Array, dstAt: number, dstStride: number, rows: number, width: number): void {
-  const native = nativeArrays();
-  if (native) {
-    native.copyRows(src, srcAt, srcStride, dst, dstAt, dstStride, rows, width);
-    return;
-  }
-  for (let r = 0; r < rows; r++) {
-    const from = srcAt + r * srcStride;
-    const to = dstAt + r * dstStride;
-    for (let j = 0; j < width; j++) dst[to + j] = src[from + j];
-  }
-}
+// and the weights (copyRows: see arrays.ts).
 
 /** Copy [rows, g·units] into [rowsPadded, g·up] with each gate block padded; the rest is zero. */
 function padGates(src: Float32Array, rows: number, units: number, g: number, dst: Float32Array, up: number): void {
