@@ -655,9 +655,9 @@ export function gruBackward(gates: usize, hs: usize, dy: usize, rkT: usize, dh: 
 // the rows of the fused projection: qkv [batch·steps, ldq], each row
 // [q | k | v], each part heads·keyDim wide with the heads side by side.
 // ctx [batch·steps, ldc] gets softmax(q kᵀ / √keyDim) v, heads side by side;
-// probs [batch, heads, steps, steps] keeps the probabilities for the
-// backward pass. Scalar loops: heads are a few floats wide, and the native
-// build carries the speed.
+// probs [batch, heads, steps (key), steps (query)] keeps the probabilities,
+// transposed, for the backward pass. Scalar loops: heads are a few floats
+// wide, and the native build carries the speed.
 
 // out[c] = Σ_j w[j·ws] · rows[j·sr + c] for c < width (byte strides).
 // @ts-ignore: decorator
@@ -681,6 +681,7 @@ export function attentionForward(qkv: usize, ldq: i32, ctx: usize, ldc: i32, pro
   const sq = <usize>ldq << 2;
   const sc = <usize>ldc << 2;
   const part = <usize>(heads * keyDim) << 2;
+  const st = <usize>steps << 2;
   const scale: f32 = 1 / Mathf.sqrt(<f32>keyDim);
   for (let b = 0; b < batch; b++) {
     const rows = qkv + <usize>(b * steps) * sq;
@@ -690,23 +691,24 @@ export function attentionForward(qkv: usize, ldq: i32, ctx: usize, ldc: i32, pro
       const v = k + part;
       const p = probs + (<usize>((b * heads + h) * steps * steps) << 2);
       for (let i = 0; i < steps; i++) {
-        const pi = p + (<usize>(i * steps) << 2);
+        // Query i's probabilities are column i of p [key][query].
+        const pi = p + (<usize>i << 2);
         const qi = q + <usize>i * sq;
         let max: f32 = -Infinity;
         for (let j = 0; j < steps; j++) {
           const s = dot(qi, k + <usize>j * sq, keyDim);
-          store<f32>(pi + (<usize>j << 2), s);
+          store<f32>(pi + <usize>j * st, s);
           max = Mathf.max(max, s);
         }
         let sum: f32 = 0;
         for (let j = 0; j < steps; j++) {
-          const e = Mathf.exp((load<f32>(pi + (<usize>j << 2)) - max) * scale);
-          store<f32>(pi + (<usize>j << 2), e);
+          const e = Mathf.exp((load<f32>(pi + <usize>j * st) - max) * scale);
+          store<f32>(pi + <usize>j * st, e);
           sum += e;
         }
         const inv: f32 = 1 / sum;
-        for (let j = 0; j < steps; j++) store<f32>(pi + (<usize>j << 2), load<f32>(pi + (<usize>j << 2)) * inv);
-        weightedRows(pi, 4, v, sq, steps, ctx + <usize>(b * steps + i) * sc + (<usize>(h * keyDim) << 2), keyDim);
+        for (let j = 0; j < steps; j++) store<f32>(pi + <usize>j * st, load<f32>(pi + <usize>j * st) * inv);
+        weightedRows(pi, st, v, sq, steps, ctx + <usize>(b * steps + i) * sc + (<usize>(h * keyDim) << 2), keyDim);
       }
     }
   }
@@ -716,7 +718,7 @@ export function attentionForward(qkv: usize, ldq: i32, ctx: usize, ldc: i32, pro
  * Gradients of attentionForward: dctx [batch·steps, ldc] in, dqkv (same
  * layout as qkv; padding columns untouched) out. Per head, with P the
  * probabilities: dV = Pᵀ dC; dP = dC Vᵀ; dS = P ⊙ (dP - rowsum(dP ⊙ P)) / √keyDim;
- * dQ = dS K; dK = dSᵀ Q. ds [steps, steps] is scratch.
+ * dQ = dS K; dK = dSᵀ Q. ds is scratch of steps · roundUp16(steps) floats.
  */
 export function attentionBackward(qkv: usize, ldq: i32, probs: usize, dctx: usize, ldc: i32, dqkv: usize, ds: usize, batch: i32, steps: i32, heads: i32, keyDim: i32): void {
   const sq = <usize>ldq << 2;
@@ -735,25 +737,25 @@ export function attentionBackward(qkv: usize, ldq: i32, probs: usize, dctx: usiz
       const v = k + part;
       const p = probs + (<usize>((b * heads + h) * steps * steps) << 2);
       for (let i = 0; i < steps; i++) {
-        const pi = p + <usize>i * st;
+        const pi = p + (<usize>i << 2);
         const dsi = ds + <usize>i * st;
         const dci = dc + <usize>i * sc + hk;
         let rowDot: f32 = 0;
         for (let j = 0; j < steps; j++) {
           const dp = dot(dci, v + <usize>j * sq, keyDim);
           store<f32>(dsi + (<usize>j << 2), dp);
-          rowDot += dp * load<f32>(pi + (<usize>j << 2));
+          rowDot += dp * load<f32>(pi + <usize>j * st);
         }
         for (let j = 0; j < steps; j++) {
           const o = <usize>j << 2;
-          store<f32>(dsi + o, load<f32>(pi + o) * (load<f32>(dsi + o) - rowDot) * scale);
+          store<f32>(dsi + o, load<f32>(pi + <usize>j * st) * (load<f32>(dsi + o) - rowDot) * scale);
         }
         weightedRows(dsi, 4, k, sq, steps, drows + <usize>i * sq + hk, keyDim);
       }
       for (let j = 0; j < steps; j++) {
         const o = <usize>j << 2;
         weightedRows(ds + o, st, q, sq, steps, drows + <usize>j * sq + part + hk, keyDim);
-        weightedRows(p + o, st, dc + hk, sc, steps, drows + <usize>j * sq + 2 * part + hk, keyDim);
+        weightedRows(p + <usize>j * st, 4, dc + hk, sc, steps, drows + <usize>j * sq + 2 * part + hk, keyDim);
       }
     }
   }
@@ -821,5 +823,59 @@ export function layerNormBackward(dy: usize, ld: i32, xhat: usize, rstd: usize, 
       const o = <usize>c << 2;
       store<f32>(dxr + o, (load<f32>(dyr + o) * load<f32>(gamma + o) - meanG - load<f32>(hr + o) * meanGx) * inv);
     }
+  }
+}
+
+// ---------------------------------------------------------------- element-wise passes
+//
+// The encoder block's passes between its GEMMs, over n floats (n % 4 == 0
+// not required).
+
+/**
+ * Dropout mask: 1/(1 - rate) where a counter-based hash of (seed, i) is at
+ * least rate·2³², else 0. Integer arithmetic only, so every build draws the
+ * same masks.
+ */
+export function dropoutMask(mask: usize, n: i32, seed: i32, rate: f64): void {
+  const threshold = Math.ceil(rate * 4294967296.0);
+  const keep = <f32>(1.0 / (1.0 - rate));
+  const s = <u32>seed * 0x9e3779b1;
+  for (let i = 0; i < n; i++) {
+    let h = s ^ (<u32>i * 0x85ebca77);
+    h = (h ^ (h >>> 16)) * 0x85ebca6b;
+    h = (h ^ (h >>> 13)) * 0xc2b2ae35;
+    h = h ^ (h >>> 16);
+    store<f32>(mask + (<usize>i << 2), <f64>h >= threshold ? keep : 0);
+  }
+}
+
+/** r = residual + r ⊙ mask, or residual + r when mask is 0 (no dropout). */
+export function addResidual(r: usize, residual: usize, mask: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const a = mask ? load<f32>(r + o) * load<f32>(mask + o) : load<f32>(r + o);
+    store<f32>(r + o, a + load<f32>(residual + o));
+  }
+}
+
+export function reluForward(x: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(x + o, Mathf.max(load<f32>(x + o), 0));
+  }
+}
+
+/** dy = 0 where the ReLU's output y is not positive. */
+export function reluBackward(y: usize, dy: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    if (!(load<f32>(y + o) > 0)) store<f32>(dy + o, 0);
+  }
+}
+
+export function multiplyArrays(a: usize, b: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(a + o) * load<f32>(b + o));
   }
 }

@@ -399,67 +399,82 @@ void sigmoidArray(const float* x, float* y, int n) {
 // the rows of the fused projection: qkv [batch·steps, ldq], each row
 // [q | k | v], each part heads·keyDim wide with the heads side by side.
 // ctx [batch·steps, ldc] gets softmax(q kᵀ / √keyDim) v, heads side by side;
-// probs [batch, heads, steps, steps] keeps the probabilities for the
-// backward pass. Vectors run along time steps (scores) or along keyDim
-// (products with values, keys, queries), 16 lanes with a masked tail.
+// probs [batch, heads, steps (key), steps (query)] keeps the probabilities,
+// transposed, for the backward pass.
+//
+// Scores are formed transposed, a key per row and the queries along the
+// lanes, so the softmax over keys is vertical (no horizontal reductions, the
+// latency of a row-wise softmax at these widths); every product is a
+// weighted sum of rows (weightedRows), four independent rows at a time.
 
-inline float reduceMax(__mmask16 m, __m512 v) { return _mm512_mask_reduce_max_ps(m, v); }
-inline float reduceAdd(__m512 v) { return _mm512_reduce_add_ps(v); }
-
-// out[c] = Σ_j w[j] · rows[j·ld + c] for c < width: a weighted sum of `n` rows.
-inline void weightedRows(const float* w, int wStride, const float* rows, size_t stride, int n, float* out, int width) {
+// out[r·so + c] = Σ_j w[r·wr + j·wj] · rows[j·rs + c] for r < R, c < width.
+template <int R>
+inline void weightedRowsN(const float* w, size_t wr, size_t wj, const float* rows, size_t rs, int n, float* out, size_t so, int width) {
   for (int c0 = 0; c0 < width; c0 += 16) {
     const __mmask16 m = laneMask(width - c0);
-    __m512 acc = _mm512_setzero_ps();
-    for (int j = 0; j < n; j++) acc = _mm512_fmadd_ps(_mm512_set1_ps(w[static_cast<size_t>(j) * wStride]), ld(rows + j * stride + c0, m), acc);
-    st(out + c0, m, acc);
+    __m512 acc[R];
+    for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
+    for (int j = 0; j < n; j++) {
+      const __m512 x = ld(rows + j * rs + c0, m);
+      for (int r = 0; r < R; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(w[r * wr + j * wj]), x, acc[r]);
+    }
+    for (int r = 0; r < R; r++) st(out + r * so + c0, m, acc[r]);
   }
 }
 
-// out[j] = Σ_c a[c] · bt[c·n + j] for j < n: one row against a transposed block [width][n].
-inline void rowTimesTransposed(const float* a, const float* bt, int width, int n, float* out) {
-  for (int j0 = 0; j0 < n; j0 += 16) {
-    const __mmask16 m = laneMask(n - j0);
-    __m512 acc = _mm512_setzero_ps();
-    for (int c = 0; c < width; c++) acc = _mm512_fmadd_ps(_mm512_set1_ps(a[c]), ld(bt + static_cast<size_t>(c) * n + j0, m), acc);
-    st(out + j0, m, acc);
+// weightedRowsN for `count` output rows, four at a time.
+inline void weightedRows(int count, const float* w, size_t wr, size_t wj, const float* rows, size_t rs, int n, float* out, size_t so, int width) {
+  int r = 0;
+  for (; r + 4 <= count; r += 4) weightedRowsN<4>(w + r * wr, wr, wj, rows, rs, n, out + r * so, so, width);
+  for (; r < count; r++) weightedRowsN<1>(w + r * wr, wr, wj, rows, rs, n, out + r * so, so, width);
+}
+
+// One head's [steps, keyDim] block (row stride ld) into [keyDim][tp], columns past steps zero.
+inline void transposeHead(const float* src, size_t ldSrc, int steps, int kd, float* dst, int tp) {
+  for (int c = 0; c < kd; c++) {
+    float* row = dst + static_cast<size_t>(c) * tp;
+    for (int j = 0; j < steps; j++) row[j] = src[j * ldSrc + c];
+    for (int j = steps; j < tp; j++) row[j] = 0;
   }
 }
 
-// One head's [steps, keyDim] block (row stride ldq) into [keyDim][steps].
-inline void transposeHead(const float* src, size_t ldq, int steps, int kd, float* dst) {
-  for (int j = 0; j < steps; j++)
-    for (int c = 0; c < kd; c++) dst[static_cast<size_t>(c) * steps + j] = src[j * ldq + c];
-}
+inline int roundUp16(int n) { return (n + 15) & ~15; }
 
 void attentionForward(const float* qkv, int ldq, float* ctx, int ldc, float* probs, int batch, int steps, int heads, int keyDim) {
-  const int T = steps, kd = keyDim, D = heads * kd;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(kd));
-  static thread_local std::vector<float> kt;
-  kt.resize(static_cast<size_t>(kd) * T);
+  const int T = steps, kd = keyDim, D = heads * kd, tp = roundUp16(T);
+  const __m512 scale = splat(1.0f / std::sqrt(static_cast<float>(kd)));
+  static thread_local std::vector<float> qt, pt;
+  qt.resize(static_cast<size_t>(kd) * tp);
+  pt.resize(static_cast<size_t>(T) * tp);
   for (int b = 0; b < batch; b++) {
     const float* rows = qkv + static_cast<size_t>(b) * T * ldq;
     for (int h = 0; h < heads; h++) {
-      const float* q = rows + h * kd;
+      const float* k = rows + D + h * kd;
       const float* v = rows + 2 * D + h * kd;
-      transposeHead(rows + D + h * kd, ldq, T, kd, kt.data());
+      transposeHead(rows + h * kd, ldq, T, kd, qt.data(), tp);
+      // pt[j][i] = k_j · q_i
+      weightedRows(T, k, ldq, 1, qt.data(), tp, kd, pt.data(), tp, tp);
       float* p = probs + (static_cast<size_t>(b) * heads + h) * T * T;
-      for (int i = 0; i < T; i++) {
-        float* pi = p + static_cast<size_t>(i) * T;
-        rowTimesTransposed(q + static_cast<size_t>(i) * ldq, kt.data(), kd, T, pi);
-        float max = -INFINITY;
-        for (int j0 = 0; j0 < T; j0 += 16) max = std::max(max, reduceMax(laneMask(T - j0), ld(pi + j0, laneMask(T - j0))));
+      for (int i0 = 0; i0 < tp; i0 += 16) {
+        float* col = pt.data() + i0;
+        __m512 max = ld(col, 0xffff);
+        for (int j = 1; j < T; j++) max = _mm512_max_ps(max, ld(col + j * tp, 0xffff));
         __m512 sum = _mm512_setzero_ps();
-        for (int j0 = 0; j0 < T; j0 += 16) {
-          const __mmask16 m = laneMask(T - j0);
-          const __m512 e = _mm512_maskz_mov_ps(m, exp16(_mm512_mul_ps(_mm512_sub_ps(ld(pi + j0, m), splat(max)), splat(scale))));
-          st(pi + j0, m, e);
+        for (int j = 0; j < T; j++) {
+          const __m512 e = exp16(_mm512_mul_ps(_mm512_sub_ps(ld(col + j * tp, 0xffff), max), scale));
+          st(col + j * tp, 0xffff, e);
           sum = _mm512_add_ps(sum, e);
         }
-        const __m512 inv = splat(1.0f / reduceAdd(sum));
-        for (int j0 = 0; j0 < T; j0 += 16) st(pi + j0, laneMask(T - j0), _mm512_mul_ps(ld(pi + j0, laneMask(T - j0)), inv));
-        weightedRows(pi, 1, v, ldq, T, ctx + (static_cast<size_t>(b) * T + i) * ldc + h * kd, kd);
+        const __m512 inv = _mm512_div_ps(splat(1.0f), sum);
+        const __mmask16 m = laneMask(T - i0);
+        for (int j = 0; j < T; j++) {
+          const __m512 pj = _mm512_mul_ps(ld(col + j * tp, 0xffff), inv);
+          st(col + j * tp, 0xffff, pj);
+          st(p + j * T + i0, m, pj);
+        }
       }
+      // ctx_i = Σ_j p[j][i] v_j
+      weightedRows(T, pt.data(), 1, tp, v, ldq, T, ctx + static_cast<size_t>(b) * T * ldc + h * kd, ldc, kd);
     }
   }
 }
@@ -467,12 +482,12 @@ void attentionForward(const float* qkv, int ldq, float* ctx, int ldc, float* pro
 // Gradients of attentionForward: dctx [batch·steps, ldc] in, dqkv (same
 // layout as qkv; padding columns untouched) out. Per head, with P the
 // probabilities: dV = Pᵀ dC; dP = dC Vᵀ; dS = P ⊙ (dP - rowsum(dP ⊙ P)) / √keyDim;
-// dQ = dS K; dK = dSᵀ Q. ds [steps, steps] is scratch.
+// dQ = dS K; dK = dSᵀ Q. ds is scratch of steps · roundUp16(steps) floats.
 void attentionBackward(const float* qkv, int ldq, const float* probs, const float* dctx, int ldc, float* dqkv, float* ds, int batch, int steps, int heads, int keyDim) {
-  const int T = steps, kd = keyDim, D = heads * kd;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(kd));
-  static thread_local std::vector<float> vt;
-  vt.resize(static_cast<size_t>(kd) * T);
+  const int T = steps, kd = keyDim, D = heads * kd, tp = roundUp16(T);
+  const __m512 scale = splat(1.0f / std::sqrt(static_cast<float>(kd)));
+  static thread_local std::vector<float> dct;
+  dct.resize(static_cast<size_t>(kd) * tp);
   for (int b = 0; b < batch; b++) {
     const size_t row0 = static_cast<size_t>(b) * T;
     const float* rows = qkv + row0 * ldq;
@@ -481,25 +496,24 @@ void attentionBackward(const float* qkv, int ldq, const float* probs, const floa
     for (int h = 0; h < heads; h++) {
       const float* q = rows + h * kd;
       const float* k = rows + D + h * kd;
-      transposeHead(rows + 2 * D + h * kd, ldq, T, kd, vt.data());
+      const float* v = rows + 2 * D + h * kd;
       const float* p = probs + (static_cast<size_t>(b) * heads + h) * T * T;
-      for (int i = 0; i < T; i++) {
-        float* dsi = ds + static_cast<size_t>(i) * T;
-        const float* pi = p + static_cast<size_t>(i) * T;
-        rowTimesTransposed(dc + static_cast<size_t>(i) * ldc + h * kd, vt.data(), kd, T, dsi);
+      transposeHead(dc + h * kd, ldc, T, kd, dct.data(), tp);
+      // ds[j][i] = dP_ij = v_j · dc_i, then dS in place.
+      weightedRows(T, v, ldq, 1, dct.data(), tp, kd, ds, tp, T);
+      for (int i0 = 0; i0 < T; i0 += 16) {
+        const __mmask16 m = laneMask(T - i0);
         __m512 dot = _mm512_setzero_ps();
-        for (int j0 = 0; j0 < T; j0 += 16) dot = _mm512_fmadd_ps(ld(dsi + j0, laneMask(T - j0)), ld(pi + j0, laneMask(T - j0)), dot);
-        const __m512 rowDot = splat(reduceAdd(dot));
-        for (int j0 = 0; j0 < T; j0 += 16) {
-          const __mmask16 m = laneMask(T - j0);
-          st(dsi + j0, m, _mm512_mul_ps(_mm512_mul_ps(ld(pi + j0, m), _mm512_sub_ps(ld(dsi + j0, m), rowDot)), splat(scale)));
+        for (int j = 0; j < T; j++) dot = _mm512_fmadd_ps(ld(ds + j * tp + i0, m), ld(p + j * T + i0, m), dot);
+        for (int j = 0; j < T; j++) {
+          float* dsj = ds + j * tp + i0;
+          st(dsj, m, _mm512_mul_ps(_mm512_mul_ps(ld(p + j * T + i0, m), _mm512_sub_ps(ld(dsj, m), dot)), scale));
         }
-        weightedRows(dsi, 1, k, ldq, T, drows + static_cast<size_t>(i) * ldq + h * kd, kd);
       }
-      for (int j = 0; j < T; j++) {
-        weightedRows(ds + j, T, q, ldq, T, drows + static_cast<size_t>(j) * ldq + D + h * kd, kd);
-        weightedRows(p + j, T, dc + h * kd, ldc, T, drows + static_cast<size_t>(j) * ldq + 2 * D + h * kd, kd);
-      }
+      // dq_i = Σ_j dS_ij k_j; dk_j = Σ_i dS_ij q_i; dv_j = Σ_i P_ij dc_i.
+      weightedRows(T, ds, 1, tp, k, ldq, T, drows + h * kd, ldq, kd);
+      weightedRows(T, ds, tp, 1, q, ldq, T, drows + D + h * kd, ldq, kd);
+      weightedRows(T, p, T, 1, dc + h * kd, ldc, T, drows + 2 * D + h * kd, ldq, kd);
     }
   }
 }
@@ -507,6 +521,8 @@ void attentionBackward(const float* qkv, int ldq, const float* probs, const floa
 // ---------------------------------------------------------------- layer normalisation
 // Over the first d columns of each row (row stride ld; columns past d untouched):
 // y = xhat · gamma + beta with xhat = (x - mean) · rstd, rstd = 1/√(var + ε).
+
+inline float reduceAdd(__m512 v) { return _mm512_reduce_add_ps(v); }
 
 void layerNormForward(const float* x, int stride, int rows, int d, const float* gamma, const float* beta, float epsilon, float* y, float* xhat, float* rstd) {
   for (int r = 0; r < rows; r++) {
@@ -559,6 +575,58 @@ void layerNormBackward(const float* dy, int stride, const float* xhat, const flo
       st(dxr + c, m, _mm512_mul_ps(_mm512_sub_ps(_mm512_sub_ps(gg, meanG), _mm512_mul_ps(ld(hr + c, m), meanGx)), inv));
     }
   }
+}
+
+// ---------------------------------------------------------------- element-wise passes
+// The encoder block's passes between its GEMMs, over n floats.
+
+// Dropout mask: 1/(1 - rate) where a counter-based hash of (seed, i) is at
+// least rate·2³², else 0. Integer arithmetic only, so every build draws the
+// same masks.
+void dropoutMask(float* mask, int n, int seed, double rate) {
+  const double threshold = std::ceil(rate * 4294967296.0);
+  const float keep = static_cast<float>(1.0 / (1.0 - rate));
+  if (threshold > 4294967295.0) {
+    std::memset(mask, 0, static_cast<size_t>(n) * sizeof(float));
+    return;
+  }
+  const __m512i t = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(threshold)));
+  const __m512i s = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(seed) * 0x9e3779b1u));
+  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  for (int i = 0; i < n; i += 16) {
+    __m512i h = _mm512_xor_si512(s, _mm512_mullo_epi32(_mm512_add_epi32(_mm512_set1_epi32(i), lanes), _mm512_set1_epi32(static_cast<int>(0x85ebca77u))));
+    h = _mm512_mullo_epi32(_mm512_xor_si512(h, _mm512_srli_epi32(h, 16)), _mm512_set1_epi32(static_cast<int>(0x85ebca6bu)));
+    h = _mm512_mullo_epi32(_mm512_xor_si512(h, _mm512_srli_epi32(h, 13)), _mm512_set1_epi32(static_cast<int>(0xc2b2ae35u)));
+    h = _mm512_xor_si512(h, _mm512_srli_epi32(h, 16));
+    const __mmask16 kept = _mm512_cmpge_epu32_mask(h, t);
+    st(mask + i, laneMask(n - i), _mm512_maskz_mov_ps(kept, splat(keep)));
+  }
+}
+
+// r = residual + r ⊙ mask, or residual + r when mask is 0 (no dropout).
+void addResidual(float* r, const float* residual, const float* mask, int n) {
+  for (int i = 0; i < n; i += 16) {
+    const __mmask16 m = laneMask(n - i);
+    const __m512 a = mask ? _mm512_mul_ps(ld(r + i, m), ld(mask + i, m)) : ld(r + i, m);
+    st(r + i, m, _mm512_add_ps(a, ld(residual + i, m)));
+  }
+}
+
+void reluForward(float* x, int n) {
+  for (int i = 0; i < n; i += 16) st(x + i, laneMask(n - i), _mm512_max_ps(ld(x + i, laneMask(n - i)), _mm512_setzero_ps()));
+}
+
+// dy = 0 where the ReLU's output y is not positive.
+void reluBackward(const float* y, float* dy, int n) {
+  for (int i = 0; i < n; i += 16) {
+    const __mmask16 m = laneMask(n - i);
+    const __mmask16 pos = _mm512_cmp_ps_mask(ld(y + i, m), _mm512_setzero_ps(), _CMP_GT_OQ);
+    st(dy + i, m, _mm512_maskz_mov_ps(pos, ld(dy + i, m)));
+  }
+}
+
+void multiplyArrays(const float* a, const float* b, float* out, int n) {
+  for (int i = 0; i < n; i += 16) st(out + i, laneMask(n - i), _mm512_mul_ps(ld(a + i, laneMask(n - i)), ld(b + i, laneMask(n - i))));
 }
 
 // ---------------------------------------------------------------- bindings
@@ -718,6 +786,36 @@ napi_value jsLayerNormBackward(napi_env env, napi_callback_info info) {
   return a.undefined();
 }
 
+napi_value jsDropoutMask(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  dropoutMask(a.ptr(0), a.num(1), a.num(2), a.real(3));
+  return a.undefined();
+}
+
+napi_value jsAddResidual(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  addResidual(a.ptr(0), a.ptr(1), a.real(2) == 0 ? nullptr : a.ptr(2), a.num(3));
+  return a.undefined();
+}
+
+napi_value jsReluForward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  reluForward(a.ptr(0), a.num(1));
+  return a.undefined();
+}
+
+napi_value jsReluBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  reluBackward(a.ptr(0), a.ptr(1), a.num(2));
+  return a.undefined();
+}
+
+napi_value jsMultiplyArrays(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  multiplyArrays(a.ptr(0), a.ptr(1), a.ptr(2), a.num(3));
+  return a.undefined();
+}
+
 void releaseRegion(void* arg) {
   Region* r = static_cast<Region*>(arg);
   munmap(r->base, RESERVE_BYTES);
@@ -749,6 +847,8 @@ extern "C" __attribute__((visibility("default"))) napi_value napi_register_modul
       {"lstmBackward", jsLstmBackward}, {"gruForward", jsGruForward},     {"gruBackward", jsGruBackward},
       {"attentionForward", jsAttentionForward}, {"attentionBackward", jsAttentionBackward},
       {"layerNormForward", jsLayerNormForward}, {"layerNormBackward", jsLayerNormBackward},
+      {"dropoutMask", jsDropoutMask},       {"addResidual", jsAddResidual},   {"reluForward", jsReluForward},
+      {"reluBackward", jsReluBackward},     {"multiplyArrays", jsMultiplyArrays},
   };
   for (const auto& f : fns) {
     napi_value fn;

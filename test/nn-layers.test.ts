@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AttentionPooling, LastTimeStep, LayerNorm, MultiHeadSelfAttention, NeuralModel, SequenceDense, SinusoidalPositionalEncoding, TransformerEncoderBlock } from '../src/models/nn';
-import { dropoutMask } from '../src/kernels/encoder';
 import { createModel, loadModel, modelKinds } from '../src/models/registry';
 import { kernelHeap } from '../src/kernels/heap';
 import { sampleCount } from '../src/records/samples';
@@ -235,6 +234,35 @@ test('Transformer training leaves no tensors or kernel-heap blocks behind', asyn
   m.dispose?.();
 });
 
+/**
+ * The encoder block's dropout masks as specified: 1/(1 - rate) where the hash of (seed, index)
+ * is at least rate·2³², else 0. The kernels of every build must draw exactly these.
+ */
+function referenceMask(length: number, seed: number, rate: number): Float32Array {
+  const out = new Float32Array(length);
+  const s = Math.imul(seed | 0, 0x9e3779b1);
+  for (let i = 0; i < length; i++) {
+    let h = (s ^ Math.imul(i, 0x85ebca77)) >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    h = (h ^ (h >>> 16)) >>> 0;
+    out[i] = h >= rate * 4294967296 ? 1 / (1 - rate) : 0;
+  }
+  return out;
+}
+
+/** The kernels' dropout mask of `length` values. */
+function kernelMask(length: number, seed: number, rate: number): Float32Array {
+  const heap = kernelHeap();
+  const ptr = heap.alloc(Math.ceil(length / 16) * 64);
+  try {
+    heap.kernels.dropoutMask(ptr, length, seed, rate);
+    return heap.view(ptr, length).slice();
+  } finally {
+    heap.release(ptr);
+  }
+}
+
 /** The block the fused TransformerEncoderBlock replaces, as the composition of the kit's separate layers, sharing `block`'s weights; `masks` multiply the two dropout sites. */
 function compositionBlock(block: TransformerEncoderBlock, x: tf.Tensor, masks?: [tf.Tensor, tf.Tensor]): tf.Tensor {
   const [b, t, d] = x.shape as [number, number, number];
@@ -267,9 +295,7 @@ test('the fused encoder block matches the layer composition: outputs and gradien
     let call = 0;
     const masks = (): [tf.Tensor, tf.Tensor] | undefined => {
       if (rate === 0) return undefined;
-      const [m1, m2] = [new Float32Array(3 * t * d), new Float32Array(3 * t * d)];
-      dropoutMask(m1, 7 + 2 * call, rate);
-      dropoutMask(m2, 7 + 2 * call + 1, rate);
+      const [m1, m2] = [referenceMask(3 * t * d, 7 + 2 * call, rate), referenceMask(3 * t * d, 7 + 2 * call + 1, rate)];
       call++;
       return [tf.tensor(m1), tf.tensor(m2)];
     };
@@ -285,16 +311,14 @@ test('the fused encoder block matches the layer composition: outputs and gradien
 
 test('fused encoder block dropout: seeded masks, fresh each training call, the rate kept', async () => {
   await initBackend();
-  const mask = new Float32Array(100_000);
-  dropoutMask(mask, 3, 0.25);
-  const dropped = mask.filter((v) => v === 0).length / mask.length;
-  assert.ok(Math.abs(dropped - 0.25) < 0.01, `dropped ${dropped}`);
-  assert.ok(mask.every((v) => v === 0 || Math.abs(v - 4 / 3) < 1e-6));
-  const again = new Float32Array(100_000);
-  dropoutMask(again, 3, 0.25);
-  assert.deepEqual(again, mask);
-  dropoutMask(again, 4, 0.25);
-  assert.notDeepEqual(again, mask);
+  // Odd lengths and seeds past 2^31 cover the kernels' tails and integer wrapping.
+  for (const [length, seed, rate] of [[100_003, 3, 0.25], [37, 2 ** 31 + 5, 0.1], [1000, -7, 0.9]]) {
+    const mask = kernelMask(length, seed, rate);
+    assert.deepEqual(mask, referenceMask(length, seed, rate), `mask of length ${length}, seed ${seed}, rate ${rate}`);
+    const dropped = mask.filter((v) => v === 0).length / length;
+    if (length > 10_000) assert.ok(Math.abs(dropped - rate) < 0.01, `dropped ${dropped}`);
+  }
+  assert.notDeepEqual(kernelMask(1000, 4, 0.25), kernelMask(1000, 3, 0.25));
   const x = tf.randomNormal([2, 5, 8], 0, 1, 'float32', 1);
   const run = () => {
     const block = new TransformerEncoderBlock({ numHeads: 2, ffUnits: 8, rate: 0.5, seed: 11 });

@@ -140,35 +140,12 @@ function storeWeights(heap: KernelHeap, at: TapeAt, m: Dims, w: EncoderWeights):
   view(at.be2, d).set(w[15]);
 }
 
-/**
- * Dropout masks (0 or 1/(1 - rate)) from a counter-based hash of (seed, index): the same on
- * every build and thread, and independent of the order values are drawn in.
- */
-export function dropoutMask(out: Float32Array, seed: number, rate: number): void {
-  const keep = 1 / (1 - rate);
-  const threshold = rate * 4294967296;
-  const s = Math.imul(seed | 0, 0x9e3779b1);
-  for (let i = 0; i < out.length; i++) {
-    let h = (s ^ Math.imul(i, 0x85ebca77)) >>> 0;
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    h = (h ^ (h >>> 16)) >>> 0;
-    out[i] = h >= threshold ? keep : 0;
-  }
-}
-
 /** C[rows, n] = bias (each row) + A · Bpacked. */
 function affine(k: KernelExports, heap: KernelHeap, bias: number, a: number, lda: number, packed: number, c: number, rows: number, depth: number, n: number): void {
   const cv = heap.view(c, rows * n);
   cv.set(heap.view(bias, n));
   repeatFirstRow(cv, rows, n);
   k.gemmPacked(a, lda, packed, c, n, rows, depth, n, true);
-}
-
-/** r = residual + a ⊙ mask (or + a without a mask). */
-function addResidual(r: Float32Array, residual: Float32Array, mask: Float32Array | undefined): void {
-  if (mask) for (let i = 0; i < r.length; i++) r[i] = residual[i] + r[i] * mask[i];
-  else for (let i = 0; i < r.length; i++) r[i] += residual[i];
 }
 
 /**
@@ -201,19 +178,16 @@ export function encoderForward(s: EncoderShape, x: Float32Array, weights: Encode
     affine(k, heap, at.bqkv, at.x, dp, p.wqkv, at.qkv, n, dp, q3);
     k.attentionForward(at.qkv, q3, at.ctx, dp, at.probs, s.batch, s.steps, s.heads, d / s.heads);
     affine(k, heap, at.bo, at.ctx, dp, p.wo, at.r1, n, dp, dp);
-    const m1 = drop ? v(at.m1, n * dp) : undefined;
-    const m2 = drop ? v(at.m2, n * dp) : undefined;
-    if (m1 && m2) {
-      dropoutMask(m1, dropout!.attentionSeed, dropout!.rate);
-      dropoutMask(m2, dropout!.ffSeed, dropout!.rate);
+    if (drop) {
+      k.dropoutMask(at.m1, n * dp, dropout!.attentionSeed, dropout!.rate);
+      k.dropoutMask(at.m2, n * dp, dropout!.ffSeed, dropout!.rate);
     }
-    addResidual(v(at.r1, n * dp), v(at.x, n * dp), m1);
+    k.addResidual(at.r1, at.x, drop ? at.m1 : 0, n * dp);
     k.layerNormForward(at.r1, dp, n, d, at.g1, at.be1, s.epsilon, at.h1, at.xhat1, at.rstd1);
     affine(k, heap, at.b1, at.h1, dp, p.w1, at.f1, n, dp, fp);
-    const f1 = v(at.f1, n * fp);
-    for (let i = 0; i < f1.length; i++) if (f1[i] < 0) f1[i] = 0;
+    k.reluForward(at.f1, n * fp);
     affine(k, heap, at.b2, at.f1, fp, p.w2, at.r2, n, fp, dp);
-    addResidual(v(at.r2, n * dp), v(at.h1, n * dp), m2);
+    k.addResidual(at.r2, at.h1, drop ? at.m2 : 0, n * dp);
     k.layerNormForward(at.r2, dp, n, d, at.g2, at.be2, s.epsilon, at.y, at.xhat2, at.rstd2);
     const output = new Float32Array(n * d);
     copyRows(v(at.y, n * dp), 0, dp, output, 0, d, n, d);
@@ -248,7 +222,7 @@ export function encoderBackward(tape: EncoderTape, dy: Float32Array): { dx: Floa
   const { n, d, dp, q3, fp } = m;
   const at = tapeLayout(s, m, tape.dropout, block).at;
   const sizes = {
-    dy: n * dp, da: n * dp, df1: n * fp, dctx: n * dp, dqkv: n * q3, ds: s.steps * s.steps,
+    dy: n * dp, da: n * dp, df1: n * fp, dctx: n * dp, dqkv: n * q3, ds: s.steps * (Math.ceil(s.steps / 16) * 16),
     tqkv: q3 * dp, to: dp * dp, t1: fp * dp, t2: dp * fp,
     ...Object.fromEntries(Object.entries(weightFloats(m)).map(([name, floats]) => [`d${name}`, floats])),
   } as Record<string, number>;
@@ -265,18 +239,16 @@ export function encoderBackward(tape: EncoderTape, dy: Float32Array): { dx: Floa
     copyRows(dy, 0, d, v(g.dy, n * dp), 0, dp, n, d);
     // g.dy becomes dr2 (through the second norm), then dh1, dr1 and finally dx, in place.
     k.layerNormBackward(g.dy, dp, at.xhat2, at.rstd2, at.g2, n, d, g.dy, g.dg2, g.dbe2);
-    const df2 = masked(heap, g.dy, at.m2, g.da, n * dp, tape.dropout);
+    const df2 = masked(k, g.dy, at.m2, g.da, n * dp, tape.dropout);
     k.columnSums(df2, dp, n, dp, g.db2, false);
     k.gemmTN(at.f1, fp, df2, dp, g.dw2, dp, fp, n, dp, false);
     k.gemmPacked(df2, dp, g.t2, g.df1, fp, n, dp, fp, false);
-    const f1 = v(at.f1, n * fp);
-    const df1 = v(g.df1, n * fp);
-    for (let i = 0; i < df1.length; i++) if (!(f1[i] > 0)) df1[i] = 0;
+    k.reluBackward(at.f1, g.df1, n * fp);
     k.columnSums(g.df1, fp, n, fp, g.db1, false);
     k.gemmTN(at.h1, dp, g.df1, fp, g.dw1, fp, dp, n, fp, false);
     k.gemmPacked(g.df1, fp, g.t1, g.dy, dp, n, fp, dp, true);
     k.layerNormBackward(g.dy, dp, at.xhat1, at.rstd1, at.g1, n, d, g.dy, g.dg1, g.dbe1);
-    const da = masked(heap, g.dy, at.m1, g.da, n * dp, tape.dropout);
+    const da = masked(k, g.dy, at.m1, g.da, n * dp, tape.dropout);
     k.columnSums(da, dp, n, dp, g.dbo, false);
     k.gemmTN(at.ctx, dp, da, dp, g.dwo, dp, dp, n, dp, false);
     k.gemmPacked(da, dp, g.to, g.dctx, dp, n, dp, dp, false);
@@ -294,12 +266,9 @@ export function encoderBackward(tape: EncoderTape, dy: Float32Array): { dx: Floa
 }
 
 /** `grad ⊙ mask` into `out` (returned), or `grad` itself without dropout. */
-function masked(heap: KernelHeap, grad: number, mask: number, out: number, floats: number, dropout: boolean): number {
+function masked(k: KernelExports, grad: number, mask: number, out: number, floats: number, dropout: boolean): number {
   if (!dropout) return grad;
-  const gv = heap.view(grad, floats);
-  const mv = heap.view(mask, floats);
-  const ov = heap.view(out, floats);
-  for (let i = 0; i < floats; i++) ov[i] = gv[i] * mv[i];
+  k.multiplyArrays(grad, mask, out, floats);
   return out;
 }
 

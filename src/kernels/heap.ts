@@ -32,6 +32,12 @@ export interface KernelExports {
   attentionBackward(qkv: number, ldq: number, probs: number, dctx: number, ldc: number, dqkv: number, ds: number, batch: number, steps: number, heads: number, keyDim: number): void;
   layerNormForward(x: number, ld: number, rows: number, d: number, gamma: number, beta: number, epsilon: number, y: number, xhat: number, rstd: number): void;
   layerNormBackward(dy: number, ld: number, xhat: number, rstd: number, gamma: number, rows: number, d: number, dx: number, dgamma: number, dbeta: number): void;
+  dropoutMask(mask: number, n: number, seed: number, rate: number): void;
+  /** `mask` 0: no mask. */
+  addResidual(r: number, residual: number, mask: number, n: number): void;
+  reluForward(x: number, n: number): void;
+  reluBackward(y: number, dy: number, n: number): void;
+  multiplyArrays(a: number, b: number, out: number, n: number): void;
 }
 
 /**
