@@ -99,6 +99,23 @@ function tapeLayout(s: EncoderShape, m: Dims, dropout: boolean, base: number): {
   return place(base, tapeFloats(s, m, dropout));
 }
 
+/**
+ * `fn` over fresh kernel-memory buffers of the given float counts (64-byte aligned; zeroed
+ * with `zeroed`), freed afterwards; `view` gives typed views (valid inside `fn` until it
+ * allocates kernel memory itself).
+ */
+export function withKernelBuffers<K extends string, T>(floats: Record<K, number>, fn: (at: Record<K, number>, kernels: KernelExports, view: (ptr: number, floats: number) => Float32Array) => T, zeroed = false): T {
+  const heap = kernelHeap();
+  const { bytes } = place(0, floats);
+  const block = heap.alloc(bytes);
+  try {
+    if (zeroed) heap.view(block, bytes / 4).fill(0);
+    return fn(place(block, floats).at, heap.kernels, (ptr, n) => heap.view(ptr, n));
+  } finally {
+    heap.release(block);
+  }
+}
+
 function releaseBlock(block: number): void {
   kernelHeap().release(block);
 }
@@ -155,42 +172,39 @@ function affine(k: KernelExports, heap: KernelHeap, bias: number, a: number, lda
 export function encoderForward(s: EncoderShape, x: Float32Array, weights: EncoderWeights, dropout: EncoderDropout | undefined, keepTape: boolean): { output: Float32Array; tape?: EncoderTape } {
   if (weights.length !== ENCODER_WEIGHT_COUNT) throw new Error(`encoder block: expected ${ENCODER_WEIGHT_COUNT} weights, got ${weights.length}`);
   const heap = kernelHeap();
-  const k = heap.kernels;
   const m = dims(s);
   const { n, d, dp, q3, fp } = m;
   const drop = dropout !== undefined && dropout.rate > 0;
   const { bytes } = tapeLayout(s, m, drop, 0);
   const block = heap.alloc(bytes);
   const { at } = tapeLayout(s, m, drop, block);
-  const packed = place(0, { wqkv: dp * q3, wo: dp * dp, w1: dp * fp, w2: fp * dp });
-  const pblock = heap.alloc(packed.bytes);
-  const p = place(pblock, { wqkv: dp * q3, wo: dp * dp, w1: dp * fp, w2: fp * dp }).at;
   try {
-    // Views after the last alloc: growing the memory detaches earlier ones.
-    if (m.padded) heap.view(block, bytes / 4).fill(0);
-    storeWeights(heap, at, m, weights);
-    const v = (ptr: number, floats: number) => heap.view(ptr, floats);
-    copyRows(x, 0, d, v(at.x, n * dp), 0, dp, n, d);
-    k.packB(at.wqkv, q3, dp, q3, false, p.wqkv);
-    k.packB(at.wo, dp, dp, dp, false, p.wo);
-    k.packB(at.w1, fp, dp, fp, false, p.w1);
-    k.packB(at.w2, dp, fp, dp, false, p.w2);
-    affine(k, heap, at.bqkv, at.x, dp, p.wqkv, at.qkv, n, dp, q3);
-    k.attentionForward(at.qkv, q3, at.ctx, dp, at.probs, s.batch, s.steps, s.heads, d / s.heads);
-    affine(k, heap, at.bo, at.ctx, dp, p.wo, at.r1, n, dp, dp);
-    if (drop) {
-      k.dropoutMask(at.m1, n * dp, dropout!.attentionSeed, dropout!.rate);
-      k.dropoutMask(at.m2, n * dp, dropout!.ffSeed, dropout!.rate);
-    }
-    k.addResidual(at.r1, at.x, drop ? at.m1 : 0, n * dp);
-    k.layerNormForward(at.r1, dp, n, d, at.g1, at.be1, s.epsilon, at.h1, at.xhat1, at.rstd1);
-    affine(k, heap, at.b1, at.h1, dp, p.w1, at.f1, n, dp, fp);
-    k.reluForward(at.f1, n * fp);
-    affine(k, heap, at.b2, at.f1, fp, p.w2, at.r2, n, fp, dp);
-    k.addResidual(at.r2, at.h1, drop ? at.m2 : 0, n * dp);
-    k.layerNormForward(at.r2, dp, n, d, at.g2, at.be2, s.epsilon, at.y, at.xhat2, at.rstd2);
-    const output = new Float32Array(n * d);
-    copyRows(v(at.y, n * dp), 0, dp, output, 0, d, n, d);
+    const output = withKernelBuffers({ wqkv: dp * q3, wo: dp * dp, w1: dp * fp, w2: fp * dp }, (p, k, v) => {
+      if (m.padded) v(block, bytes / 4).fill(0);
+      storeWeights(heap, at, m, weights);
+      copyRows(x, 0, d, v(at.x, n * dp), 0, dp, n, d);
+      k.packB(at.wqkv, q3, dp, q3, false, p.wqkv);
+      k.packB(at.wo, dp, dp, dp, false, p.wo);
+      k.packB(at.w1, fp, dp, fp, false, p.w1);
+      k.packB(at.w2, dp, fp, dp, false, p.w2);
+      affine(k, heap, at.bqkv, at.x, dp, p.wqkv, at.qkv, n, dp, q3);
+      k.attentionForward(at.qkv, q3, at.ctx, dp, at.probs, s.batch, s.steps, s.heads, d / s.heads);
+      affine(k, heap, at.bo, at.ctx, dp, p.wo, at.r1, n, dp, dp);
+      if (drop) {
+        k.dropoutMask(at.m1, n * dp, dropout!.attentionSeed, dropout!.rate);
+        k.dropoutMask(at.m2, n * dp, dropout!.ffSeed, dropout!.rate);
+      }
+      k.addResidual(at.r1, at.x, drop ? at.m1 : 0, n * dp);
+      k.layerNormForward(at.r1, dp, n, d, at.g1, at.be1, s.epsilon, at.h1, at.xhat1, at.rstd1);
+      affine(k, heap, at.b1, at.h1, dp, p.w1, at.f1, n, dp, fp);
+      k.reluForward(at.f1, n * fp);
+      affine(k, heap, at.b2, at.f1, fp, p.w2, at.r2, n, fp, dp);
+      k.addResidual(at.r2, at.h1, drop ? at.m2 : 0, n * dp);
+      k.layerNormForward(at.r2, dp, n, d, at.g2, at.be2, s.epsilon, at.y, at.xhat2, at.rstd2);
+      const out = new Float32Array(n * d);
+      copyRows(v(at.y, n * dp), 0, dp, out, 0, d, n, d);
+      return out;
+    });
     if (!keepTape) {
       heap.release(block);
       return { output };
@@ -201,8 +215,6 @@ export function encoderForward(s: EncoderShape, x: Float32Array, weights: Encode
   } catch (err) {
     heap.release(block);
     throw err;
-  } finally {
-    heap.release(pblock);
   }
 }
 
@@ -217,7 +229,6 @@ export function encoderBackward(tape: EncoderTape, dy: Float32Array): { dx: Floa
   tape.block = undefined;
   const s = tape.shape;
   const heap = kernelHeap();
-  const k = heap.kernels;
   const m = dims(s);
   const { n, d, dp, q3, fp } = m;
   const at = tapeLayout(s, m, tape.dropout, block).at;
@@ -226,41 +237,37 @@ export function encoderBackward(tape: EncoderTape, dy: Float32Array): { dx: Floa
     tqkv: q3 * dp, to: dp * dp, t1: fp * dp, t2: dp * fp,
     ...Object.fromEntries(Object.entries(weightFloats(m)).map(([name, floats]) => [`d${name}`, floats])),
   } as Record<string, number>;
-  const { bytes } = place(0, sizes);
-  const tblock = heap.alloc(bytes);
-  const g = place(tblock, sizes).at;
   try {
-    const v = (ptr: number, floats: number) => heap.view(ptr, floats);
-    if (m.padded) v(tblock, bytes / 4).fill(0);
-    k.packB(at.wqkv, q3, q3, dp, true, g.tqkv);
-    k.packB(at.wo, dp, dp, dp, true, g.to);
-    k.packB(at.w1, fp, fp, dp, true, g.t1);
-    k.packB(at.w2, dp, dp, fp, true, g.t2);
-    copyRows(dy, 0, d, v(g.dy, n * dp), 0, dp, n, d);
-    // g.dy becomes dr2 (through the second norm), then dh1, dr1 and finally dx, in place.
-    k.layerNormBackward(g.dy, dp, at.xhat2, at.rstd2, at.g2, n, d, g.dy, g.dg2, g.dbe2);
-    const df2 = masked(k, g.dy, at.m2, g.da, n * dp, tape.dropout);
-    k.columnSums(df2, dp, n, dp, g.db2, false);
-    k.gemmTN(at.f1, fp, df2, dp, g.dw2, dp, fp, n, dp, false);
-    k.gemmPacked(df2, dp, g.t2, g.df1, fp, n, dp, fp, false);
-    k.reluBackward(at.f1, g.df1, n * fp);
-    k.columnSums(g.df1, fp, n, fp, g.db1, false);
-    k.gemmTN(at.h1, dp, g.df1, fp, g.dw1, fp, dp, n, fp, false);
-    k.gemmPacked(g.df1, fp, g.t1, g.dy, dp, n, fp, dp, true);
-    k.layerNormBackward(g.dy, dp, at.xhat1, at.rstd1, at.g1, n, d, g.dy, g.dg1, g.dbe1);
-    const da = masked(k, g.dy, at.m1, g.da, n * dp, tape.dropout);
-    k.columnSums(da, dp, n, dp, g.dbo, false);
-    k.gemmTN(at.ctx, dp, da, dp, g.dwo, dp, dp, n, dp, false);
-    k.gemmPacked(da, dp, g.to, g.dctx, dp, n, dp, dp, false);
-    k.attentionBackward(at.qkv, q3, at.probs, g.dctx, dp, g.dqkv, g.ds, s.batch, s.steps, s.heads, d / s.heads);
-    k.columnSums(g.dqkv, q3, n, q3, g.dbqkv, false);
-    k.gemmTN(at.x, dp, g.dqkv, q3, g.dwqkv, q3, dp, n, q3, false);
-    k.gemmPacked(g.dqkv, q3, g.tqkv, g.dy, dp, n, q3, dp, true);
-    const dx = new Float32Array(n * d);
-    copyRows(v(g.dy, n * dp), 0, dp, dx, 0, d, n, d);
-    return { dx, dWeights: unpadWeights(heap, g, m) };
+    return withKernelBuffers(sizes, (g, k, v) => {
+      k.packB(at.wqkv, q3, q3, dp, true, g.tqkv);
+      k.packB(at.wo, dp, dp, dp, true, g.to);
+      k.packB(at.w1, fp, fp, dp, true, g.t1);
+      k.packB(at.w2, dp, dp, fp, true, g.t2);
+      copyRows(dy, 0, d, v(g.dy, n * dp), 0, dp, n, d);
+      // g.dy becomes dr2 (through the second norm), then dh1, dr1 and finally dx, in place.
+      k.layerNormBackward(g.dy, dp, at.xhat2, at.rstd2, at.g2, n, d, g.dy, g.dg2, g.dbe2);
+      const df2 = masked(k, g.dy, at.m2, g.da, n * dp, tape.dropout);
+      k.columnSums(df2, dp, n, dp, g.db2, false);
+      k.gemmTN(at.f1, fp, df2, dp, g.dw2, dp, fp, n, dp, false);
+      k.gemmPacked(df2, dp, g.t2, g.df1, fp, n, dp, fp, false);
+      k.reluBackward(at.f1, g.df1, n * fp);
+      k.columnSums(g.df1, fp, n, fp, g.db1, false);
+      k.gemmTN(at.h1, dp, g.df1, fp, g.dw1, fp, dp, n, fp, false);
+      k.gemmPacked(g.df1, fp, g.t1, g.dy, dp, n, fp, dp, true);
+      k.layerNormBackward(g.dy, dp, at.xhat1, at.rstd1, at.g1, n, d, g.dy, g.dg1, g.dbe1);
+      const da = masked(k, g.dy, at.m1, g.da, n * dp, tape.dropout);
+      k.columnSums(da, dp, n, dp, g.dbo, false);
+      k.gemmTN(at.ctx, dp, da, dp, g.dwo, dp, dp, n, dp, false);
+      k.gemmPacked(da, dp, g.to, g.dctx, dp, n, dp, dp, false);
+      k.attentionBackward(at.qkv, q3, at.probs, g.dctx, dp, g.dqkv, g.ds, s.batch, s.steps, s.heads, d / s.heads);
+      k.columnSums(g.dqkv, q3, n, q3, g.dbqkv, false);
+      k.gemmTN(at.x, dp, g.dqkv, q3, g.dwqkv, q3, dp, n, q3, false);
+      k.gemmPacked(g.dqkv, q3, g.tqkv, g.dy, dp, n, q3, dp, true);
+      const dx = new Float32Array(n * d);
+      copyRows(v(g.dy, n * dp), 0, dp, dx, 0, d, n, d);
+      return { dx, dWeights: unpadWeights(v, g, m) };
+    }, m.padded);
   } finally {
-    heap.release(tblock);
     heap.release(block);
   }
 }
@@ -272,11 +279,11 @@ function masked(k: KernelExports, grad: number, mask: number, out: number, float
   return out;
 }
 
-function unpadWeights(heap: KernelHeap, g: Record<string, number>, m: Dims): Float32Array[] {
+function unpadWeights(view: (ptr: number, floats: number) => Float32Array, g: Record<string, number>, m: Dims): Float32Array[] {
   const { d, dp, q3, fp, f } = m;
   const rows = (ptr: number, r: number, stride: number, width: number, from = 0) => {
     const out = new Float32Array(r * width);
-    copyRows(heap.view(ptr, r * stride), from, stride, out, 0, width, r, width);
+    copyRows(view(ptr, r * stride), from, stride, out, 0, width, r, width);
     return out;
   };
   const out: Float32Array[] = [];

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dense } from '@tensorflow/tfjs-layers/dist/layers/core';
-import { type KernelExports, type KernelHeap, alignedBytes, kernelHeap } from '../../kernels/heap';
-import { ENCODER_WEIGHT_COUNT, type EncoderDropout, type EncoderShape, encoderBackward, encoderForward } from '../../kernels/encoder';
+import { ENCODER_WEIGHT_COUNT, type EncoderDropout, type EncoderShape, encoderBackward, encoderForward, withKernelBuffers } from '../../kernels/encoder';
 
 /**
  * Custom layers the kit's networks use where tfjs has no public equivalent. Each one
@@ -71,9 +70,11 @@ export interface MultiHeadSelfAttentionArgs {
  * No mask: every step of a window lies in the past of the label, so all may attend to all.
  *
  * Query, key and value come from one matMul against the concatenated kernels; the per-head
- * products and the softmax run as one op over all heads (`attentionCore`, on the kit's
- * WebAssembly GEMM). Left to tfjs, the same graph records ~30 ops whose generic gradients
- * hit tfjs-wasm's slow paths (transposed and batched matMuls, rank-5 transposes).
+ * products and the softmax run as one op over all heads (`attentionCore`, on the kernels).
+ * Left to tfjs, the same graph records ~30 ops whose generic gradients hit tfjs-wasm's slow
+ * paths (transposed and batched matMuls, rank-5 transposes). The kit's Transformer now fuses
+ * whole blocks (TransformerEncoderBlock); this layer serves models saved before, and
+ * networks composed by hand.
  */
 export class MultiHeadSelfAttention extends tf.layers.Layer {
   static className = 'MultiHeadSelfAttention';
@@ -194,199 +195,36 @@ interface DenseFields {
  * The heads' attention on the fused projection: `qkv [batch * time, 3 * heads * keyDim]`, each
  * row `[query | key | value]` with heads inside each part, gives the context
  * `[batch * time, heads * keyDim]` (heads side by side), softmax(q k^T / sqrt(keyDim)) v per head.
- * One op on the kit's WebAssembly GEMM, looping over batch x heads: tfjs-wasm runs batched
- * matMuls as plain loops, and the head split and merge would be transposes and splits with
- * gradients of their own. The GEMM wants output widths in multiples of 4, so keyDim is
- * zero-padded to one and each head's transposed keys/values are zero-padded to `tp` columns;
- * padded score columns are never read.
- * Backward: dV = P^T dC; dP = dC V^T; dS = P * (dP - rowsum(dP * P)) / sqrt(keyDim);
- * dQ = dS K; dK = dS^T Q.
+ * One op on the kernels' attention entry points (the fused encoder block's), looping over
+ * batch x heads: tfjs-wasm runs batched matMuls as plain loops, and the head split and merge
+ * would be transposes and splits with gradients of their own.
  */
 export function attentionCore(qkv: tf.Tensor, batch: number, heads: number): tf.Tensor {
   const [n, width] = qkv.shape as [number, number];
-  const s = attentionShape(batch, n / batch, heads, width / (3 * heads));
+  const steps = n / batch;
+  const d = width / 3;
+  const keyDim = d / heads;
+  const probs = batch * heads * steps * steps;
   return tf.customGrad((...args: unknown[]) => {
-    const flat = (args[0] as tf.Tensor).dataSync() as Float32Array;
-    const heap = kernelHeap();
-    const w = heap.kernels;
-    const [row, prob] = [s.groups * s.row, s.groups * s.prob];
-    const m = allocBlocks(heap, { q: row, k: row, v: row, p: prob, c: row, scratchT: s.keyT, packed: s.packed });
-    try {
-      [m.view.q, m.view.k, m.view.v].forEach((block, part) => copyHeads(s, flat, 3, part, block, true));
-      for (let g = 0; g < s.groups; g++) {
-        const [at, atP] = [g * s.row * 4, g * s.prob * 4];
-        transposeHead(m.view.k, g * s.row, m.view.scratchT, s);
-        gemm(w, m.ptr.packed, m.ptr.q + at, s.kp, m.ptr.scratchT, s.tp, m.ptr.p + atP, s.tp, s.t, s.kp, s.tp, false);
-        softmaxRows(m.view.p, g * s.prob, s);
-        gemm(w, m.ptr.packed, m.ptr.p + atP, s.tp, m.ptr.v + at, s.kp, m.ptr.c + at, s.kp, s.t, s.t, s.kp, false);
-      }
-      const context = new Float32Array(n * s.h * s.kd);
-      copyHeads(s, context, 1, 0, m.view.c, false);
-      const tape: AttentionTape = { q: m.view.q.slice(), k: m.view.k.slice(), v: m.view.v.slice(), p: m.view.p.slice() };
-      return { value: tf.tensor2d(context, [n, s.h * s.kd]), gradFunc: (dy: tf.Tensor) => [attentionBackward(dy, s, tape)] };
-    } finally {
-      m.release();
-    }
+    const qkvValues = (args[0] as tf.Tensor).dataSync() as Float32Array;
+    const [context, probValues] = withKernelBuffers({ qkv: n * width, ctx: n * d, probs }, (at, k, view) => {
+      view(at.qkv, n * width).set(qkvValues);
+      k.attentionForward(at.qkv, width, at.ctx, d, at.probs, batch, steps, heads, keyDim);
+      return [view(at.ctx, n * d).slice(), view(at.probs, probs).slice()];
+    });
+    const gradFunc = (dy: tf.Tensor) => {
+      const dctx = dy.dataSync() as Float32Array;
+      const dqkv = withKernelBuffers({ qkv: n * width, probs, dctx: n * d, dqkv: n * width, ds: steps * Math.ceil(steps / 16) * 16 }, (at, k, view) => {
+        view(at.qkv, n * width).set(qkvValues);
+        view(at.probs, probs).set(probValues);
+        view(at.dctx, n * d).set(dctx);
+        k.attentionBackward(at.qkv, width, at.probs, at.dctx, d, at.dqkv, at.ds, batch, steps, heads, keyDim);
+        return view(at.dqkv, n * width).slice();
+      });
+      return [tf.tensor2d(dqkv, [n, width])];
+    };
+    return { value: tf.tensor2d(context, [n, d]), gradFunc };
   })(qkv);
-}
-
-interface AttentionTape {
-  readonly q: Float32Array;
-  readonly k: Float32Array;
-  readonly v: Float32Array;
-  readonly p: Float32Array;
-}
-
-function attentionBackward(dy: tf.Tensor, s: AttentionShape, tape: AttentionTape): tf.Tensor {
-  const heap = kernelHeap();
-  const w = heap.kernels;
-  const [row, prob] = [s.groups * s.row, s.groups * s.prob];
-  const m = allocBlocks(heap, { q: row, k: row, v: row, p: prob, dc: row, dp: prob, dq: row, dk: row, dv: row, scratchT: s.keyT, packed: s.packed });
-  try {
-    m.view.q.set(tape.q);
-    m.view.k.set(tape.k);
-    m.view.v.set(tape.v);
-    m.view.p.set(tape.p);
-    copyHeads(s, dy.dataSync() as Float32Array, 1, 0, m.view.dc, true);
-    for (let g = 0; g < s.groups; g++) {
-      const [at, atP] = [g * s.row * 4, g * s.prob * 4];
-      w.gemmTN(m.ptr.p + atP, s.tp, m.ptr.dc + at, s.kp, m.ptr.dv + at, s.kp, s.t, s.t, s.kp, false);
-      transposeHead(m.view.v, g * s.row, m.view.scratchT, s);
-      gemm(w, m.ptr.packed, m.ptr.dc + at, s.kp, m.ptr.scratchT, s.tp, m.ptr.dp + atP, s.tp, s.t, s.kp, s.tp, false);
-      softmaxBackwardRows(m.view.p, m.view.dp, g * s.prob, s);
-      gemm(w, m.ptr.packed, m.ptr.dp + atP, s.tp, m.ptr.k + at, s.kp, m.ptr.dq + at, s.kp, s.t, s.t, s.kp, false);
-      w.gemmTN(m.ptr.dp + atP, s.tp, m.ptr.q + at, s.kp, m.ptr.dk + at, s.kp, s.t, s.t, s.kp, false);
-    }
-    const width = 3 * s.h * s.kd;
-    const dqkv = new Float32Array(s.batch * s.t * width);
-    [m.view.dq, m.view.dk, m.view.dv].forEach((block, part) => copyHeads(s, dqkv, 3, part, block, false));
-    return tf.tensor2d(dqkv, [s.batch * s.t, width]);
-  } finally {
-    m.release();
-  }
-}
-
-/**
- * Between rows `[batch * time, parts, heads, keyDim]` (part `part` of them) and per-head blocks
- * `[batch * heads, time, kp]`; `toBlocks` gives the direction. Block padding is left alone.
- */
-function copyHeads(s: AttentionShape, flat: Float32Array, parts: number, part: number, blocks: Float32Array, toBlocks: boolean): void {
-  const { batch, t, h, kd, kp } = s;
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < t; i++) {
-      for (let hh = 0; hh < h; hh++) {
-        const f = (((b * t + i) * parts + part) * h + hh) * kd;
-        const o = ((b * h + hh) * t + i) * kp;
-        if (toBlocks) for (let j = 0; j < kd; j++) blocks[o + j] = flat[f + j];
-        else for (let j = 0; j < kd; j++) flat[f + j] = blocks[o + j];
-      }
-    }
-  }
-}
-
-/** C[m,n] (+)= A[m,k] · B[k,n] through the kernels' packed GEMM, packing B into `packed` first. */
-function gemm(w: KernelExports, packed: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, m: number, k: number, n: number, accumulate: boolean): void {
-  w.packB(b, ldb, k, n, false, packed);
-  w.gemmPacked(a, lda, packed, c, ldc, m, k, n, accumulate);
-}
-
-interface AttentionShape {
-  readonly batch: number;
-  readonly h: number;
-  /** batch x heads. */
-  readonly groups: number;
-  readonly t: number;
-  readonly kd: number;
-  /** keyDim and time rounded up to multiples of 4. */
-  readonly kp: number;
-  readonly tp: number;
-  readonly scale: number;
-  /** Floats per head of a `[t, kp]` block (queries, keys, values, contexts). */
-  readonly row: number;
-  /** Floats per head of a `[t, tp]` block (scores, probabilities). */
-  readonly prob: number;
-  /** Floats of the `[kp, tp]` scratch block holding one head's transposed keys or values. */
-  readonly keyT: number;
-  /** Floats of the largest right-hand operand, packed for the GEMM. */
-  readonly packed: number;
-}
-
-function attentionShape(batch: number, t: number, h: number, kd: number): AttentionShape {
-  const kp = Math.ceil(kd / 4) * 4;
-  const tp = Math.ceil(t / 4) * 4;
-  return { batch, h, groups: batch * h, t, kd, kp, tp, scale: 1 / Math.sqrt(kd), row: t * kp, prob: t * tp, keyT: kp * tp, packed: Math.max(kp * tp, t * kp) };
-}
-
-interface Blocks<K extends string> {
-  readonly ptr: Record<K, number>;
-  readonly view: Record<K, Float32Array>;
-  release(): void;
-}
-
-/** One zeroed kernel-heap block of the given float count per name. */
-function allocBlocks<K extends string>(heap: KernelHeap, floats: Record<K, number>): Blocks<K> {
-  const names = Object.keys(floats) as K[];
-  const ptrs = names.map((n) => heap.alloc(alignedBytes(floats[n])));
-  // Views after the last alloc: growing the memory detaches earlier ones.
-  const views = names.map((n, i) => heap.view(ptrs[i], floats[n]).fill(0));
-  return {
-    ptr: Object.fromEntries(names.map((n, i) => [n, ptrs[i]])) as Record<K, number>,
-    view: Object.fromEntries(names.map((n, i) => [n, views[i]])) as Record<K, Float32Array>,
-    release: () => ptrs.forEach((p) => heap.release(p)),
-  };
-}
-
-/** One head's `[t, kp]` block at `at` into `[kp, tp]`; columns t..tp keep their zeros. */
-function transposeHead(src: Float32Array, at: number, dst: Float32Array, s: AttentionShape): void {
-  const { t, kp, tp } = s;
-  for (let i = 0; i < t; i++) {
-    for (let j = 0; j < kp; j++) dst[j * tp + i] = src[at + i * kp + j];
-  }
-}
-
-/** Scores to probabilities in place, row by row over the t real columns. */
-function softmaxRows(p: Float32Array, at: number, s: AttentionShape): void {
-  const { t, tp, scale } = s;
-  for (let i = 0; i < t; i++) {
-    const row = at + i * tp;
-    let max = -Infinity;
-    for (let j = 0; j < t; j++) if (p[row + j] > max) max = p[row + j];
-    let sum = 0;
-    for (let j = 0; j < t; j++) {
-      const e = expNonPositive((p[row + j] - max) * scale);
-      p[row + j] = e;
-      sum += e;
-    }
-    const inv = 1 / sum;
-    for (let j = 0; j < t; j++) p[row + j] *= inv;
-  }
-}
-
-/** dP into dS = P * (dP - rowsum(dP * P)) * scale, in place, over the t real columns. */
-function softmaxBackwardRows(p: Float32Array, dp: Float32Array, at: number, s: AttentionShape): void {
-  const { t, tp, scale } = s;
-  for (let i = 0; i < t; i++) {
-    const row = at + i * tp;
-    let dot = 0;
-    for (let j = 0; j < t; j++) dot += dp[row + j] * p[row + j];
-    for (let j = 0; j < t; j++) dp[row + j] = p[row + j] * (dp[row + j] - dot) * scale;
-  }
-}
-
-const POW2 = Float64Array.from({ length: 160 }, (_, i) => 2 ** (i - 150));
-const [E1, E2, E3, E4, E5, E6] = [1, 2, 6, 24, 120, 720].map((f, i) => Math.LN2 ** (i + 1) / f);
-
-/**
- * e^x for x <= 0, relative error < 2e-7 (float32's own precision): 2^round(y) from a table
- * times a degree-6 polynomial for 2^f, |f| <= 1/2. About twice as fast as Math.exp, which
- * was the softmax's main cost.
- */
-function expNonPositive(x: number): number {
-  const y = x * Math.LOG2E;
-  if (y < -149) return 0;
-  const n = Math.round(y);
-  const f = y - n;
-  return (1 + f * (E1 + f * (E2 + f * (E3 + f * (E4 + f * (E5 + f * E6)))))) * POW2[n + 150];
 }
 
 export interface TransformerEncoderBlockArgs {
@@ -546,60 +384,34 @@ export class LayerNorm extends tf.layers.Layer {
 }
 
 function layerNorm(epsilon: number): (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor {
-  // Row loops in JavaScript: as tfjs ops, the same math is ~20 small kernels per call.
+  // On the kernels' layer-norm entry points (the fused encoder block's): as tfjs ops, the same
+  // math is ~20 small kernels per call.
   return tf.customGrad((...args: unknown[]) => {
     const [x, gammaT, betaT] = args as tf.Tensor[];
     const d = x.shape.at(-1) as number;
     const xs = x.dataSync() as Float32Array;
     const gamma = gammaT.dataSync() as Float32Array;
-    const beta = betaT.dataSync() as Float32Array;
     const rows = xs.length / d;
-    const xhat = new Float32Array(xs.length);
-    const rstd = new Float32Array(rows);
-    const y = new Float32Array(xs.length);
-    for (let r = 0; r < rows; r++) {
-      const o = r * d;
-      let mean = 0;
-      for (let i = 0; i < d; i++) mean += xs[o + i];
-      mean /= d;
-      let variance = 0;
-      for (let i = 0; i < d; i++) {
-        const c = xs[o + i] - mean;
-        variance += c * c;
-      }
-      const inv = 1 / Math.sqrt(variance / d + epsilon);
-      rstd[r] = inv;
-      for (let i = 0; i < d; i++) {
-        const h = (xs[o + i] - mean) * inv;
-        xhat[o + i] = h;
-        y[o + i] = h * gamma[i] + beta[i];
-      }
-    }
-    return {
-      value: tf.tensor(y, x.shape),
-      gradFunc: (dyT: tf.Tensor) => {
-        const dy = dyT.dataSync() as Float32Array;
-        const dx = new Float32Array(dy.length);
-        const dGamma = new Float64Array(d);
-        const dBeta = new Float64Array(d);
-        for (let r = 0; r < rows; r++) {
-          const o = r * d;
-          let meanG = 0;
-          let meanGx = 0;
-          for (let i = 0; i < d; i++) {
-            const g = dy[o + i] * gamma[i];
-            meanG += g;
-            meanGx += g * xhat[o + i];
-            dGamma[i] += dy[o + i] * xhat[o + i];
-            dBeta[i] += dy[o + i];
-          }
-          meanG /= d;
-          meanGx /= d;
-          for (let i = 0; i < d; i++) dx[o + i] = (dy[o + i] * gamma[i] - meanG - xhat[o + i] * meanGx) * rstd[r];
-        }
-        return [tf.tensor(dx, x.shape), tf.tensor1d(Float32Array.from(dGamma)), tf.tensor1d(Float32Array.from(dBeta))];
-      },
+    const [y, xhat, rstd] = withKernelBuffers({ x: xs.length, gamma: d, beta: d, y: xs.length, xhat: xs.length, rstd: rows }, (at, k, view) => {
+      view(at.x, xs.length).set(xs);
+      view(at.gamma, d).set(gamma);
+      view(at.beta, d).set(betaT.dataSync() as Float32Array);
+      k.layerNormForward(at.x, d, rows, d, at.gamma, at.beta, epsilon, at.y, at.xhat, at.rstd);
+      return [view(at.y, xs.length).slice(), view(at.xhat, xs.length).slice(), view(at.rstd, rows).slice()];
+    });
+    const gradFunc = (dyT: tf.Tensor) => {
+      const dy = dyT.dataSync() as Float32Array;
+      const [dx, dGamma, dBeta] = withKernelBuffers({ dy: dy.length, xhat: dy.length, rstd: rows, gamma: d, dx: dy.length, dgamma: d, dbeta: d }, (at, k, view) => {
+        view(at.dy, dy.length).set(dy);
+        view(at.xhat, dy.length).set(xhat);
+        view(at.rstd, rows).set(rstd);
+        view(at.gamma, d).set(gamma);
+        k.layerNormBackward(at.dy, d, at.xhat, at.rstd, at.gamma, rows, d, at.dx, at.dgamma, at.dbeta);
+        return [view(at.dx, dy.length).slice(), view(at.dgamma, d).slice(), view(at.dbeta, d).slice()];
+      });
+      return [tf.tensor(dx, x.shape), tf.tensor1d(dGamma), tf.tensor1d(dBeta)];
     };
+    return { value: tf.tensor(y, x.shape), gradFunc };
   }) as (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
 }
 
