@@ -656,60 +656,130 @@ export function gruBackward(gates: usize, hs: usize, dy: usize, rkT: usize, dh: 
 // [q | k | v], each part heads·keyDim wide with the heads side by side.
 // ctx [batch·steps, ldc] gets softmax(q kᵀ / √keyDim) v, heads side by side;
 // probs [batch, heads, steps (key), steps (query)] keeps the probabilities,
-// transposed, for the backward pass. Scalar loops: heads are a few floats
-// wide, and the native build carries the speed.
+// transposed, for the backward pass. scratch: (keyDim + steps) ·
+// roundUp16(steps) floats.
+//
+// As the native build: scores formed transposed (a key per row, queries
+// along the lanes), so the softmax over keys is vertical, and every product
+// is a weighted sum of rows, four output rows at a time.
 
-// out[c] = Σ_j w[j·ws] · rows[j·sr + c] for c < width (byte strides).
+// out[r·so + c] = Σ_j w[r·wr + j·wj] · rows[j·rs + c] for r < 4, c < width
+// (strides in bytes).
+function weightedRows4(w: usize, wr: usize, wj: usize, rows: usize, rs: usize, n: i32, out: usize, so: usize, width: i32): void {
+  const w4 = width & ~3;
+  for (let c = 0; c < w4; c += 4) {
+    const co = <usize>c << 2;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let pw = w;
+    let pr = rows + co;
+    for (let j = 0; j < n; j++) {
+      const x = v128.load(pr);
+      a0 = madd(v128.load32_splat(pw), x, a0);
+      a1 = madd(v128.load32_splat(pw + wr), x, a1);
+      a2 = madd(v128.load32_splat(pw + 2 * wr), x, a2);
+      a3 = madd(v128.load32_splat(pw + 3 * wr), x, a3);
+      pw += wj;
+      pr += rs;
+    }
+    v128.store(out + co, a0);
+    v128.store(out + so + co, a1);
+    v128.store(out + 2 * so + co, a2);
+    v128.store(out + 3 * so + co, a3);
+  }
+  for (let r = 0; r < 4; r++) weightedTail(w + <usize>r * wr, wj, rows, rs, n, out + <usize>r * so, w4, width);
+}
+
+// One output row: columns [0, width).
+function weightedRows1(w: usize, wj: usize, rows: usize, rs: usize, n: i32, out: usize, width: i32): void {
+  const w4 = width & ~3;
+  for (let c = 0; c < w4; c += 4) {
+    const co = <usize>c << 2;
+    let a = f32x4.splat(0);
+    let pw = w;
+    let pr = rows + co;
+    for (let j = 0; j < n; j++) {
+      a = madd(v128.load32_splat(pw), v128.load(pr), a);
+      pw += wj;
+      pr += rs;
+    }
+    v128.store(out + co, a);
+  }
+  weightedTail(w, wj, rows, rs, n, out, w4, width);
+}
+
+// Columns [from, width) of one output row, scalar.
 // @ts-ignore: decorator
-@inline function weightedRows(w: usize, ws: usize, rows: usize, sr: usize, n: i32, out: usize, width: i32): void {
-  for (let c = 0; c < width; c++) {
-    const o = <usize>c << 2;
+@inline function weightedTail(w: usize, wj: usize, rows: usize, rs: usize, n: i32, out: usize, from: i32, width: i32): void {
+  for (let c = from; c < width; c++) {
+    const co = <usize>c << 2;
     let acc: f32 = 0;
-    for (let j = 0; j < n; j++) acc += load<f32>(w + <usize>j * ws) * load<f32>(rows + <usize>j * sr + o);
-    store<f32>(out + o, acc);
+    for (let j = 0; j < n; j++) acc += load<f32>(w + <usize>j * wj) * load<f32>(rows + <usize>j * rs + co);
+    store<f32>(out + co, acc);
+  }
+}
+
+// weightedRows for `count` output rows.
+function weightedRows(count: i32, w: usize, wr: usize, wj: usize, rows: usize, rs: usize, n: i32, out: usize, so: usize, width: i32): void {
+  let r = 0;
+  for (; r + 4 <= count; r += 4) weightedRows4(w + <usize>r * wr, wr, wj, rows, rs, n, out + <usize>r * so, so, width);
+  for (; r < count; r++) weightedRows1(w + <usize>r * wr, wj, rows, rs, n, out + <usize>r * so, width);
+}
+
+// One head's [steps, keyDim] block (row stride sr bytes) into [keyDim][tp], zero past steps.
+function transposeHead(src: usize, sr: usize, steps: i32, kd: i32, dst: usize, tp: i32): void {
+  for (let c = 0; c < kd; c++) {
+    const row = dst + (<usize>(c * tp) << 2);
+    for (let j = 0; j < steps; j++) store<f32>(row + (<usize>j << 2), load<f32>(src + <usize>j * sr + (<usize>c << 2)));
+    for (let j = steps; j < tp; j++) store<f32>(row + (<usize>j << 2), 0);
   }
 }
 
 // @ts-ignore: decorator
-@inline function dot(a: usize, b: usize, n: i32): f32 {
-  let s: f32 = 0;
-  for (let c = 0; c < n; c++) s += load<f32>(a + (<usize>c << 2)) * load<f32>(b + (<usize>c << 2));
-  return s;
+@inline function roundUp16(n: i32): i32 {
+  return (n + 15) & ~15;
 }
 
-export function attentionForward(qkv: usize, ldq: i32, ctx: usize, ldc: i32, probs: usize, batch: i32, steps: i32, heads: i32, keyDim: i32): void {
+export function attentionForward(qkv: usize, ldq: i32, ctx: usize, ldc: i32, probs: usize, scratch: usize, batch: i32, steps: i32, heads: i32, keyDim: i32): void {
   const sq = <usize>ldq << 2;
   const sc = <usize>ldc << 2;
   const part = <usize>(heads * keyDim) << 2;
+  const tp = roundUp16(steps);
+  const stp = <usize>tp << 2;
   const st = <usize>steps << 2;
-  const scale: f32 = 1 / Mathf.sqrt(<f32>keyDim);
+  const scale = f32x4.splat(1 / Mathf.sqrt(<f32>keyDim));
+  // Queries transposed [kd][tp], then scores / probabilities [steps][tp].
+  const qt = scratch;
+  const pt = scratch + <usize>keyDim * stp;
   for (let b = 0; b < batch; b++) {
     const rows = qkv + <usize>(b * steps) * sq;
     for (let h = 0; h < heads; h++) {
-      const q = rows + (<usize>(h * keyDim) << 2);
-      const k = q + part;
+      const hk = <usize>(h * keyDim) << 2;
+      const k = rows + part + hk;
       const v = k + part;
+      transposeHead(rows + hk, sq, steps, keyDim, qt, tp);
+      weightedRows(steps, k, sq, 4, qt, stp, keyDim, pt, stp, tp);
       const p = probs + (<usize>((b * heads + h) * steps * steps) << 2);
-      for (let i = 0; i < steps; i++) {
-        // Query i's probabilities are column i of p [key][query].
-        const pi = p + (<usize>i << 2);
-        const qi = q + <usize>i * sq;
-        let max: f32 = -Infinity;
+      for (let i0 = 0; i0 < tp; i0 += 4) {
+        const col = pt + (<usize>i0 << 2);
+        let max = v128.load(col);
+        for (let j = 1; j < steps; j++) max = f32x4.max(max, v128.load(col + <usize>j * stp));
+        let sum = f32x4.splat(0);
         for (let j = 0; j < steps; j++) {
-          const s = dot(qi, k + <usize>j * sq, keyDim);
-          store<f32>(pi + <usize>j * st, s);
-          max = Mathf.max(max, s);
+          const e = exp4(f32x4.mul(f32x4.sub(v128.load(col + <usize>j * stp), max), scale));
+          v128.store(col + <usize>j * stp, e);
+          sum = f32x4.add(sum, e);
         }
-        let sum: f32 = 0;
+        const inv = f32x4.div(f32x4.splat(1), sum);
+        const lanes = min(4, steps - i0);
         for (let j = 0; j < steps; j++) {
-          const e = Mathf.exp((load<f32>(pi + <usize>j * st) - max) * scale);
-          store<f32>(pi + <usize>j * st, e);
-          sum += e;
+          const pj = f32x4.mul(v128.load(col + <usize>j * stp), inv);
+          v128.store(col + <usize>j * stp, pj);
+          const to = p + <usize>j * st + (<usize>i0 << 2);
+          if (lanes == 4) v128.store(to, pj);
+          else for (let l = 0; l < lanes; l++) store<f32>(to + (<usize>l << 2), load<f32>(col + <usize>j * stp + (<usize>l << 2)));
         }
-        const inv: f32 = 1 / sum;
-        for (let j = 0; j < steps; j++) store<f32>(pi + <usize>j * st, load<f32>(pi + <usize>j * st) * inv);
-        weightedRows(pi, st, v, sq, steps, ctx + <usize>(b * steps + i) * sc + (<usize>(h * keyDim) << 2), keyDim);
       }
+      weightedRows(steps, pt, 4, stp, v, sq, steps, ctx + <usize>(b * steps) * sc + hk, sc, keyDim);
     }
   }
 }
@@ -718,14 +788,19 @@ export function attentionForward(qkv: usize, ldq: i32, ctx: usize, ldc: i32, pro
  * Gradients of attentionForward: dctx [batch·steps, ldc] in, dqkv (same
  * layout as qkv; padding columns untouched) out. Per head, with P the
  * probabilities: dV = Pᵀ dC; dP = dC Vᵀ; dS = P ⊙ (dP - rowsum(dP ⊙ P)) / √keyDim;
- * dQ = dS K; dK = dSᵀ Q. ds is scratch of steps · roundUp16(steps) floats.
+ * dQ = dS K; dK = dSᵀ Q. scratch: (keyDim + steps) · roundUp16(steps) floats.
  */
-export function attentionBackward(qkv: usize, ldq: i32, probs: usize, dctx: usize, ldc: i32, dqkv: usize, ds: usize, batch: i32, steps: i32, heads: i32, keyDim: i32): void {
+export function attentionBackward(qkv: usize, ldq: i32, probs: usize, dctx: usize, ldc: i32, dqkv: usize, scratch: usize, batch: i32, steps: i32, heads: i32, keyDim: i32): void {
   const sq = <usize>ldq << 2;
   const sc = <usize>ldc << 2;
   const part = <usize>(heads * keyDim) << 2;
+  const tp = roundUp16(steps);
+  const stp = <usize>tp << 2;
   const st = <usize>steps << 2;
   const scale: f32 = 1 / Mathf.sqrt(<f32>keyDim);
+  // Context gradients transposed [kd][tp], then dP / dS [steps][tp].
+  const dct = scratch;
+  const ds = scratch + <usize>keyDim * stp;
   for (let b = 0; b < batch; b++) {
     const rows = qkv + <usize>(b * steps) * sq;
     const drows = dqkv + <usize>(b * steps) * sq;
@@ -736,27 +811,20 @@ export function attentionBackward(qkv: usize, ldq: i32, probs: usize, dctx: usiz
       const k = q + part;
       const v = k + part;
       const p = probs + (<usize>((b * heads + h) * steps * steps) << 2);
+      transposeHead(dc + hk, sc, steps, keyDim, dct, tp);
+      weightedRows(steps, v, sq, 4, dct, stp, keyDim, ds, stp, tp);
       for (let i = 0; i < steps; i++) {
-        const pi = p + (<usize>i << 2);
-        const dsi = ds + <usize>i * st;
-        const dci = dc + <usize>i * sc + hk;
-        let rowDot: f32 = 0;
+        const o = <usize>i << 2;
+        let dot: f32 = 0;
+        for (let j = 0; j < steps; j++) dot += load<f32>(ds + <usize>j * stp + o) * load<f32>(p + <usize>j * st + o);
         for (let j = 0; j < steps; j++) {
-          const dp = dot(dci, v + <usize>j * sq, keyDim);
-          store<f32>(dsi + (<usize>j << 2), dp);
-          rowDot += dp * load<f32>(pi + <usize>j * st);
+          const at = ds + <usize>j * stp + o;
+          store<f32>(at, load<f32>(p + <usize>j * st + o) * (load<f32>(at) - dot) * scale);
         }
-        for (let j = 0; j < steps; j++) {
-          const o = <usize>j << 2;
-          store<f32>(dsi + o, load<f32>(pi + <usize>j * st) * (load<f32>(dsi + o) - rowDot) * scale);
-        }
-        weightedRows(dsi, 4, k, sq, steps, drows + <usize>i * sq + hk, keyDim);
       }
-      for (let j = 0; j < steps; j++) {
-        const o = <usize>j << 2;
-        weightedRows(ds + o, st, q, sq, steps, drows + <usize>j * sq + part + hk, keyDim);
-        weightedRows(p + <usize>j * st, 4, dc + hk, sc, steps, drows + <usize>j * sq + 2 * part + hk, keyDim);
-      }
+      weightedRows(steps, ds, 4, stp, k, sq, steps, drows + hk, sq, keyDim);
+      weightedRows(steps, ds, stp, 4, q, sq, steps, drows + part + hk, sq, keyDim);
+      weightedRows(steps, p, st, 4, dc + hk, sc, steps, drows + 2 * part + hk, sq, keyDim);
     }
   }
 }

@@ -400,7 +400,8 @@ void sigmoidArray(const float* x, float* y, int n) {
 // [q | k | v], each part heads·keyDim wide with the heads side by side.
 // ctx [batch·steps, ldc] gets softmax(q kᵀ / √keyDim) v, heads side by side;
 // probs [batch, heads, steps (key), steps (query)] keeps the probabilities,
-// transposed, for the backward pass.
+// transposed, for the backward pass. scratch: (keyDim + steps) ·
+// roundUp16(steps) floats.
 //
 // Scores are formed transposed, a key per row and the queries along the
 // lanes, so the softmax over keys is vertical (no horizontal reductions, the
@@ -440,23 +441,23 @@ inline void transposeHead(const float* src, size_t ldSrc, int steps, int kd, flo
 
 inline int roundUp16(int n) { return (n + 15) & ~15; }
 
-void attentionForward(const float* qkv, int ldq, float* ctx, int ldc, float* probs, int batch, int steps, int heads, int keyDim) {
+void attentionForward(const float* qkv, int ldq, float* ctx, int ldc, float* probs, float* scratch, int batch, int steps, int heads, int keyDim) {
   const int T = steps, kd = keyDim, D = heads * kd, tp = roundUp16(T);
   const __m512 scale = splat(1.0f / std::sqrt(static_cast<float>(kd)));
-  static thread_local std::vector<float> qt, pt;
-  qt.resize(static_cast<size_t>(kd) * tp);
-  pt.resize(static_cast<size_t>(T) * tp);
+  // Queries transposed [kd][tp] (zero past T), then scores / probabilities [T][tp].
+  float* qt = scratch;
+  float* pt = scratch + static_cast<size_t>(kd) * tp;
   for (int b = 0; b < batch; b++) {
     const float* rows = qkv + static_cast<size_t>(b) * T * ldq;
     for (int h = 0; h < heads; h++) {
       const float* k = rows + D + h * kd;
       const float* v = rows + 2 * D + h * kd;
-      transposeHead(rows + h * kd, ldq, T, kd, qt.data(), tp);
+      transposeHead(rows + h * kd, ldq, T, kd, qt, tp);
       // pt[j][i] = k_j · q_i
-      weightedRows(T, k, ldq, 1, qt.data(), tp, kd, pt.data(), tp, tp);
+      weightedRows(T, k, ldq, 1, qt, tp, kd, pt, tp, tp);
       float* p = probs + (static_cast<size_t>(b) * heads + h) * T * T;
       for (int i0 = 0; i0 < tp; i0 += 16) {
-        float* col = pt.data() + i0;
+        float* col = pt + i0;
         __m512 max = ld(col, 0xffff);
         for (int j = 1; j < T; j++) max = _mm512_max_ps(max, ld(col + j * tp, 0xffff));
         __m512 sum = _mm512_setzero_ps();
@@ -474,7 +475,7 @@ void attentionForward(const float* qkv, int ldq, float* ctx, int ldc, float* pro
         }
       }
       // ctx_i = Σ_j p[j][i] v_j
-      weightedRows(T, pt.data(), 1, tp, v, ldq, T, ctx + static_cast<size_t>(b) * T * ldc + h * kd, ldc, kd);
+      weightedRows(T, pt, 1, tp, v, ldq, T, ctx + static_cast<size_t>(b) * T * ldc + h * kd, ldc, kd);
     }
   }
 }
@@ -482,12 +483,13 @@ void attentionForward(const float* qkv, int ldq, float* ctx, int ldc, float* pro
 // Gradients of attentionForward: dctx [batch·steps, ldc] in, dqkv (same
 // layout as qkv; padding columns untouched) out. Per head, with P the
 // probabilities: dV = Pᵀ dC; dP = dC Vᵀ; dS = P ⊙ (dP - rowsum(dP ⊙ P)) / √keyDim;
-// dQ = dS K; dK = dSᵀ Q. ds is scratch of steps · roundUp16(steps) floats.
-void attentionBackward(const float* qkv, int ldq, const float* probs, const float* dctx, int ldc, float* dqkv, float* ds, int batch, int steps, int heads, int keyDim) {
+// dQ = dS K; dK = dSᵀ Q. scratch: (keyDim + steps) · roundUp16(steps) floats.
+void attentionBackward(const float* qkv, int ldq, const float* probs, const float* dctx, int ldc, float* dqkv, float* scratch, int batch, int steps, int heads, int keyDim) {
   const int T = steps, kd = keyDim, D = heads * kd, tp = roundUp16(T);
   const __m512 scale = splat(1.0f / std::sqrt(static_cast<float>(kd)));
-  static thread_local std::vector<float> dct;
-  dct.resize(static_cast<size_t>(kd) * tp);
+  // Context gradients transposed [kd][tp] (zero past T), then dP / dS [T][tp].
+  float* dct = scratch;
+  float* ds = scratch + static_cast<size_t>(kd) * tp;
   for (int b = 0; b < batch; b++) {
     const size_t row0 = static_cast<size_t>(b) * T;
     const float* rows = qkv + row0 * ldq;
@@ -498,9 +500,9 @@ void attentionBackward(const float* qkv, int ldq, const float* probs, const floa
       const float* k = rows + D + h * kd;
       const float* v = rows + 2 * D + h * kd;
       const float* p = probs + (static_cast<size_t>(b) * heads + h) * T * T;
-      transposeHead(dc + h * kd, ldc, T, kd, dct.data(), tp);
+      transposeHead(dc + h * kd, ldc, T, kd, dct, tp);
       // ds[j][i] = dP_ij = v_j · dc_i, then dS in place.
-      weightedRows(T, v, ldq, 1, dct.data(), tp, kd, ds, tp, T);
+      weightedRows(T, v, ldq, 1, dct, tp, kd, ds, tp, T);
       for (int i0 = 0; i0 < T; i0 += 16) {
         const __mmask16 m = laneMask(T - i0);
         __m512 dot = _mm512_setzero_ps();
@@ -764,7 +766,7 @@ napi_value jsGruBackward(napi_env env, napi_callback_info info) {
 
 napi_value jsAttentionForward(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  attentionForward(a.ptr(0), a.num(1), a.ptr(2), a.num(3), a.ptr(4), a.num(5), a.num(6), a.num(7), a.num(8));
+  attentionForward(a.ptr(0), a.num(1), a.ptr(2), a.num(3), a.ptr(4), a.ptr(5), a.num(6), a.num(7), a.num(8), a.num(9));
   return a.undefined();
 }
 

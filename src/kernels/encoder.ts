@@ -49,6 +49,11 @@ export const ENCODER_WEIGHT_COUNT = 16;
 
 const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
 
+/** Floats of the attention kernels' scratch: (keyDim + steps) · roundUp16(steps). */
+export function attentionScratch(s: { steps: number; dModel: number; heads: number }): number {
+  return (s.dModel / s.heads + s.steps) * Math.ceil(s.steps / 16) * 16;
+}
+
 interface Dims {
   readonly n: number;
   readonly d: number;
@@ -179,7 +184,7 @@ export function encoderForward(s: EncoderShape, x: Float32Array, weights: Encode
   const block = heap.alloc(bytes);
   const { at } = tapeLayout(s, m, drop, block);
   try {
-    const output = withKernelBuffers({ wqkv: dp * q3, wo: dp * dp, w1: dp * fp, w2: fp * dp }, (p, k, v) => {
+    const output = withKernelBuffers({ wqkv: dp * q3, wo: dp * dp, w1: dp * fp, w2: fp * dp, scratch: attentionScratch(s) }, (p, k, v) => {
       if (m.padded) v(block, bytes / 4).fill(0);
       storeWeights(heap, at, m, weights);
       copyRows(x, 0, d, v(at.x, n * dp), 0, dp, n, d);
@@ -188,7 +193,7 @@ export function encoderForward(s: EncoderShape, x: Float32Array, weights: Encode
       k.packB(at.w1, fp, dp, fp, false, p.w1);
       k.packB(at.w2, dp, fp, dp, false, p.w2);
       affine(k, heap, at.bqkv, at.x, dp, p.wqkv, at.qkv, n, dp, q3);
-      k.attentionForward(at.qkv, q3, at.ctx, dp, at.probs, s.batch, s.steps, s.heads, d / s.heads);
+      k.attentionForward(at.qkv, q3, at.ctx, dp, at.probs, p.scratch, s.batch, s.steps, s.heads, d / s.heads);
       affine(k, heap, at.bo, at.ctx, dp, p.wo, at.r1, n, dp, dp);
       if (drop) {
         k.dropoutMask(at.m1, n * dp, dropout!.attentionSeed, dropout!.rate);
@@ -233,7 +238,7 @@ export function encoderBackward(tape: EncoderTape, dy: Float32Array): { dx: Floa
   const { n, d, dp, q3, fp } = m;
   const at = tapeLayout(s, m, tape.dropout, block).at;
   const sizes = {
-    dy: n * dp, da: n * dp, df1: n * fp, dctx: n * dp, dqkv: n * q3, ds: s.steps * (Math.ceil(s.steps / 16) * 16),
+    dy: n * dp, da: n * dp, df1: n * fp, dctx: n * dp, dqkv: n * q3, scratch: attentionScratch(s),
     tqkv: q3 * dp, to: dp * dp, t1: fp * dp, t2: dp * fp,
     ...Object.fromEntries(Object.entries(weightFloats(m)).map(([name, floats]) => [`d${name}`, floats])),
   } as Record<string, number>;
@@ -259,7 +264,7 @@ export function encoderBackward(tape: EncoderTape, dy: Float32Array): { dx: Floa
       k.columnSums(da, dp, n, dp, g.dbo, false);
       k.gemmTN(at.ctx, dp, da, dp, g.dwo, dp, dp, n, dp, false);
       k.gemmPacked(da, dp, g.to, g.dctx, dp, n, dp, dp, false);
-      k.attentionBackward(at.qkv, q3, at.probs, g.dctx, dp, g.dqkv, g.ds, s.batch, s.steps, s.heads, d / s.heads);
+      k.attentionBackward(at.qkv, q3, at.probs, g.dctx, dp, g.dqkv, g.scratch, s.batch, s.steps, s.heads, d / s.heads);
       k.columnSums(g.dqkv, q3, n, q3, g.dbqkv, false);
       k.gemmTN(at.x, dp, g.dqkv, q3, g.dwqkv, q3, dp, n, q3, false);
       k.gemmPacked(g.dqkv, q3, g.tqkv, g.dy, dp, n, q3, dp, true);

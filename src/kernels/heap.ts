@@ -28,8 +28,9 @@ export interface KernelExports {
   lstmBackward(gates: number, cs: number, tc: number, dy: number, rkT: number, dh: number, dc: number, steps: number, batch: number, units: number, hard: boolean): void;
   gruForward(gates: number, hs: number, rh: number, rk: number, steps: number, batch: number, units: number, hard: boolean): void;
   gruBackward(gates: number, hs: number, dy: number, rkT: number, dh: number, drh: number, steps: number, batch: number, units: number, hard: boolean): void;
-  attentionForward(qkv: number, ldq: number, ctx: number, ldc: number, probs: number, batch: number, steps: number, heads: number, keyDim: number): void;
-  attentionBackward(qkv: number, ldq: number, probs: number, dctx: number, ldc: number, dqkv: number, ds: number, batch: number, steps: number, heads: number, keyDim: number): void;
+  /** `scratch`: attentionScratch() floats. */
+  attentionForward(qkv: number, ldq: number, ctx: number, ldc: number, probs: number, scratch: number, batch: number, steps: number, heads: number, keyDim: number): void;
+  attentionBackward(qkv: number, ldq: number, probs: number, dctx: number, ldc: number, dqkv: number, scratch: number, batch: number, steps: number, heads: number, keyDim: number): void;
   layerNormForward(x: number, ld: number, rows: number, d: number, gamma: number, beta: number, epsilon: number, y: number, xhat: number, rstd: number): void;
   layerNormBackward(dy: number, ld: number, xhat: number, rstd: number, gamma: number, rows: number, d: number, dx: number, dgamma: number, dbeta: number): void;
   dropoutMask(mask: number, n: number, seed: number, rate: number): void;

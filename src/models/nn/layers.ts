@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dense } from '@tensorflow/tfjs-layers/dist/layers/core';
-import { ENCODER_WEIGHT_COUNT, type EncoderDropout, type EncoderShape, encoderBackward, encoderForward, withKernelBuffers } from '../../kernels/encoder';
+import { ENCODER_WEIGHT_COUNT, type EncoderDropout, type EncoderShape, attentionScratch, encoderBackward, encoderForward, withKernelBuffers } from '../../kernels/encoder';
 
 /**
  * Custom layers the kit's networks use where tfjs has no public equivalent. Each one
@@ -207,18 +207,19 @@ export function attentionCore(qkv: tf.Tensor, batch: number, heads: number): tf.
   const probs = batch * heads * steps * steps;
   return tf.customGrad((...args: unknown[]) => {
     const qkvValues = (args[0] as tf.Tensor).dataSync() as Float32Array;
-    const [context, probValues] = withKernelBuffers({ qkv: n * width, ctx: n * d, probs }, (at, k, view) => {
+    const scratch = attentionScratch({ steps, dModel: d, heads });
+    const [context, probValues] = withKernelBuffers({ qkv: n * width, ctx: n * d, probs, scratch }, (at, k, view) => {
       view(at.qkv, n * width).set(qkvValues);
-      k.attentionForward(at.qkv, width, at.ctx, d, at.probs, batch, steps, heads, keyDim);
+      k.attentionForward(at.qkv, width, at.ctx, d, at.probs, at.scratch, batch, steps, heads, keyDim);
       return [view(at.ctx, n * d).slice(), view(at.probs, probs).slice()];
     });
     const gradFunc = (dy: tf.Tensor) => {
       const dctx = dy.dataSync() as Float32Array;
-      const dqkv = withKernelBuffers({ qkv: n * width, probs, dctx: n * d, dqkv: n * width, ds: steps * Math.ceil(steps / 16) * 16 }, (at, k, view) => {
+      const dqkv = withKernelBuffers({ qkv: n * width, probs, dctx: n * d, dqkv: n * width, scratch }, (at, k, view) => {
         view(at.qkv, n * width).set(qkvValues);
         view(at.probs, probs).set(probValues);
         view(at.dctx, n * d).set(dctx);
-        k.attentionBackward(at.qkv, width, at.probs, at.dctx, d, at.dqkv, at.ds, batch, steps, heads, keyDim);
+        k.attentionBackward(at.qkv, width, at.probs, at.dctx, d, at.dqkv, at.scratch, batch, steps, heads, keyDim);
         return view(at.dqkv, n * width).slice();
       });
       return [tf.tensor2d(dqkv, [n, width])];
