@@ -46,11 +46,14 @@ function gateActivation(cell: RecurrentCell): GateActivation | undefined {
   return name === 'hardSigmoid' || name === 'sigmoid' ? name : undefined;
 }
 
-/** tfjs's engine entry for an op with its own forward and backward functions (what `tf.customGrad` calls; private in its typings). */
-interface OpEngine {
+/**
+ * tfjs's engine entry for an op with its own forward and backward functions (what `tf.customGrad`
+ * calls; private in its typings). Tensors passed to `save` come back to the backward pass.
+ */
+export interface OpEngine {
   runKernelFunc(op: {
-    forwardFunc: () => tf.Tensor;
-    backwardsFunc: (dy: tf.Tensor) => Record<string, () => tf.Tensor>;
+    forwardFunc: (backend: unknown, save: tf.GradSaveFunc) => tf.Tensor;
+    backwardsFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => Record<string, () => tf.Tensor>;
     inputs: Record<string, tf.Tensor>;
   }): tf.Tensor;
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dense } from '@tensorflow/tfjs-layers/dist/layers/core';
+import type { OpEngine } from '../../kernels/layers';
 import { ENCODER_WEIGHT_COUNT, type EncoderDropout, type EncoderShape, attentionScratch, encoderBackward, encoderForward, withKernelBuffers } from '../../kernels/encoder';
 
 /**
@@ -133,32 +134,23 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
  * transposes explicitly and multiplies untransposed: tfjs-wasm runs a matMul with a transpose
  * flag about 10x slower than a transpose followed by a plain one. (The same op on the kit's
  * WebAssembly GEMM measured no faster: copies in and out of its memory ate the gain.)
+ * Registered directly rather than through `tf.customGrad`, so each gradient is formed only when
+ * tfjs asks for it: a first layer (input projection) never computes its input's.
  */
 export function linear(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, relu = false): tf.Tensor {
-  return (relu ? linearRelu : linearPlain)(x, kernel, bias);
-}
-
-type LinearOp = (x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
-
-function linearOp(relu: boolean): LinearOp {
-  return tf.customGrad((...args: unknown[]) => {
-    const [x, kernel, bias] = args as tf.Tensor2D[];
-    const save = args[3] as tf.GradSaveFunc;
-    const y = tf.fused.matMul({ a: x, b: kernel, bias, activation: relu ? 'relu' : 'linear' });
+  const forwardFunc = (_: unknown, save: tf.GradSaveFunc): tf.Tensor => {
+    const y = tf.fused.matMul({ a: x as tf.Tensor2D, b: kernel as tf.Tensor2D, bias, activation: relu ? 'relu' : 'linear' });
     save(relu ? [x, kernel, y] : [x, kernel]);
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sKernel, sy] = saved as tf.Tensor2D[];
-        const g = (relu ? dy.mul(tf.step(sy)) : dy) as tf.Tensor2D;
-        return [g.matMul(sKernel.transpose()), sx.transpose().matMul(g), g.sum(0)];
-      },
-    };
-  }) as LinearOp;
+    return y;
+  };
+  const backwardsFunc = (dy: tf.Tensor, saved: tf.Tensor[]): Record<string, () => tf.Tensor> => {
+    const [sx, sKernel, sy] = saved as tf.Tensor2D[];
+    // Each request runs in its own tidy scope, so each forms the ReLU-masked gradient itself.
+    const g = () => (relu ? dy.mul(tf.step(sy)) : dy) as tf.Tensor2D;
+    return { 0: () => g().matMul(sKernel.transpose()), 1: () => sx.transpose().matMul(g()), 2: () => g().sum(0) };
+  };
+  return (tf.engine() as unknown as OpEngine).runKernelFunc({ forwardFunc, backwardsFunc, inputs: { 0: x, 1: kernel, 2: bias } });
 }
-
-const linearPlain = linearOp(false);
-const linearRelu = linearOp(true);
 
 /** tfjs's Dense class, from its serialization registry (`@tensorflow/tfjs` exports only the factory). */
 const DenseLayer = tf.serialization.SerializationMap.getMap().classNameMap.Dense[0] as unknown as typeof Dense;
