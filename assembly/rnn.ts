@@ -1,4 +1,4 @@
-// Fused LSTM / GRU kernels over raw f32 buffers in linear memory.
+// Fused LSTM / GRU and Transformer encoder-block kernels over raw f32 buffers in linear memory.
 //
 // The host (src/kernels/) owns the memory layout: every argument named like a
 // buffer is a byte offset into this module's memory. Matrices are row-major
