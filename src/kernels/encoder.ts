@@ -171,10 +171,11 @@ function affine(k: KernelExports, heap: KernelHeap, bias: number, a: number, lda
 }
 
 /**
- * The block's forward pass on `x` (`[batch, steps, dModel]` row-major). With `keepTape` the
- * activations stay in kernel memory for `encoderBackward`.
+ * The block's forward pass on `x` (`[batch, steps, dModel]` row-major), its output written
+ * `into` the array given, else into a new one. With `keepTape` the activations stay in kernel
+ * memory for `encoderBackward`.
  */
-export function encoderForward(s: EncoderShape, x: Float32Array, weights: EncoderWeights, dropout: EncoderDropout | undefined, keepTape: boolean): { output: Float32Array; tape?: EncoderTape } {
+export function encoderForward(s: EncoderShape, x: Float32Array, weights: EncoderWeights, dropout: EncoderDropout | undefined, keepTape: boolean, into?: Float32Array): { output: Float32Array; tape?: EncoderTape } {
   if (weights.length !== ENCODER_WEIGHT_COUNT) throw new Error(`encoder block: expected ${ENCODER_WEIGHT_COUNT} weights, got ${weights.length}`);
   const heap = kernelHeap();
   const m = dims(s);
@@ -206,7 +207,7 @@ export function encoderForward(s: EncoderShape, x: Float32Array, weights: Encode
       affine(k, heap, at.b2, at.f1, fp, p.w2, at.r2, n, fp, dp);
       k.addResidual(at.r2, at.h1, drop ? at.m2 : 0, n * dp);
       k.layerNormForward(at.r2, dp, n, d, at.g2, at.be2, s.epsilon, at.y, at.xhat2, at.rstd2);
-      const out = new Float32Array(n * d);
+      const out = into ?? new Float32Array(n * d);
       copyRows(v(at.y, n * dp), 0, dp, out, 0, d, n, d);
       return out;
     });
@@ -225,9 +226,10 @@ export function encoderForward(s: EncoderShape, x: Float32Array, weights: Encode
 
 /**
  * Gradients of the forward pass that made `tape`, given `dy` (the output's shape); frees the
- * tape. Returns the input gradient, then the weights' in `EncoderWeights` order and layouts.
+ * tape. Returns the weights' gradients in `EncoderWeights` order and layouts; the input's is
+ * written `dxInto` the array given, and not formed without one (a block on data needs none).
  */
-export function encoderBackward(tape: EncoderTape, dy: Float32Array): { dx: Float32Array; dWeights: Float32Array[] } {
+export function encoderBackward(tape: EncoderTape, dy: Float32Array, dxInto?: Float32Array): Float32Array[] {
   const block = tape.block;
   if (block === undefined) throw new Error('encoder tape already released: each forward pass can be differentiated once');
   unreleased.unregister(tape);
@@ -244,7 +246,6 @@ export function encoderBackward(tape: EncoderTape, dy: Float32Array): { dx: Floa
   } as Record<string, number>;
   try {
     return withKernelBuffers(sizes, (g, k, v) => {
-      k.packB(at.wqkv, q3, q3, dp, true, g.tqkv);
       k.packB(at.wo, dp, dp, dp, true, g.to);
       k.packB(at.w1, fp, fp, dp, true, g.t1);
       k.packB(at.w2, dp, dp, fp, true, g.t2);
@@ -267,10 +268,12 @@ export function encoderBackward(tape: EncoderTape, dy: Float32Array): { dx: Floa
       k.attentionBackward(at.qkv, q3, at.probs, g.dctx, dp, g.dqkv, g.scratch, s.batch, s.steps, s.heads, d / s.heads);
       k.columnSums(g.dqkv, q3, n, q3, g.dbqkv, false);
       k.gemmTN(at.x, dp, g.dqkv, q3, g.dwqkv, q3, dp, n, q3, false);
-      k.gemmPacked(g.dqkv, q3, g.tqkv, g.dy, dp, n, q3, dp, true);
-      const dx = new Float32Array(n * d);
-      copyRows(v(g.dy, n * dp), 0, dp, dx, 0, d, n, d);
-      return { dx, dWeights: unpadWeights(v, g, m) };
+      if (dxInto) {
+        k.packB(at.wqkv, q3, q3, dp, true, g.tqkv);
+        k.gemmPacked(g.dqkv, q3, g.tqkv, g.dy, dp, n, q3, dp, true);
+        copyRows(v(g.dy, n * dp), 0, dp, dxInto, 0, d, n, d);
+      }
+      return unpadWeights(v, g, m);
     }, m.padded);
   } finally {
     heap.release(block);

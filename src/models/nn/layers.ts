@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dense } from '@tensorflow/tfjs-layers/dist/layers/core';
 import type { OpEngine } from '../../kernels/layers';
-import { ENCODER_WEIGHT_COUNT, type EncoderDropout, type EncoderShape, attentionScratch, encoderBackward, encoderForward, withKernelBuffers } from '../../kernels/encoder';
+import { type EncoderDropout, type EncoderShape, type EncoderTape, attentionScratch, encoderBackward, encoderForward, withKernelBuffers } from '../../kernels/encoder';
+import { filledTensor, tensorFloats } from '../../kernels/tensors';
 
 /**
  * Custom layers the kit's networks use where tfjs has no public equivalent. Each one
@@ -302,7 +303,7 @@ export class TransformerEncoderBlock extends tf.layers.Layer {
       dropout = { rate: this.rate, attentionSeed: this.seed + 2 * this.calls, ffSeed: this.seed + 2 * this.calls + 1 };
       this.calls++;
     }
-    return encoderOp(shape, dropout)(x, ...this.w.map((v) => v.read()));
+    return encoderOp(shape, dropout)(x, this.w.map((v) => v.read()));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -310,23 +311,42 @@ export class TransformerEncoderBlock extends tf.layers.Layer {
   }
 }
 
-function encoderOp(shape: EncoderShape, dropout: EncoderDropout | undefined): (...inputs: tf.Tensor[]) => tf.Tensor {
-  return tf.customGrad((...args: unknown[]) => {
-    const inputs = args.slice(0, 1 + ENCODER_WEIGHT_COUNT) as tf.Tensor[];
-    const [x, ...weights] = inputs;
-    // Keep activations only under a gradient scope: prediction never runs a backward pass.
-    const keepTape = tf.engine().state.gradientDepth > 0;
-    const values = weights.map((t) => t.dataSync() as Float32Array);
-    const { output, tape } = encoderForward(shape, x.dataSync() as Float32Array, values, dropout, keepTape);
-    return {
-      value: tf.tensor(output, x.shape),
-      gradFunc: (dy: tf.Tensor) => {
+/**
+ * The block as one op with lazily formed gradients (as the fused recurrent layers: see
+ * src/kernels/layers.ts); tensors cross without copies on the wasm backend (tensors.ts).
+ */
+function encoderOp(shape: EncoderShape, dropout: EncoderDropout | undefined): (x: tf.Tensor, weights: tf.Tensor[]) => tf.Tensor {
+  return (x, weights) => {
+    let tape: EncoderTape | undefined;
+    // Tensor values are read (tensorFloats) only inside filledTensor's fill: its allocation may move them.
+    const forwardFunc = (): tf.Tensor =>
+      filledTensor(x.shape, (output) => {
+        // Keep activations only under a gradient scope: prediction never runs a backward pass.
+        const keepTape = tf.engine().state.gradientDepth > 0;
+        tape = encoderForward(shape, tensorFloats(x), weights.map(tensorFloats), dropout, keepTape, output).tape;
+      });
+    const backwardsFunc = (dy: tf.Tensor): Record<string, () => tf.Tensor> => {
+      let grads: Float32Array[] | undefined;
+      const backward = (dxInto?: Float32Array): Float32Array[] => {
+        if (grads) return grads;
         if (!tape) throw new Error('encoder block: no activations kept for this forward pass (it ran outside a gradient scope)');
-        const g = encoderBackward(tape, dy.dataSync() as Float32Array);
-        return [tf.tensor(g.dx, x.shape), ...g.dWeights.map((d, i) => tf.tensor(d, weights[i].shape))];
-      },
+        grads = encoderBackward(tape, tensorFloats(dy), dxInto);
+        return grads;
+      };
+      // Each tensor is made inside its own request (tfjs runs each in a tidy scope); x ('0') is asked for first.
+      const out: Record<string, () => tf.Tensor> = {
+        0: () =>
+          filledTensor(x.shape, (dx) => {
+            if (grads) throw new Error('encoder block: the input gradient was asked for after the weight gradients');
+            backward(dx);
+          }),
+      };
+      weights.forEach((w, i) => (out[i + 1] = () => tf.tensor(backward()[i], w.shape)));
+      return out;
     };
-  }) as (...inputs: tf.Tensor[]) => tf.Tensor;
+    const inputs: Record<string, tf.Tensor> = { 0: x, ...Object.fromEntries(weights.map((w, i) => [i + 1, w])) };
+    return (tf.engine() as unknown as OpEngine).runKernelFunc({ forwardFunc, backwardsFunc, inputs });
+  };
 }
 
 export interface LayerNormArgs {
