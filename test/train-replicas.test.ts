@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { setKernelThreads } from '../src/kernels';
-import { buildRecurrentNetwork, fusedRecurrentLayer } from '../src/models/nn/architecture';
-import { recurrentConfigSchema } from '../src/models/nn/config';
+import { buildRecurrentNetwork, buildTransformerNetwork, fusedRecurrentLayer } from '../src/models/nn/architecture';
+import { recurrentConfigSchema, transformerConfigSchema } from '../src/models/nn/config';
 import { WorkerReplicas } from '../src/models/nn/replicas';
 import { denseSamples } from '../src/records/samples';
 import { type TrainLoopOptions, trainNetwork } from '../src/train/loop';
@@ -49,10 +49,10 @@ function network(): tf.LayersModel {
   return net!;
 }
 
-async function train(replicaCount: number): Promise<{ weights: Float32Array[]; loss: number[]; acc: number[] }> {
+async function train(replicaCount: number, build = network, fused = true): Promise<{ weights: Float32Array[]; loss: number[]; acc: number[] }> {
   await initBackend();
-  const net = network();
-  const replicas = replicaCount > 0 ? await WorkerReplicas.start(replicaCount, net, { backend: (await initBackend()).name, fused: true, loss: options }) : undefined;
+  const net = build();
+  const replicas = replicaCount > 0 ? await WorkerReplicas.start(replicaCount, net, { backend: (await initBackend()).name, fused, loss: options }) : undefined;
   try {
     const fit = await trainNetwork(net, data(1200, 1), undefined, { ...options, ...(replicas ? { replicas } : {}) });
     return { weights: net.getWeights().map((w) => w.dataSync() as Float32Array), loss: [...fit.history.loss], acc: [...fit.history.acc] };
@@ -77,6 +77,17 @@ test('data-parallel training: learns like one thread, reproducible for a given r
   // Same data, same shuffles: replicas change sums' order and dropout masks, not what is learned.
   assert.ok(Math.abs(a.loss.at(-1)! - one.loss.at(-1)!) < 0.15, `final loss ${a.loss.at(-1)} vs one thread ${one.loss.at(-1)}`);
   assert.notDeepEqual(a.weights[0], one.weights[0], 'replicas ran (weights differ in the last bits from one thread)');
+});
+
+test('the Transformer trains data-parallel too: its fused encoder blocks run in the replicas, reproducibly', async () => {
+  setKernelThreads(1);
+  const c = transformerConfigSchema.parse({ dModel: 8, heads: 2, layers: 1, ffUnits: 8, dropout: 0.1, seed: 3 }, 'test');
+  const transformer = () => buildTransformerNetwork(c, { lookback: STEPS, features: FEATURES }, 'multiclass', 3);
+  const before = tf.memory().numTensors;
+  const [a, b] = [await train(2, transformer, false), await train(2, transformer, false)];
+  assert.equal(tf.memory().numTensors, before, 'tensors left behind by a replicated fit');
+  a.weights.forEach((w, k) => assert.deepEqual(w, b.weights[k], `weight ${k} differs between two runs with 2 replicas`));
+  assert.ok(a.loss.at(-1)! < a.loss[0], `loss fell: ${a.loss.join(', ')}`);
 });
 
 test('a failing replica rejects the step with its error, naming the replica', async () => {
