@@ -1,5 +1,6 @@
 import { copyRows } from './arrays';
-import { alignedBytes, type KernelExports, type KernelHeap, kernelHeap } from './heap';
+import { affine, place, roundUp4, withKernelBuffers } from './buffers';
+import { type KernelExports, type KernelHeap, kernelHeap } from './heap';
 
 /**
  * One post-norm Transformer encoder block over `[batch, steps, dModel]`, forward and backward
@@ -47,8 +48,6 @@ export interface EncoderTape {
 
 export const ENCODER_WEIGHT_COUNT = 16;
 
-const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
-
 /** Floats of the attention kernels' scratch: (keyDim + steps) · roundUp16(steps). */
 export function attentionScratch(s: { steps: number; dModel: number; heads: number }): number {
   return (s.dModel / s.heads + s.steps) * Math.ceil(s.steps / 16) * 16;
@@ -69,17 +68,6 @@ function dims(s: EncoderShape): Dims {
   const q3 = roundUp4(3 * s.dModel);
   const fp = roundUp4(s.ffUnits);
   return { n: s.batch * s.steps, d: s.dModel, dp, q3, fp, f: s.ffUnits, padded: dp !== s.dModel || q3 !== 3 * s.dModel || fp !== s.ffUnits };
-}
-
-/** Float counts of named buffers laid out back to back (64-byte aligned) from `base`. */
-function place<K extends string>(base: number, floats: Record<K, number>): { at: Record<K, number>; bytes: number } {
-  const at = {} as Record<K, number>;
-  let next = base;
-  for (const [name, count] of Object.entries(floats) as [K, number][]) {
-    at[name] = next;
-    next += alignedBytes(count);
-  }
-  return { at, bytes: next - base };
 }
 
 /** The padded weights: kept on the tape, since the backward pass packs their transposes. */
@@ -104,23 +92,6 @@ function tapeLayout(s: EncoderShape, m: Dims, dropout: boolean, base: number): {
   return place(base, tapeFloats(s, m, dropout));
 }
 
-/**
- * `fn` over fresh kernel-memory buffers of the given float counts (64-byte aligned; zeroed
- * with `zeroed`), freed afterwards; `view` gives typed views (valid inside `fn` until it
- * allocates kernel memory itself).
- */
-export function withKernelBuffers<K extends string, T>(floats: Record<K, number>, fn: (at: Record<K, number>, kernels: KernelExports, view: (ptr: number, floats: number) => Float32Array) => T, zeroed = false): T {
-  const heap = kernelHeap();
-  const { bytes } = place(0, floats);
-  const block = heap.alloc(bytes);
-  try {
-    if (zeroed) heap.view(block, bytes / 4).fill(0);
-    return fn(place(block, floats).at, heap.kernels, (ptr, n) => heap.view(ptr, n));
-  } finally {
-    heap.release(block);
-  }
-}
-
 function releaseBlock(block: number): void {
   kernelHeap().release(block);
 }
@@ -133,11 +104,6 @@ export function releaseEncoderTape(tape: EncoderTape): void {
   releaseBlock(tape.block);
   unreleased.unregister(tape);
   tape.block = undefined;
-}
-
-/** Every one of `rows` rows of `view` (stride `width`) set to its first row, by doubling copies. */
-function repeatFirstRow(view: Float32Array, rows: number, width: number): void {
-  for (let done = 1; done < rows; done *= 2) view.copyWithin(done * width, 0, Math.min(done, rows - done) * width);
 }
 
 /** The padded weights into kernel memory at `at` (padding left as the caller zeroed it). */
@@ -160,14 +126,6 @@ function storeWeights(heap: KernelHeap, at: TapeAt, m: Dims, w: EncoderWeights):
   view(at.b2, d).set(w[13]);
   view(at.g2, d).set(w[14]);
   view(at.be2, d).set(w[15]);
-}
-
-/** C[rows, n] = bias (each row) + A · Bpacked. */
-function affine(k: KernelExports, heap: KernelHeap, bias: number, a: number, lda: number, packed: number, c: number, rows: number, depth: number, n: number): void {
-  const cv = heap.view(c, rows * n);
-  cv.set(heap.view(bias, n));
-  repeatFirstRow(cv, rows, n);
-  k.gemmPacked(a, lda, packed, c, n, rows, depth, n, true);
 }
 
 /**

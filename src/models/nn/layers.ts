@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dense } from '@tensorflow/tfjs-layers/dist/layers/core';
 import type { OpEngine } from '../../kernels/layers';
-import { type EncoderDropout, type EncoderShape, type EncoderTape, attentionScratch, encoderBackward, encoderForward, withKernelBuffers } from '../../kernels/encoder';
+import { withKernelBuffers } from '../../kernels/buffers';
+import { type DenseShape, denseForward, denseInputGradient, denseWeightGradients } from '../../kernels/dense';
+import { type EncoderDropout, type EncoderShape, type EncoderTape, attentionScratch, encoderBackward, encoderForward } from '../../kernels/encoder';
 import { filledTensor, tensorFloats } from '../../kernels/tensors';
 
 /**
@@ -131,24 +133,31 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
 }
 
 /**
- * `[n, in] x [in, out] + [out]`, optionally through ReLU, as one op whose backward pass
- * transposes explicitly and multiplies untransposed: tfjs-wasm runs a matMul with a transpose
- * flag about 10x slower than a transpose followed by a plain one. (The same op on the kit's
- * WebAssembly GEMM measured no faster: copies in and out of its memory ate the gain.)
- * Registered directly rather than through `tf.customGrad`, so each gradient is formed only when
- * tfjs asks for it: a first layer (input projection) never computes its input's.
+ * `[n, in] x [in, out] + [out]`, optionally through ReLU, as one op on the kernels' GEMMs
+ * (src/kernels/dense.ts; tfjs-wasm's matMul and the transposes its gradient needs cost several
+ * times more at these shapes). Registered directly rather than through `tf.customGrad`, so
+ * each gradient is formed only when tfjs asks for it: a first layer (input projection) never
+ * computes its input's.
  */
 export function linear(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, relu = false): tf.Tensor {
+  const [rows, inDim] = x.shape as [number, number];
+  const s: DenseShape = { rows, inDim, units: kernel.shape[1] as number, relu };
+  // Tensor values are read (tensorFloats) only inside filledTensor's fill: its allocation may move them.
   const forwardFunc = (_: unknown, save: tf.GradSaveFunc): tf.Tensor => {
-    const y = tf.fused.matMul({ a: x as tf.Tensor2D, b: kernel as tf.Tensor2D, bias, activation: relu ? 'relu' : 'linear' });
+    const y = filledTensor([rows, s.units], (out) => denseForward(s, tensorFloats(x), tensorFloats(kernel), tensorFloats(bias), out));
     save(relu ? [x, kernel, y] : [x, kernel]);
     return y;
   };
   const backwardsFunc = (dy: tf.Tensor, saved: tf.Tensor[]): Record<string, () => tf.Tensor> => {
-    const [sx, sKernel, sy] = saved as tf.Tensor2D[];
-    // Each request runs in its own tidy scope, so each forms the ReLU-masked gradient itself.
-    const g = () => (relu ? dy.mul(tf.step(sy)) : dy) as tf.Tensor2D;
-    return { 0: () => g().matMul(sKernel.transpose()), 1: () => sx.transpose().matMul(g()), 2: () => g().sum(0) };
+    const [sx, sKernel, sy] = saved;
+    let weights: { dKernel: Float32Array; dBias: Float32Array } | undefined;
+    const weightGradients = () => (weights ??= denseWeightGradients(s, tensorFloats(sx), tensorFloats(dy), sy && tensorFloats(sy)));
+    // Each tensor is made inside its own request: tfjs runs each request in a tidy scope.
+    return {
+      0: () => filledTensor([rows, inDim], (dx) => denseInputGradient(s, tensorFloats(sKernel), tensorFloats(dy), sy && tensorFloats(sy), dx)),
+      1: () => tf.tensor2d(weightGradients().dKernel, [inDim, s.units]),
+      2: () => tf.tensor1d(weightGradients().dBias),
+    };
   };
   return (tf.engine() as unknown as OpEngine).runKernelFunc({ forwardFunc, backwardsFunc, inputs: { 0: x, 1: kernel, 2: bias } });
 }
@@ -158,8 +167,8 @@ const DenseLayer = tf.serialization.SerializationMap.getMap().classNameMap.Dense
 
 /**
  * `tf.layers.dense` (same arguments, weights and results) applied to each step of
- * `[batch, time, features]` through `linear`, whose gradient avoids tfjs-wasm's transposed
- * matMuls. Other activations or no bias take Dense's own path.
+ * `[batch, time, features]` through `linear`, on the kernels. Other activations or no bias take
+ * Dense's own path.
  */
 export class SequenceDense extends DenseLayer {
   static override className = 'SequenceDense';
