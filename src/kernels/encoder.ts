@@ -46,7 +46,7 @@ export interface EncoderTape {
   block: number | undefined;
 }
 
-export const ENCODER_WEIGHT_COUNT = 16;
+const ENCODER_WEIGHT_COUNT = 16;
 
 /** Floats of the attention kernels' scratch: (keyDim + steps) · roundUp16(steps). */
 export function attentionScratch(s: { steps: number; dModel: number; heads: number }): number {
@@ -92,19 +92,8 @@ function tapeLayout(s: EncoderShape, m: Dims, dropout: boolean, base: number): {
   return place(base, tapeFloats(s, m, dropout));
 }
 
-function releaseBlock(block: number): void {
-  kernelHeap().release(block);
-}
-
-const unreleased = new FinalizationRegistry<number>(releaseBlock);
-
-/** Free a tape's kernel memory now; the backward pass does this itself. */
-export function releaseEncoderTape(tape: EncoderTape): void {
-  if (tape.block === undefined) return;
-  releaseBlock(tape.block);
-  unreleased.unregister(tape);
-  tape.block = undefined;
-}
+/** Frees the kernel memory of a tape that was never differentiated, once it is collected. */
+const unreleased = new FinalizationRegistry<number>((block) => kernelHeap().release(block));
 
 /** The padded weights into kernel memory at `at` (padding left as the caller zeroed it). */
 function storeWeights(heap: KernelHeap, at: TapeAt, m: Dims, w: EncoderWeights): void {
