@@ -173,16 +173,22 @@ class Pool {
   std::atomic<int> finished_{0};
 };
 
-/** Runs fn(0..threads-1), parts of one task, on the calling thread and threads - 1 helpers. */
+/** Runs fn(0..parts-1), parts of one task, on the calling thread and threads - 1 helpers. */
 template <class F>
-void parallel(int threads, F fn) {
-  if (threads <= 1) {
-    fn(0);
+void parallelParts(int parts, int threads, F fn) {
+  if (threads <= 1 || parts <= 1) {
+    for (int t = 0; t < parts; t++) fn(t);
     return;
   }
   // Never destroyed: its helpers wait for work until the process exits.
   static Pool* pool = new Pool();
-  pool->run(threads, threads - 1, fn);
+  pool->run(parts, threads - 1, fn);
+}
+
+/** Runs fn(0..threads-1), one part per thread. */
+template <class F>
+void parallel(int threads, F fn) {
+  parallelParts(threads, threads, fn);
 }
 
 /**
@@ -556,6 +562,17 @@ struct HistSource {
   }
 };
 
+/** Node positions per row block, at least (see rowBlocks). */
+constexpr int ROW_BLOCK_MIN = 8192;
+constexpr int ROW_BLOCKS_MAX = 16;
+
+/**
+ * The blocks (equal parts) a node's positions are summed in, histograms and gradient sums
+ * alike (kernels.ts's rowBlocks): a function of the node's size only, so threads may take
+ * blocks without changing the order of any sum.
+ */
+inline int rowBlocks(int n) { return std::max(1, std::min(ROW_BLOCKS_MAX, n / ROW_BLOCK_MIN)); }
+
 /** Rows ahead whose data is prefetched when rows are read through ids. */
 constexpr int PREFETCH = 32;
 
@@ -608,16 +625,54 @@ void histogram(const HistSource<C>& s, double* hist, int k0, int k1, const uint3
   }
 }
 
-/** Node positions below which one thread builds a histogram alone (a thread start costs more). */
+/** Cells (positions x features) below which one thread builds a histogram alone (a dispatch costs more). */
 constexpr int64_t CELLS_PER_THREAD = 1 << 16;
+/** Slots per thread below which one thread adds the blocks' histograms together. */
+constexpr int64_t REDUCE_SLOTS_PER_THREAD = 1 << 15;
 
+/**
+ * A node's histogram, summed in row blocks (rowBlocks) that threads share: block 0 into
+ * `hist`, the others into their own histograms, added to `hist` in block order afterwards.
+ * Blocks are further cut into feature groups when there are too few to keep every thread
+ * busy. Block bounds depend only on the node's size, and which thread sums a (block, group)
+ * task changes nothing, so the sums are the same for any thread count.
+ */
 template <class C>
-void histogramThreads(const HistSource<C>& s, double* hist, int count, const uint32_t* rows, int begin, int end, int threads) {
-  threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>({threads, count, static_cast<int64_t>(end - begin) * count / CELLS_PER_THREAD})));
-  parallel(threads, [&](int t) {
+void histogramThreads(const HistSource<C>& s, double* hist, size_t histLength, int count, const uint32_t* rows, int begin, int end, int threads) {
+  const int n = end - begin;
+  const int blocks = rowBlocks(n);
+  threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, static_cast<int64_t>(n) * count / CELLS_PER_THREAD)));
+  const int groups = threads == 1 ? 1 : std::max(1, std::min(count, (2 * threads + blocks - 1) / blocks));
+  // Each calling (JS) thread has its own block histograms.
+  static thread_local std::vector<double> scratch;
+  if (scratch.size() < (blocks - 1) * histLength) scratch.resize((blocks - 1) * histLength);
+  // (A thread_local named inside the lambdas would be each helper's own.)
+  double* const others = scratch.data();
+  const auto blockHist = [&](int j) { return j == 0 ? hist : others + (j - 1) * histLength; };
+  const size_t width = 2 * static_cast<size_t>(s.slot[1] - s.slot[0]);
+  const auto slotsOf = [&](int k) { return 2 * static_cast<size_t>(s.slot[s.list ? s.list[k] : k]); };
+  parallelParts(blocks * groups, threads, [&](int t) {
+    const int j = t / groups;
+    int k0, k1, b0, b1;
+    part(count, groups, t % groups, &k0, &k1);
+    part(n, blocks, j, &b0, &b1);
+    double* out = blockHist(j);
+    if (j > 0)
+      for (int k = k0; k < k1; k++) std::fill_n(out + slotsOf(k), width, 0.0);
+    histogram(s, out, k0, k1, rows, begin + b0, begin + b1);
+  });
+  if (blocks == 1) return;
+  const int reducers = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>({threads, count, static_cast<int64_t>(blocks - 1) * count * static_cast<int64_t>(width) / REDUCE_SLOTS_PER_THREAD})));
+  parallel(reducers, [&](int t) {
     int k0, k1;
-    part(count, threads, t, &k0, &k1);
-    histogram(s, hist, k0, k1, rows, begin, end);
+    part(count, reducers, t, &k0, &k1);
+    for (int k = k0; k < k1; k++) {
+      double* h = hist + slotsOf(k);
+      for (int j = 1; j < blocks; j++) {
+        const double* p = blockHist(j) + slotsOf(k);
+        for (size_t i = 0; i < width; i++) h[i] += p[i];
+      }
+    }
   });
 }
 
@@ -639,9 +694,9 @@ napi_value jsHistogram(napi_env env, napi_callback_info info) {
   const uint32_t* rows = a.array<uint32_t>(7);
   const int begin = a.num(8), end = a.num(9), threads = a.num(10);
   if (type == napi_uint8_array)
-    histogramThreads(source<uint8_t>(a, codes, 2), hist, count, rows, begin, end, threads);
+    histogramThreads(source<uint8_t>(a, codes, 2), hist, a.length(0), count, rows, begin, end, threads);
   else
-    histogramThreads(source<uint16_t>(a, codes, 2), hist, count, rows, begin, end, threads);
+    histogramThreads(source<uint16_t>(a, codes, 2), hist, a.length(0), count, rows, begin, end, threads);
   return a.undefined();
 }
 
@@ -729,9 +784,9 @@ napi_value jsPartition(napi_env env, napi_callback_info info) {
     }
     if (hist) {
       if (smallLeft)
-        histogramThreads(s, hist, count, rows, begin, mid, a.num(17));
+        histogramThreads(s, hist, a.length(0), count, rows, begin, mid, a.num(17));
       else
-        histogramThreads(s, hist, count, rows, mid, end, a.num(17));
+        histogramThreads(s, hist, a.length(0), count, rows, mid, end, a.num(17));
     }
     return mid;
   };
@@ -1098,17 +1153,27 @@ napi_value jsAddLeaves(napi_env env, napi_callback_info info) {
   return a.undefined();
 }
 
-// gbdtSumPairs(gh: Float64Array, rows: Uint32Array | null, begin, end, out: Float64Array [2])
-// Sums of g and h over node positions [begin, end) (row rows[i], or i), in order.
+// gbdtSumPairs(gh: Float64Array, rows: Uint32Array | null, begin, end, out: Float64Array [2], threads)
+// Sums of g and h over node positions [begin, end) (row rows[i], or i): each row block's in
+// order, then the blocks' in order (kernels.ts's sumPairs), threads taking blocks.
 napi_value jsSumPairs(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const double* gh = a.array<double>(0);
   const uint32_t* rows = a.array<uint32_t>(1);
   const int begin = a.num(2), end = a.num(3);
   double* out = a.array<double>(4);
-  __m128d sum = _mm_setzero_pd();
-  for (int i = begin; i < end; i++) sum = _mm_add_pd(sum, _mm_loadu_pd(gh + 2 * static_cast<size_t>(rows ? rows[i] : i)));
-  _mm_storeu_pd(out, sum);
+  const int blocks = rowBlocks(end - begin);
+  __m128d sums[ROW_BLOCKS_MAX];
+  parallelParts(blocks, std::max(1, std::min(a.num(5), (end - begin) / PARTITION_ROWS_PER_THREAD)), [&](int j) {
+    int b0, b1;
+    part(end - begin, blocks, j, &b0, &b1);
+    __m128d sum = _mm_setzero_pd();
+    for (int i = begin + b0; i < begin + b1; i++) sum = _mm_add_pd(sum, _mm_loadu_pd(gh + 2 * static_cast<size_t>(rows ? rows[i] : i)));
+    sums[j] = sum;
+  });
+  __m128d total = _mm_setzero_pd();
+  for (int j = 0; j < blocks; j++) total = _mm_add_pd(total, sums[j]);
+  _mm_storeu_pd(out, total);
   return a.undefined();
 }
 
