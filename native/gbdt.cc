@@ -37,6 +37,14 @@ class Args {
     if (type) *type = t;
     return static_cast<T*>(data);
   }
+  /** The data of typed array `j` of the JS array at `i`. */
+  template <class T>
+  T* element(size_t i, uint32_t j) {
+    napi_value v;
+    void* data = nullptr;
+    if (napi_get_element(env_, argv_[i], j, &v) != 0 || napi_get_typedarray_info(env_, v, nullptr, nullptr, &data, nullptr, nullptr) != 0) return nullptr;
+    return static_cast<T*>(data);
+  }
   /** A typed array's element count. */
   size_t length(size_t i) {
     napi_typedarray_type t;
@@ -701,7 +709,7 @@ napi_value jsHistogram(napi_env env, napi_callback_info info) {
 }
 
 /** Rows of a node below which one thread partitions it alone. */
-constexpr int PARTITION_ROWS_PER_THREAD = 1 << 15;
+constexpr int PARTITION_ROWS_PER_THREAD = 1 << 14;
 
 /**
  * Stable partition of the row ids at positions [begin, end) by the split feature's codes
@@ -746,7 +754,7 @@ napi_value jsPartition(napi_env env, napi_callback_info info) {
   const void* columns = a.array<void>(10);
   const int begin = a.num(11), end = a.num(12), feature = a.num(13), bin = a.num(14), missing = a.num(15);
   const bool defaultLeft = a.flag(16);
-  const int threads = std::max(1, std::min(a.num(17), (end - begin) / PARTITION_ROWS_PER_THREAD));
+  const int threads = std::max(1, std::min({a.num(17), (end - begin) / PARTITION_ROWS_PER_THREAD, 64}));
   const size_t matrixRows = a.length(8);
   auto run = [&](auto s) {
     using C = std::remove_const_t<std::remove_pointer_t<decltype(s.codes)>>;
@@ -757,17 +765,17 @@ napi_value jsPartition(napi_env env, napi_callback_info info) {
       std::memcpy(rows + begin + l, scratch, 4 * static_cast<size_t>(end - begin - l));
       mid = begin + l;
     } else {
-      // Each chunk is partitioned into its thread's own buffers, then copied into place.
-      std::vector<int> lefts(threads);
-      std::vector<std::vector<uint32_t>> sides(2 * threads);
+      // Each chunk is partitioned into its own stretch of both sides of a buffer kept for
+      // the calling thread, then copied into place.
+      const size_t n = end - begin;
+      static thread_local std::vector<uint32_t> buffer;
+      if (buffer.size() < 2 * n) buffer.resize(2 * n);
+      uint32_t* const sides = buffer.data();
+      int lefts[64];
       parallel(threads, [&](int t) {
         int c0, c1;
         part(end - begin, threads, t, &c0, &c1);
-        std::vector<uint32_t>& l = sides[2 * t];
-        std::vector<uint32_t>& r = sides[2 * t + 1];
-        l.resize(c1 - c0);
-        r.resize(c1 - c0);
-        lefts[t] = partitionIds(column, rows, begin + c0, begin + c1, bin, missing, defaultLeft, l.data(), r.data());
+        lefts[t] = partitionIds(column, rows, begin + c0, begin + c1, bin, missing, defaultLeft, sides + c0, sides + n + c0);
       });
       int total = 0;
       for (int t = 0; t < threads; t++) total += lefts[t];
@@ -777,8 +785,8 @@ napi_value jsPartition(napi_env env, napi_callback_info info) {
         int leftBefore = 0;
         for (int u = 0; u < t; u++) leftBefore += lefts[u];
         const int rights = c1 - c0 - lefts[t];
-        std::memcpy(rows + begin + leftBefore, sides[2 * t].data(), 4 * static_cast<size_t>(lefts[t]));
-        std::memcpy(rows + begin + total + (c0 - leftBefore), sides[2 * t + 1].data(), 4 * static_cast<size_t>(rights));
+        std::memcpy(rows + begin + leftBefore, sides + c0, 4 * static_cast<size_t>(lefts[t]));
+        std::memcpy(rows + begin + total + (c0 - leftBefore), sides + n + c0, 4 * static_cast<size_t>(rights));
       });
       mid = begin + total;
     }
@@ -1004,6 +1012,61 @@ napi_value jsGradients(napi_env env, napi_callback_info info) {
   return a.undefined();
 }
 
+// gbdtSoftmaxGradients(margin: Float64Array [rows * outputs], y: Float32Array, rows, outputs,
+//   weight: Float64Array | null, gh: Float64Array[] [outputs], threads): computeGradients for
+//   multi:softprob, rows split across threads, eight rows at a time through exp8.
+napi_value jsSoftmaxGradients(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const double* margin = a.array<double>(0);
+  const float* y = a.array<float>(1);
+  const int rows = a.num(2), outputs = a.num(3);
+  const double* weight = a.array<double>(4);
+  std::vector<double*> gh(outputs);
+  for (int k = 0; k < outputs; k++) gh[k] = a.element<double>(5, k);
+  const int threads = std::max(1, std::min(a.num(6), rows / PARTITION_ROWS_PER_THREAD));
+  parallel(threads, [&](int t) {
+    int r0, r1;
+    part(rows, threads, t, &r0, &r1);
+    // e^(margin - max) of eight rows, class-major.
+    std::vector<double> e(8 * static_cast<size_t>(outputs));
+    for (int r = r0; r < r1; r += 8) {
+      const int lanes = std::min(8, r1 - r);
+      alignas(64) double top[8], sum[8];
+      for (int q = 0; q < lanes; q++) {
+        const double* m = margin + static_cast<size_t>(r + q) * outputs;
+        // Math.max: NaN if any value is NaN.
+        double v = -INFINITY;
+        for (int k = 0; k < outputs; k++) v = m[k] != m[k] || v != v ? NAN : m[k] > v ? m[k] : v;
+        top[q] = v;
+      }
+      for (int k = 0; k < outputs; k++) {
+        alignas(64) double x[8];
+        for (int q = 0; q < lanes; q++) x[q] = margin[static_cast<size_t>(r + q) * outputs + k] - top[q];
+        if (lanes == 8) {
+          _mm512_storeu_pd(e.data() + 8 * k, exp8(_mm512_load_pd(x)));
+        } else {
+          for (int q = 0; q < lanes; q++) e[8 * k + q] = fdlibmExp(x[q]);
+        }
+      }
+      for (int q = 0; q < lanes; q++) {
+        double s = 0;
+        for (int k = 0; k < outputs; k++) s += e[8 * k + q];
+        sum[q] = s;
+      }
+      for (int q = 0; q < lanes; q++) {
+        const double w = weight ? weight[r + q] : 1.0;
+        for (int k = 0; k < outputs; k++) {
+          const double p = roundToFloat(e[8 * k + q] / sum[q]);
+          const double v = roundToFloat(2.0 * p * roundToFloat(1.0 - p));
+          gh[k][2 * (r + q)] = roundToFloat((k == y[r + q] ? p - 1.0 : p) * w);
+          gh[k][2 * (r + q) + 1] = roundToFloat((1e-16 > v ? 1e-16 : v) * w);
+        }
+      }
+    }
+  });
+  return a.undefined();
+}
+
 // ---------------------------------------------------------------------------------------
 // Split finding (grow.ts: findSplit, score, thresholdL1): the same double arithmetic, with
 // float32 rounding at the same places.
@@ -1191,6 +1254,7 @@ void registerGbdt(napi_env env, napi_value exports) {
       {"gbdtColumns", jsColumns},
       {"gbdtExp", jsExp},
       {"gbdtGradients", jsGradients},
+      {"gbdtSoftmaxGradients", jsSoftmaxGradients},
       {"gbdtFindSplit", jsFindSplit},
       {"gbdtSubtract", jsSubtract},
       {"gbdtAddLeaves", jsAddLeaves},

@@ -419,7 +419,7 @@ class JsKernels implements GbdtKernels {
   }
 }
 
-const NATIVE_FUNCTIONS = ['gbdtCuts', 'gbdtBinRows', 'gbdtColumns', 'gbdtHistogram', 'gbdtPartition', 'gbdtSumPairs', 'gbdtAddLeaves', 'gbdtExp', 'gbdtGradients', 'gbdtFindSplit', 'gbdtSubtract'] as const;
+const NATIVE_FUNCTIONS = ['gbdtCuts', 'gbdtBinRows', 'gbdtColumns', 'gbdtHistogram', 'gbdtPartition', 'gbdtSumPairs', 'gbdtAddLeaves', 'gbdtExp', 'gbdtGradients', 'gbdtSoftmaxGradients', 'gbdtFindSplit', 'gbdtSubtract'] as const;
 
 let expChecked: boolean | undefined;
 
@@ -473,6 +473,7 @@ interface NativeGbdt {
   gbdtColumns(codes: Uint8Array | Uint16Array, rowStride: number, rows: number, features: number, out: Uint8Array | Uint16Array, threads: number): void;
   gbdtExp(x: Float64Array, out: Float64Array): void;
   gbdtGradients(logistic: boolean, margin: Float64Array, y: Float32Array, rows: number, weight: Float64Array | null, gh: Float64Array, threads: number): void;
+  gbdtSoftmaxGradients(margin: Float64Array, y: Float32Array, rows: number, outputs: number, weight: Float64Array | null, gh: Float64Array[], threads: number): void;
   gbdtFindSplit(hist: Float64Array, slot: Int32Array, binCounts: Int32Array, hasMissing: Uint8Array, features: Int32Array, g: number, h: number, params: Float64Array, out: Float64Array, threads: number): boolean;
   gbdtSubtract(hist: Float64Array, small: Float64Array): void;
   gbdtSumPairs(gh: Float64Array, rows: Uint32Array | null, begin: number, end: number, out: Float64Array, threads: number): void;
@@ -509,7 +510,8 @@ function nativeKernels(addon: NativeGbdt, threads: number): GbdtKernels {
       return addon.gbdtPartition(small, n.codes, n.rowStride, n.slot, all ? null : features, n.gh, features.length, smallLeft, n.rows, n.scratchRows, n.columns, begin, end, split.feature, split.bin, split.missing, split.defaultLeft, threads);
     },
     gradients(objective, margin, y, rows, outputs, weight, gh) {
-      if (objective === 'multi:softprob' || (objective === 'binary:logistic' && !sameExp(addon))) computeGradients(objective, margin, y, rows, outputs, weight, gh);
+      if (objective !== 'reg:squarederror' && !sameExp(addon)) computeGradients(objective, margin, y, rows, outputs, weight, gh);
+      else if (objective === 'multi:softprob') addon.gbdtSoftmaxGradients(margin, y, rows, outputs, weight ?? null, gh, threads);
       else addon.gbdtGradients(objective === 'binary:logistic', margin, y, rows, weight ?? null, gh[0], threads);
     },
     findSplit(hist, g, h, features, ctx, out) {
