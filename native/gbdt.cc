@@ -1098,42 +1098,39 @@ struct SplitSearch {
   const int32_t* features;
   double g, h, mcw, alpha, lambda, parentGain;
 
+  /**
+   * One direction's scan of feature f's bins into `best`: bins accumulate on the scanned
+   * side (the left one forward, the right one backward, which then takes the missing
+   * values' other side), the rest is the other. Gains add the scanned side's score first.
+   */
+  void scanFeature(int f, bool backward, Split& best) const {
+    const int nb = binCounts[f];
+    const double* base = hist + 2 * static_cast<size_t>(slot[f]);
+    double gs = 0, hs = 0;
+    for (int i = 0; i < nb; i++) {
+      const int b = backward ? nb - 1 - i : i;
+      const double hb = base[2 * b + 1];
+      if (hb == 0 && base[2 * b] == 0) continue;
+      gs += base[2 * b];
+      hs += hb;
+      const double go = g - gs;
+      const double ho = h - hs;
+      if (ho < mcw) break;
+      if (hs >= mcw) {
+        const double gain = f32(f32(f32(score(gs, hs, alpha, lambda)) + f32(score(go, ho, alpha, lambda))) - parentGain);
+        if (gain > best.gain) best = backward ? Split{gain, go, ho, gs, hs, f, b - 1, true} : Split{gain, gs, hs, go, ho, f, b, false};
+      }
+    }
+  }
+
   /** The best split over features[k0..k1): the first strictly best candidate in scan order. */
   Split scan(int k0, int k1) const {
     Split best;
     for (int k = k0; k < k1; k++) {
       const int f = features[k];
-      const int nb = binCounts[f];
-      const double* base = hist + 2 * static_cast<size_t>(slot[f]);
-      double gl = 0, hl = 0;
-      for (int b = 0; b < nb; b++) {
-        const double hb = base[2 * b + 1];
-        if (hb == 0 && base[2 * b] == 0) continue;
-        gl += base[2 * b];
-        hl += hb;
-        const double gr = g - gl;
-        const double hr = h - hl;
-        if (hr < mcw) break;
-        if (hl >= mcw) {
-          const double gain = f32(f32(f32(score(gl, hl, alpha, lambda)) + f32(score(gr, hr, alpha, lambda))) - parentGain);
-          if (gain > best.gain) best = {gain, gl, hl, gr, hr, f, b, false};
-        }
-      }
-      if (hasMissing[f] == 0 || base[2 * nb + 1] <= 0) continue;
-      double gr = 0, hr = 0;
-      for (int b = nb - 1; b >= 0; b--) {
-        const double hb = base[2 * b + 1];
-        if (hb == 0 && base[2 * b] == 0) continue;
-        gr += base[2 * b];
-        hr += hb;
-        const double gl2 = g - gr;
-        const double hl2 = h - hr;
-        if (hl2 < mcw) break;
-        if (hr >= mcw) {
-          const double gain = f32(f32(f32(score(gr, hr, alpha, lambda)) + f32(score(gl2, hl2, alpha, lambda))) - parentGain);
-          if (gain > best.gain) best = {gain, gl2, hl2, gr, hr, f, b - 1, true};
-        }
-      }
+      scanFeature(f, false, best);
+      // The backward scan only when the node has missing values of f (a NaN sum scans too).
+      if (hasMissing[f] != 0 && !(hist[2 * (static_cast<size_t>(slot[f]) + binCounts[f]) + 1] <= 0)) scanFeature(f, true, best);
     }
     return best;
   }
@@ -1175,13 +1172,18 @@ napi_value jsFindSplit(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// gbdtSubtract(hist: Float64Array, small: Float64Array): hist -= small.
+// gbdtSubtract(hist: Float64Array, small: Float64Array, threads): hist -= small, threads taking ranges.
 napi_value jsSubtract(napi_env env, napi_callback_info info) {
   Args a(env, info);
   double* hist = a.array<double>(0);
   const double* small = a.array<double>(1);
-  const size_t n = a.length(0);
-  for (size_t i = 0; i < n; i++) hist[i] -= small[i];
+  const int n = static_cast<int>(a.length(0));
+  const int threads = std::max(1, std::min<int>(a.num(2), n / REDUCE_SLOTS_PER_THREAD));
+  parallel(threads, [&](int t) {
+    int i0, i1;
+    part(n, threads, t, &i0, &i1);
+    for (int i = i0; i < i1; i++) hist[i] -= small[i];
+  });
   return a.undefined();
 }
 

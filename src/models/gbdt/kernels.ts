@@ -475,7 +475,7 @@ interface NativeGbdt {
   gbdtGradients(logistic: boolean, margin: Float64Array, y: Float32Array, rows: number, weight: Float64Array | null, gh: Float64Array, threads: number): void;
   gbdtSoftmaxGradients(margin: Float64Array, y: Float32Array, rows: number, outputs: number, weight: Float64Array | null, gh: Float64Array[], threads: number): void;
   gbdtFindSplit(hist: Float64Array, slot: Int32Array, binCounts: Int32Array, hasMissing: Uint8Array, features: Int32Array, g: number, h: number, params: Float64Array, out: Float64Array, threads: number): boolean;
-  gbdtSubtract(hist: Float64Array, small: Float64Array): void;
+  gbdtSubtract(hist: Float64Array, small: Float64Array, threads: number): void;
   gbdtSumPairs(gh: Float64Array, rows: Uint32Array | null, begin: number, end: number, out: Float64Array, threads: number): void;
   gbdtAddLeaves(margin: Float64Array, rows: Uint32Array, bounds: Int32Array, values: Float64Array, stride: number, offset: number, threads: number): void;
 }
@@ -518,7 +518,7 @@ function nativeKernels(addon: NativeGbdt, threads: number): GbdtKernels {
       return addon.gbdtFindSplit(hist, ctx.slot, ctx.binCounts, ctx.hasMissing, features, g, h, ctx.params, out, threads);
     },
     subtract(hist, small) {
-      addon.gbdtSubtract(hist, small);
+      addon.gbdtSubtract(hist, small, threads);
     },
     sumPairs(nodes, begin, end, out) {
       addon.gbdtSumPairs(nodes.gh, nodes.byId ? nodes.rows : null, begin, end, out, threads);
