@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <atomic>
@@ -95,9 +96,8 @@ inline void part(int count, int n, int i, int* begin, int* end) {
  * `run(parts, fn)` has fn(0..parts-1) done by whichever thread claims each part first, the
  * caller included: on a busy machine a helper that is not running yet costs no waiting, as
  * the caller claims its part too. (Every part writes its own outputs, so who runs it does not
- * change them.) Between tasks a helper spins for a moment before it sleeps, as OpenMP's do:
- * tree growing hands out tasks every few tens of microseconds, about what a sleeping thread
- * takes to wake. One task at a time; a caller that finds the pool busy (another JS thread's
+ * change them.) Between tasks a helper spins for a while before it sleeps, as OpenMP's do
+ * (see SPIN). One task at a time; a caller that finds the pool busy (another JS thread's
  * fit) runs every part itself.
  */
 class Pool {
@@ -126,7 +126,7 @@ class Pool {
     }
     wake_.notify_all();
     work(generation, task_, &fn, parts);
-    for (int i = 0; i < SPINS && finished_.load(std::memory_order_acquire) != parts; i++) _mm_pause();
+    spin([&] { return finished_.load(std::memory_order_acquire) == parts; });
     if (finished_.load(std::memory_order_acquire) != parts) {
       std::unique_lock<std::mutex> lock(m_);
       done_.wait(lock, [&] { return finished_.load(std::memory_order_acquire) == parts; });
@@ -134,8 +134,25 @@ class Pool {
   }
 
  private:
-  /** Pause instructions a waiting thread spins through (tens of microseconds) before it sleeps. */
-  static constexpr int SPINS = 1 << 9;
+  /**
+   * How long a waiting thread spins before it sleeps. Tree growing hands out tasks every few
+   * to a few hundred microseconds (a node's serial work between them); a shorter spin had the
+   * helper asleep at nearly every task, so each began with a wake-up.
+   */
+  static constexpr std::chrono::microseconds SPIN{200};
+
+  /** Spins until done() or for SPIN, whichever comes first. */
+  template <class Done>
+  static void spin(Done done) {
+    const auto until = std::chrono::steady_clock::now() + SPIN;
+    for (;;) {
+      for (int i = 0; i < 64; i++) {
+        if (done()) return;
+        _mm_pause();
+      }
+      if (std::chrono::steady_clock::now() > until) return;
+    }
+  }
 
   /** Claims and runs parts of task `generation` until none is left. */
   void work(uint32_t generation, void (*task)(void*, int), void* fn, int parts) {
@@ -158,7 +175,7 @@ class Pool {
   void loop() {
     uint32_t seen = 0;
     for (;;) {
-      for (int i = 0; i < SPINS && static_cast<uint32_t>(claim_.load(std::memory_order_acquire) >> 32) == seen; i++) _mm_pause();
+      spin([&] { return static_cast<uint32_t>(claim_.load(std::memory_order_acquire) >> 32) != seen; });
       std::unique_lock<std::mutex> lock(m_);
       wake_.wait(lock, [&] { return generation_ != seen; });
       seen = generation_;
@@ -634,7 +651,7 @@ void histogram(const HistSource<C>& s, double* hist, int k0, int k1, const uint3
 }
 
 /** Cells (positions x features) below which one thread builds a histogram alone (a dispatch costs more). */
-constexpr int64_t CELLS_PER_THREAD = 1 << 16;
+constexpr int64_t CELLS_PER_THREAD = 1 << 14;
 /** Slots per thread below which one thread adds the blocks' histograms together. */
 constexpr int64_t REDUCE_SLOTS_PER_THREAD = 1 << 15;
 
@@ -709,7 +726,7 @@ napi_value jsHistogram(napi_env env, napi_callback_info info) {
 }
 
 /** Rows of a node below which one thread partitions it alone. */
-constexpr int PARTITION_ROWS_PER_THREAD = 1 << 14;
+constexpr int PARTITION_ROWS_PER_THREAD = 1 << 13;
 
 /**
  * Stable partition of the row ids at positions [begin, end) by the split feature's codes
