@@ -5,6 +5,7 @@
 // are bit-identical whichever runs. Threads split work by feature (sketch, histogram) or by
 // row (binning): every output value is produced by one thread, in the single-threaded order.
 #include <immintrin.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <chrono>
@@ -141,7 +142,11 @@ class Pool {
    */
   static constexpr std::chrono::microseconds SPIN{200};
 
-  /** Spins until done() or for SPIN, whichever comes first. */
+  /**
+   * Spins until done() or for SPIN, whichever comes first, yielding the core every few
+   * dozen pauses: on a machine with more runnable threads than cores, the thread it waits
+   * for may need it.
+   */
   template <class Done>
   static void spin(Done done) {
     const auto until = std::chrono::steady_clock::now() + SPIN;
@@ -151,6 +156,7 @@ class Pool {
         _mm_pause();
       }
       if (std::chrono::steady_clock::now() > until) return;
+      sched_yield();
     }
   }
 
