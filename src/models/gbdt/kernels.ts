@@ -182,8 +182,9 @@ export function buildHistogram(
 ): void {
   const n = end - begin;
   const blocks = rowBlocks(n);
+  const source = { codes, rowStride, slot, list, gh, rows };
   const [first, firstEnd] = part(n, blocks, 0);
-  sumRows(hist, codes, rowStride, slot, list, k0, k1, gh, rows, begin + first, begin + firstEnd);
+  sumRows(hist, source, k0, k1, begin + first, begin + firstEnd);
   if (blocks === 1) return;
   if (blockHist.length < hist.length) blockHist = new Float64Array(hist.length);
   const width = 2 * (slot[1] - slot[0]);
@@ -193,7 +194,7 @@ export function buildHistogram(
       const s = 2 * slot[list === null ? k : list[k]];
       blockHist.fill(0, s, s + width);
     }
-    sumRows(blockHist, codes, rowStride, slot, list, k0, k1, gh, rows, begin + b0, begin + b1);
+    sumRows(blockHist, source, k0, k1, begin + b0, begin + b1);
     for (let k = k0; k < k1; k++) {
       const s = 2 * slot[list === null ? k : list[k]];
       for (let i = s; i < s + width; i++) hist[i] += blockHist[i];
@@ -201,20 +202,19 @@ export function buildHistogram(
   }
 }
 
+/** What buildHistogram reads besides positions and features (its arguments of those names). */
+interface HistogramSource {
+  readonly codes: Uint8Array | Uint16Array;
+  readonly rowStride: number;
+  readonly slot: Int32Array;
+  readonly list: Int32Array | null;
+  readonly gh: Float64Array;
+  readonly rows: Uint32Array | null;
+}
+
 /** buildHistogram's sums over one block of positions, in order. */
-function sumRows(
-  hist: Float64Array,
-  codes: Uint8Array | Uint16Array,
-  rowStride: number,
-  slot: Int32Array,
-  list: Int32Array | null,
-  k0: number,
-  k1: number,
-  gh: Float64Array,
-  rows: Uint32Array | null,
-  begin: number,
-  end: number,
-): void {
+function sumRows(hist: Float64Array, source: HistogramSource, k0: number, k1: number, begin: number, end: number): void {
+  const { codes, rowStride, slot, list, gh, rows } = source;
   if (list === null) {
     // All features: slots are `f * stride + bin`, so the slot base is a running offset, and
     // four features per step give four independent accumulation chains.
