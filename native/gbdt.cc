@@ -5,8 +5,10 @@
 // are bit-identical whichever runs. Threads split work by feature (sketch, histogram) or by
 // row (binning): every output value is produced by one thread, in the single-threaded order.
 #include <immintrin.h>
+#include <sched.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <atomic>
@@ -35,6 +37,14 @@ class Args {
     void* data = nullptr;
     if (i >= argc_ || napi_get_typedarray_info(env_, argv_[i], &t, &length, &data, nullptr, nullptr) != 0) return nullptr;
     if (type) *type = t;
+    return static_cast<T*>(data);
+  }
+  /** The data of typed array `j` of the JS array at `i`. */
+  template <class T>
+  T* element(size_t i, uint32_t j) {
+    napi_value v;
+    void* data = nullptr;
+    if (napi_get_element(env_, argv_[i], j, &v) != 0 || napi_get_typedarray_info(env_, v, nullptr, nullptr, &data, nullptr, nullptr) != 0) return nullptr;
     return static_cast<T*>(data);
   }
   /** A typed array's element count. */
@@ -87,9 +97,8 @@ inline void part(int count, int n, int i, int* begin, int* end) {
  * `run(parts, fn)` has fn(0..parts-1) done by whichever thread claims each part first, the
  * caller included: on a busy machine a helper that is not running yet costs no waiting, as
  * the caller claims its part too. (Every part writes its own outputs, so who runs it does not
- * change them.) Between tasks a helper spins for a moment before it sleeps, as OpenMP's do:
- * tree growing hands out tasks every few tens of microseconds, about what a sleeping thread
- * takes to wake. One task at a time; a caller that finds the pool busy (another JS thread's
+ * change them.) Between tasks a helper spins for a while before it sleeps, as OpenMP's do
+ * (see SPIN). One task at a time; a caller that finds the pool busy (another JS thread's
  * fit) runs every part itself.
  */
 class Pool {
@@ -118,7 +127,7 @@ class Pool {
     }
     wake_.notify_all();
     work(generation, task_, &fn, parts);
-    for (int i = 0; i < SPINS && finished_.load(std::memory_order_acquire) != parts; i++) _mm_pause();
+    spin([&] { return finished_.load(std::memory_order_acquire) == parts; });
     if (finished_.load(std::memory_order_acquire) != parts) {
       std::unique_lock<std::mutex> lock(m_);
       done_.wait(lock, [&] { return finished_.load(std::memory_order_acquire) == parts; });
@@ -126,8 +135,30 @@ class Pool {
   }
 
  private:
-  /** Pause instructions a waiting thread spins through (tens of microseconds) before it sleeps. */
-  static constexpr int SPINS = 1 << 9;
+  /**
+   * How long a waiting thread spins before it sleeps. Tree growing hands out tasks every few
+   * to a few hundred microseconds (a node's serial work between them); a shorter spin had the
+   * helper asleep at nearly every task, so each began with a wake-up.
+   */
+  static constexpr std::chrono::microseconds SPIN{200};
+
+  /**
+   * Spins until done() or for SPIN, whichever comes first, yielding the core every few
+   * dozen pauses: on a machine with more runnable threads than cores, the thread it waits
+   * for may need it.
+   */
+  template <class Done>
+  static void spin(Done done) {
+    const auto until = std::chrono::steady_clock::now() + SPIN;
+    for (;;) {
+      for (int i = 0; i < 64; i++) {
+        if (done()) return;
+        _mm_pause();
+      }
+      if (std::chrono::steady_clock::now() > until) return;
+      sched_yield();
+    }
+  }
 
   /** Claims and runs parts of task `generation` until none is left. */
   void work(uint32_t generation, void (*task)(void*, int), void* fn, int parts) {
@@ -150,7 +181,7 @@ class Pool {
   void loop() {
     uint32_t seen = 0;
     for (;;) {
-      for (int i = 0; i < SPINS && static_cast<uint32_t>(claim_.load(std::memory_order_acquire) >> 32) == seen; i++) _mm_pause();
+      spin([&] { return static_cast<uint32_t>(claim_.load(std::memory_order_acquire) >> 32) != seen; });
       std::unique_lock<std::mutex> lock(m_);
       wake_.wait(lock, [&] { return generation_ != seen; });
       seen = generation_;
@@ -173,16 +204,22 @@ class Pool {
   std::atomic<int> finished_{0};
 };
 
-/** Runs fn(0..threads-1), parts of one task, on the calling thread and threads - 1 helpers. */
+/** Runs fn(0..parts-1), parts of one task, on the calling thread and threads - 1 helpers. */
 template <class F>
-void parallel(int threads, F fn) {
-  if (threads <= 1) {
-    fn(0);
+void parallelParts(int parts, int threads, F fn) {
+  if (threads <= 1 || parts <= 1) {
+    for (int t = 0; t < parts; t++) fn(t);
     return;
   }
   // Never destroyed: its helpers wait for work until the process exits.
   static Pool* pool = new Pool();
-  pool->run(threads, threads - 1, fn);
+  pool->run(parts, threads - 1, fn);
+}
+
+/** Runs fn(0..threads-1), one part per thread. */
+template <class F>
+void parallel(int threads, F fn) {
+  parallelParts(threads, threads, fn);
 }
 
 /**
@@ -556,6 +593,17 @@ struct HistSource {
   }
 };
 
+/** Node positions per row block, at least (see rowBlocks). */
+constexpr int ROW_BLOCK_MIN = 8192;
+constexpr int ROW_BLOCKS_MAX = 16;
+
+/**
+ * The blocks (equal parts) a node's positions are summed in, histograms and gradient sums
+ * alike (kernels.ts's rowBlocks): a function of the node's size only, so threads may take
+ * blocks without changing the order of any sum.
+ */
+inline int rowBlocks(int n) { return std::max(1, std::min(ROW_BLOCKS_MAX, n / ROW_BLOCK_MIN)); }
+
 /** Rows ahead whose data is prefetched when rows are read through ids. */
 constexpr int PREFETCH = 32;
 
@@ -608,16 +656,54 @@ void histogram(const HistSource<C>& s, double* hist, int k0, int k1, const uint3
   }
 }
 
-/** Node positions below which one thread builds a histogram alone (a thread start costs more). */
-constexpr int64_t CELLS_PER_THREAD = 1 << 16;
+/** Cells (positions x features) below which one thread builds a histogram alone (a dispatch costs more). */
+constexpr int64_t CELLS_PER_THREAD = 1 << 14;
+/** Slots per thread below which one thread adds the blocks' histograms together. */
+constexpr int64_t REDUCE_SLOTS_PER_THREAD = 1 << 15;
 
+/**
+ * A node's histogram, summed in row blocks (rowBlocks) that threads share: block 0 into
+ * `hist`, the others into their own histograms, added to `hist` in block order afterwards.
+ * Blocks are further cut into feature groups when there are too few to keep every thread
+ * busy. Block bounds depend only on the node's size, and which thread sums a (block, group)
+ * task changes nothing, so the sums are the same for any thread count.
+ */
 template <class C>
-void histogramThreads(const HistSource<C>& s, double* hist, int count, const uint32_t* rows, int begin, int end, int threads) {
-  threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>({threads, count, static_cast<int64_t>(end - begin) * count / CELLS_PER_THREAD})));
-  parallel(threads, [&](int t) {
+void histogramThreads(const HistSource<C>& s, double* hist, size_t histLength, int count, const uint32_t* rows, int begin, int end, int threads) {
+  const int n = end - begin;
+  const int blocks = rowBlocks(n);
+  threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, static_cast<int64_t>(n) * count / CELLS_PER_THREAD)));
+  const int groups = threads == 1 ? 1 : std::max(1, std::min(count, (2 * threads + blocks - 1) / blocks));
+  // Each calling (JS) thread has its own block histograms.
+  static thread_local std::vector<double> scratch;
+  if (scratch.size() < (blocks - 1) * histLength) scratch.resize((blocks - 1) * histLength);
+  // (A thread_local named inside the lambdas would be each helper's own.)
+  double* const others = scratch.data();
+  const auto blockHist = [&](int j) { return j == 0 ? hist : others + (j - 1) * histLength; };
+  const size_t width = 2 * static_cast<size_t>(s.slot[1] - s.slot[0]);
+  const auto slotsOf = [&](int k) { return 2 * static_cast<size_t>(s.slot[s.list ? s.list[k] : k]); };
+  parallelParts(blocks * groups, threads, [&](int t) {
+    const int j = t / groups;
+    int k0, k1, b0, b1;
+    part(count, groups, t % groups, &k0, &k1);
+    part(n, blocks, j, &b0, &b1);
+    double* out = blockHist(j);
+    if (j > 0)
+      for (int k = k0; k < k1; k++) std::fill_n(out + slotsOf(k), width, 0.0);
+    histogram(s, out, k0, k1, rows, begin + b0, begin + b1);
+  });
+  if (blocks == 1) return;
+  const int reducers = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>({threads, count, static_cast<int64_t>(blocks - 1) * count * static_cast<int64_t>(width) / REDUCE_SLOTS_PER_THREAD})));
+  parallel(reducers, [&](int t) {
     int k0, k1;
-    part(count, threads, t, &k0, &k1);
-    histogram(s, hist, k0, k1, rows, begin, end);
+    part(count, reducers, t, &k0, &k1);
+    for (int k = k0; k < k1; k++) {
+      double* h = hist + slotsOf(k);
+      for (int j = 1; j < blocks; j++) {
+        const double* p = blockHist(j) + slotsOf(k);
+        for (size_t i = 0; i < width; i++) h[i] += p[i];
+      }
+    }
   });
 }
 
@@ -639,14 +725,14 @@ napi_value jsHistogram(napi_env env, napi_callback_info info) {
   const uint32_t* rows = a.array<uint32_t>(7);
   const int begin = a.num(8), end = a.num(9), threads = a.num(10);
   if (type == napi_uint8_array)
-    histogramThreads(source<uint8_t>(a, codes, 2), hist, count, rows, begin, end, threads);
+    histogramThreads(source<uint8_t>(a, codes, 2), hist, a.length(0), count, rows, begin, end, threads);
   else
-    histogramThreads(source<uint16_t>(a, codes, 2), hist, count, rows, begin, end, threads);
+    histogramThreads(source<uint16_t>(a, codes, 2), hist, a.length(0), count, rows, begin, end, threads);
   return a.undefined();
 }
 
 /** Rows of a node below which one thread partitions it alone. */
-constexpr int PARTITION_ROWS_PER_THREAD = 1 << 15;
+constexpr int PARTITION_ROWS_PER_THREAD = 1 << 13;
 
 /**
  * Stable partition of the row ids at positions [begin, end) by the split feature's codes
@@ -691,7 +777,7 @@ napi_value jsPartition(napi_env env, napi_callback_info info) {
   const void* columns = a.array<void>(10);
   const int begin = a.num(11), end = a.num(12), feature = a.num(13), bin = a.num(14), missing = a.num(15);
   const bool defaultLeft = a.flag(16);
-  const int threads = std::max(1, std::min(a.num(17), (end - begin) / PARTITION_ROWS_PER_THREAD));
+  const int threads = std::max(1, std::min({a.num(17), (end - begin) / PARTITION_ROWS_PER_THREAD, 64}));
   const size_t matrixRows = a.length(8);
   auto run = [&](auto s) {
     using C = std::remove_const_t<std::remove_pointer_t<decltype(s.codes)>>;
@@ -702,17 +788,17 @@ napi_value jsPartition(napi_env env, napi_callback_info info) {
       std::memcpy(rows + begin + l, scratch, 4 * static_cast<size_t>(end - begin - l));
       mid = begin + l;
     } else {
-      // Each chunk is partitioned into its thread's own buffers, then copied into place.
-      std::vector<int> lefts(threads);
-      std::vector<std::vector<uint32_t>> sides(2 * threads);
+      // Each chunk is partitioned into its own stretch of both sides of a buffer kept for
+      // the calling thread, then copied into place.
+      const size_t n = end - begin;
+      static thread_local std::vector<uint32_t> buffer;
+      if (buffer.size() < 2 * n) buffer.resize(2 * n);
+      uint32_t* const sides = buffer.data();
+      int lefts[64];
       parallel(threads, [&](int t) {
         int c0, c1;
         part(end - begin, threads, t, &c0, &c1);
-        std::vector<uint32_t>& l = sides[2 * t];
-        std::vector<uint32_t>& r = sides[2 * t + 1];
-        l.resize(c1 - c0);
-        r.resize(c1 - c0);
-        lefts[t] = partitionIds(column, rows, begin + c0, begin + c1, bin, missing, defaultLeft, l.data(), r.data());
+        lefts[t] = partitionIds(column, rows, begin + c0, begin + c1, bin, missing, defaultLeft, sides + c0, sides + n + c0);
       });
       int total = 0;
       for (int t = 0; t < threads; t++) total += lefts[t];
@@ -722,16 +808,16 @@ napi_value jsPartition(napi_env env, napi_callback_info info) {
         int leftBefore = 0;
         for (int u = 0; u < t; u++) leftBefore += lefts[u];
         const int rights = c1 - c0 - lefts[t];
-        std::memcpy(rows + begin + leftBefore, sides[2 * t].data(), 4 * static_cast<size_t>(lefts[t]));
-        std::memcpy(rows + begin + total + (c0 - leftBefore), sides[2 * t + 1].data(), 4 * static_cast<size_t>(rights));
+        std::memcpy(rows + begin + leftBefore, sides + c0, 4 * static_cast<size_t>(lefts[t]));
+        std::memcpy(rows + begin + total + (c0 - leftBefore), sides + n + c0, 4 * static_cast<size_t>(rights));
       });
       mid = begin + total;
     }
     if (hist) {
       if (smallLeft)
-        histogramThreads(s, hist, count, rows, begin, mid, a.num(17));
+        histogramThreads(s, hist, a.length(0), count, rows, begin, mid, a.num(17));
       else
-        histogramThreads(s, hist, count, rows, mid, end, a.num(17));
+        histogramThreads(s, hist, a.length(0), count, rows, mid, end, a.num(17));
     }
     return mid;
   };
@@ -949,6 +1035,61 @@ napi_value jsGradients(napi_env env, napi_callback_info info) {
   return a.undefined();
 }
 
+// gbdtSoftmaxGradients(margin: Float64Array [rows * outputs], y: Float32Array, rows, outputs,
+//   weight: Float64Array | null, gh: Float64Array[] [outputs], threads): computeGradients for
+//   multi:softprob, rows split across threads, eight rows at a time through exp8.
+napi_value jsSoftmaxGradients(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const double* margin = a.array<double>(0);
+  const float* y = a.array<float>(1);
+  const int rows = a.num(2), outputs = a.num(3);
+  const double* weight = a.array<double>(4);
+  std::vector<double*> gh(outputs);
+  for (int k = 0; k < outputs; k++) gh[k] = a.element<double>(5, k);
+  const int threads = std::max(1, std::min(a.num(6), rows / PARTITION_ROWS_PER_THREAD));
+  parallel(threads, [&](int t) {
+    int r0, r1;
+    part(rows, threads, t, &r0, &r1);
+    // e^(margin - max) of eight rows, class-major.
+    std::vector<double> e(8 * static_cast<size_t>(outputs));
+    for (int r = r0; r < r1; r += 8) {
+      const int lanes = std::min(8, r1 - r);
+      alignas(64) double top[8], sum[8];
+      for (int q = 0; q < lanes; q++) {
+        const double* m = margin + static_cast<size_t>(r + q) * outputs;
+        // Math.max: NaN if any value is NaN.
+        double v = -INFINITY;
+        for (int k = 0; k < outputs; k++) v = m[k] != m[k] || v != v ? NAN : m[k] > v ? m[k] : v;
+        top[q] = v;
+      }
+      for (int k = 0; k < outputs; k++) {
+        alignas(64) double x[8];
+        for (int q = 0; q < lanes; q++) x[q] = margin[static_cast<size_t>(r + q) * outputs + k] - top[q];
+        if (lanes == 8) {
+          _mm512_storeu_pd(e.data() + 8 * k, exp8(_mm512_load_pd(x)));
+        } else {
+          for (int q = 0; q < lanes; q++) e[8 * k + q] = fdlibmExp(x[q]);
+        }
+      }
+      for (int q = 0; q < lanes; q++) {
+        double s = 0;
+        for (int k = 0; k < outputs; k++) s += e[8 * k + q];
+        sum[q] = s;
+      }
+      for (int q = 0; q < lanes; q++) {
+        const double w = weight ? weight[r + q] : 1.0;
+        for (int k = 0; k < outputs; k++) {
+          const double p = roundToFloat(e[8 * k + q] / sum[q]);
+          const double v = roundToFloat(2.0 * p * roundToFloat(1.0 - p));
+          gh[k][2 * (r + q)] = roundToFloat((k == y[r + q] ? p - 1.0 : p) * w);
+          gh[k][2 * (r + q) + 1] = roundToFloat((1e-16 > v ? 1e-16 : v) * w);
+        }
+      }
+    }
+  });
+  return a.undefined();
+}
+
 // ---------------------------------------------------------------------------------------
 // Split finding (grow.ts: findSplit, score, thresholdL1): the same double arithmetic, with
 // float32 rounding at the same places.
@@ -980,42 +1121,39 @@ struct SplitSearch {
   const int32_t* features;
   double g, h, mcw, alpha, lambda, parentGain;
 
+  /**
+   * One direction's scan of feature f's bins into `best`: bins accumulate on the scanned
+   * side (the left one forward, the right one backward, which then takes the missing
+   * values' other side), the rest is the other. Gains add the scanned side's score first.
+   */
+  void scanFeature(int f, bool backward, Split& best) const {
+    const int nb = binCounts[f];
+    const double* base = hist + 2 * static_cast<size_t>(slot[f]);
+    double gs = 0, hs = 0;
+    for (int i = 0; i < nb; i++) {
+      const int b = backward ? nb - 1 - i : i;
+      const double hb = base[2 * b + 1];
+      if (hb == 0 && base[2 * b] == 0) continue;
+      gs += base[2 * b];
+      hs += hb;
+      const double go = g - gs;
+      const double ho = h - hs;
+      if (ho < mcw) break;
+      if (hs >= mcw) {
+        const double gain = f32(f32(f32(score(gs, hs, alpha, lambda)) + f32(score(go, ho, alpha, lambda))) - parentGain);
+        if (gain > best.gain) best = backward ? Split{gain, go, ho, gs, hs, f, b - 1, true} : Split{gain, gs, hs, go, ho, f, b, false};
+      }
+    }
+  }
+
   /** The best split over features[k0..k1): the first strictly best candidate in scan order. */
   Split scan(int k0, int k1) const {
     Split best;
     for (int k = k0; k < k1; k++) {
       const int f = features[k];
-      const int nb = binCounts[f];
-      const double* base = hist + 2 * static_cast<size_t>(slot[f]);
-      double gl = 0, hl = 0;
-      for (int b = 0; b < nb; b++) {
-        const double hb = base[2 * b + 1];
-        if (hb == 0 && base[2 * b] == 0) continue;
-        gl += base[2 * b];
-        hl += hb;
-        const double gr = g - gl;
-        const double hr = h - hl;
-        if (hr < mcw) break;
-        if (hl >= mcw) {
-          const double gain = f32(f32(f32(score(gl, hl, alpha, lambda)) + f32(score(gr, hr, alpha, lambda))) - parentGain);
-          if (gain > best.gain) best = {gain, gl, hl, gr, hr, f, b, false};
-        }
-      }
-      if (hasMissing[f] == 0 || base[2 * nb + 1] <= 0) continue;
-      double gr = 0, hr = 0;
-      for (int b = nb - 1; b >= 0; b--) {
-        const double hb = base[2 * b + 1];
-        if (hb == 0 && base[2 * b] == 0) continue;
-        gr += base[2 * b];
-        hr += hb;
-        const double gl2 = g - gr;
-        const double hl2 = h - hr;
-        if (hl2 < mcw) break;
-        if (hr >= mcw) {
-          const double gain = f32(f32(f32(score(gr, hr, alpha, lambda)) + f32(score(gl2, hl2, alpha, lambda))) - parentGain);
-          if (gain > best.gain) best = {gain, gl2, hl2, gr, hr, f, b - 1, true};
-        }
-      }
+      scanFeature(f, false, best);
+      // The backward scan only when the node has missing values of f (a NaN sum scans too).
+      if (hasMissing[f] != 0 && !(hist[2 * (static_cast<size_t>(slot[f]) + binCounts[f]) + 1] <= 0)) scanFeature(f, true, best);
     }
     return best;
   }
@@ -1057,13 +1195,18 @@ napi_value jsFindSplit(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// gbdtSubtract(hist: Float64Array, small: Float64Array): hist -= small.
+// gbdtSubtract(hist: Float64Array, small: Float64Array, threads): hist -= small, threads taking ranges.
 napi_value jsSubtract(napi_env env, napi_callback_info info) {
   Args a(env, info);
   double* hist = a.array<double>(0);
   const double* small = a.array<double>(1);
-  const size_t n = a.length(0);
-  for (size_t i = 0; i < n; i++) hist[i] -= small[i];
+  const int n = static_cast<int>(a.length(0));
+  const int threads = std::max(1, std::min<int>(a.num(2), n / REDUCE_SLOTS_PER_THREAD));
+  parallel(threads, [&](int t) {
+    int i0, i1;
+    part(n, threads, t, &i0, &i1);
+    for (int i = i0; i < i1; i++) hist[i] -= small[i];
+  });
   return a.undefined();
 }
 
@@ -1098,17 +1241,27 @@ napi_value jsAddLeaves(napi_env env, napi_callback_info info) {
   return a.undefined();
 }
 
-// gbdtSumPairs(gh: Float64Array, rows: Uint32Array | null, begin, end, out: Float64Array [2])
-// Sums of g and h over node positions [begin, end) (row rows[i], or i), in order.
+// gbdtSumPairs(gh: Float64Array, rows: Uint32Array | null, begin, end, out: Float64Array [2], threads)
+// Sums of g and h over node positions [begin, end) (row rows[i], or i): each row block's in
+// order, then the blocks' in order (kernels.ts's sumPairs), threads taking blocks.
 napi_value jsSumPairs(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const double* gh = a.array<double>(0);
   const uint32_t* rows = a.array<uint32_t>(1);
   const int begin = a.num(2), end = a.num(3);
   double* out = a.array<double>(4);
-  __m128d sum = _mm_setzero_pd();
-  for (int i = begin; i < end; i++) sum = _mm_add_pd(sum, _mm_loadu_pd(gh + 2 * static_cast<size_t>(rows ? rows[i] : i)));
-  _mm_storeu_pd(out, sum);
+  const int blocks = rowBlocks(end - begin);
+  __m128d sums[ROW_BLOCKS_MAX];
+  parallelParts(blocks, std::max(1, std::min(a.num(5), (end - begin) / PARTITION_ROWS_PER_THREAD)), [&](int j) {
+    int b0, b1;
+    part(end - begin, blocks, j, &b0, &b1);
+    __m128d sum = _mm_setzero_pd();
+    for (int i = begin + b0; i < begin + b1; i++) sum = _mm_add_pd(sum, _mm_loadu_pd(gh + 2 * static_cast<size_t>(rows ? rows[i] : i)));
+    sums[j] = sum;
+  });
+  __m128d total = _mm_setzero_pd();
+  for (int j = 0; j < blocks; j++) total = _mm_add_pd(total, sums[j]);
+  _mm_storeu_pd(out, total);
   return a.undefined();
 }
 
@@ -1126,6 +1279,7 @@ void registerGbdt(napi_env env, napi_value exports) {
       {"gbdtColumns", jsColumns},
       {"gbdtExp", jsExp},
       {"gbdtGradients", jsGradients},
+      {"gbdtSoftmaxGradients", jsSoftmaxGradients},
       {"gbdtFindSplit", jsFindSplit},
       {"gbdtSubtract", jsSubtract},
       {"gbdtAddLeaves", jsAddLeaves},

@@ -39,6 +39,7 @@ typedef enum {
   napi_bigint64_array,
   napi_biguint64_array,
 } napi_typedarray_type;
+napi_status napi_get_element(napi_env env, napi_value object, uint32_t index, napi_value* result);
 napi_status napi_get_typedarray_info(napi_env env, napi_value typedarray, napi_typedarray_type* type, size_t* length, void** data, napi_value* arraybuffer, size_t* byte_offset);
 }
 

@@ -72,18 +72,22 @@ describe('gbdt native kernels', () => {
     // Large enough (codes over 4 MiB) that the JavaScript kernels copy rows into node order
     // and both use a second thread; then a small matrix (read in place through row ids) with
     // more features than fit one L1 histogram pass in the native kernels, and weighted
-    // squared-error gradients. Row counts off a multiple of 8 exercise the vector loops' tails.
+    // squared-error gradients; then weighted softmax gradients of three classes. Row counts
+    // off a multiple of 8 exercise the vector loops' tails.
     const cases = [
-      { rows: 200003, f: 22, threads: 2, objective: 'binary:logistic', task: 'binary', weighted: false },
-      { rows: 3001, f: 40, threads: 1, objective: 'reg:squarederror', task: 'regression', weighted: true },
+      { rows: 200003, f: 22, threads: 2, objective: 'binary:logistic', task: 'binary', outputs: 1, weighted: false },
+      { rows: 3001, f: 40, threads: 1, objective: 'reg:squarederror', task: 'regression', outputs: 1, weighted: true },
+      { rows: 90005, f: 12, threads: 2, objective: 'multi:softprob', task: 'multiclass', outputs: 3, weighted: true },
     ] as const;
     for (const c of cases) {
       const d = data(c.rows, c.f, 8);
+      // A third class where a product of two features is high.
+      if (c.outputs === 3) d.y.forEach((v, r) => (d.y[r] = d.x[r * c.f + 4] * d.x[r * c.f + 5] > 0.5 ? 2 : v));
       const weight = c.weighted ? Float64Array.from({ length: c.rows }, (_, r) => 0.5 + (r % 7) / 5) : undefined;
       for (const extra of [{}, { colsampleByTree: 0.5, subsample: 0.8, seed: 2, maxBin: 64 }]) {
         const params = resolveGbdtParams(c.task, { nEstimators: 6, maxDepth: 6, threads: c.threads, ...extra });
         assert.equal(usefulThreads(c.threads, c.rows, c.f), c.threads);
-        const fit = (choice: 'auto' | 'js') => fitBooster(c.objective, 1, c.f, params, { ...d, weight }, undefined, { trainMetric: false }, choice).booster;
+        const fit = (choice: 'auto' | 'js') => fitBooster(c.objective, c.outputs, c.f, params, { ...d, weight }, undefined, { trainMetric: false }, choice).booster;
         const js = fit('js');
         assert.ok(js.trees.every((t) => t.left.length > 40), 'the trees are deep');
         assert.equal(xgboostJsonText(toXgboostJson(fit('auto'), [])), xgboostJsonText(toXgboostJson(js, [])), `${JSON.stringify(c)}, ${JSON.stringify(extra)}`);

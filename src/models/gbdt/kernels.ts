@@ -61,7 +61,7 @@ export interface GbdtKernels {
   binRows(x: Float32Array, m: BinnedMatrix): void;
   /** `m`'s codes feature-major: code of row r, feature f at `f * m.rows + r`. */
   columns(m: BinnedMatrix): Uint8Array | Uint16Array;
-  /** Sum the pairs of node positions [begin, end) into `hist`, for `features` (`all`: every feature of the matrix, in order). */
+  /** Sum the pairs of node positions [begin, end) into `hist`, in row blocks (buildHistogram), for `features` (`all`: every feature of the matrix, in order). */
   histogram(hist: Float64Array, nodes: NodeRows, features: Int32Array, all: boolean, begin: number, end: number): void;
   /**
    * Stable partition of node positions [begin, end); returns the first right position. With
@@ -74,7 +74,7 @@ export interface GbdtKernels {
   findSplit(hist: Float64Array, g: number, h: number, features: Int32Array, ctx: SplitContext, out: Float64Array): boolean;
   /** hist -= small, slot by slot (the larger child's histogram from its parent's). */
   subtract(hist: Float64Array, small: Float64Array): void;
-  /** Sums of g and h over node positions [begin, end), in order, into `out[0]`, `out[1]`. */
+  /** Sums of g and h over node positions [begin, end), in row blocks (rowBlocks), into `out[0]`, `out[1]`. */
   sumPairs(nodes: NodeRows, begin: number, end: number, out: Float64Array): void;
   /**
    * Adds to `margin[rows[i] * stride + offset]` (in float32, as XGBoost's prediction cache)
@@ -85,14 +85,37 @@ export interface GbdtKernels {
   close(): void;
 }
 
+/** Node positions per row block, at least (see rowBlocks). */
+const ROW_BLOCK_MIN = 8192;
+const ROW_BLOCKS_MAX = 16;
+
+/**
+ * The blocks (equal parts, `part(n, blocks, j)`) a node of `n` positions is summed in,
+ * histograms and gradient sums alike: each block in position order, then the blocks in block
+ * order. A function of the node's size only, so native threads may take blocks without
+ * changing any sum (native/gbdt.cc's rowBlocks).
+ */
+export function rowBlocks(n: number): number {
+  return Math.max(1, Math.min(ROW_BLOCKS_MAX, Math.floor(n / ROW_BLOCK_MIN)));
+}
+
 function sumPairs(nodes: NodeRows, begin: number, end: number, out: Float64Array): void {
   const { gh, rows } = nodes;
+  const n = end - begin;
+  const blocks = rowBlocks(n);
   let g = 0;
   let h = 0;
-  for (let i = begin; i < end; i++) {
-    const r = nodes.byId ? rows[i] : i;
-    g += gh[2 * r];
-    h += gh[2 * r + 1];
+  for (let j = 0; j < blocks; j++) {
+    const [b0, b1] = part(n, blocks, j);
+    let bg = 0;
+    let bh = 0;
+    for (let i = begin + b0; i < begin + b1; i++) {
+      const r = nodes.byId ? rows[i] : i;
+      bg += gh[2 * r];
+      bh += gh[2 * r + 1];
+    }
+    g += bg;
+    h += bh;
   }
   out[0] = g;
   out[1] = h;
@@ -132,13 +155,17 @@ function nativeGbdt(): NativeGbdt | undefined {
   return addon && NATIVE_FUNCTIONS.every((f) => typeof addon[f] === 'function') ? (addon as unknown as NativeGbdt) : undefined;
 }
 
+/** A row block's histogram (buildHistogram), kept for the thread's next call. */
+let blockHist = new Float64Array(0);
+
 /**
  * Sums the gradient pairs `gh` of node positions [begin, end) into the (feature, bin) slots
  * of `hist`, reading codes `codes[r * rowStride + f]` and pairs `gh[2r], gh[2r + 1]` of
  * r = `rows[i]` (`rows` null: r = i), for the features `list[k0..k1)`
- * (`list` null: features k0..k1-1). Each slot is summed over the positions in order whatever
- * the feature range, so splitting features across threads gives the single-threaded sums
- * bit for bit.
+ * (`list` null: features k0..k1-1). Positions are summed in row blocks (rowBlocks): the first
+ * into `hist`, each other into a zeroed histogram then added to `hist`, in block order, as
+ * the native kernel sums them on any number of threads. Each slot's sum does not depend on
+ * the feature range, so splitting features across threads changes nothing either.
  */
 export function buildHistogram(
   hist: Float64Array,
@@ -153,6 +180,41 @@ export function buildHistogram(
   begin: number,
   end: number,
 ): void {
+  const n = end - begin;
+  const blocks = rowBlocks(n);
+  const source = { codes, rowStride, slot, list, gh, rows };
+  const [first, firstEnd] = part(n, blocks, 0);
+  sumRows(hist, source, k0, k1, begin + first, begin + firstEnd);
+  if (blocks === 1) return;
+  if (blockHist.length < hist.length) blockHist = new Float64Array(hist.length);
+  const width = 2 * (slot[1] - slot[0]);
+  for (let j = 1; j < blocks; j++) {
+    const [b0, b1] = part(n, blocks, j);
+    for (let k = k0; k < k1; k++) {
+      const s = 2 * slot[list === null ? k : list[k]];
+      blockHist.fill(0, s, s + width);
+    }
+    sumRows(blockHist, source, k0, k1, begin + b0, begin + b1);
+    for (let k = k0; k < k1; k++) {
+      const s = 2 * slot[list === null ? k : list[k]];
+      for (let i = s; i < s + width; i++) hist[i] += blockHist[i];
+    }
+  }
+}
+
+/** What buildHistogram reads besides positions and features (its arguments of those names). */
+interface HistogramSource {
+  readonly codes: Uint8Array | Uint16Array;
+  readonly rowStride: number;
+  readonly slot: Int32Array;
+  readonly list: Int32Array | null;
+  readonly gh: Float64Array;
+  readonly rows: Uint32Array | null;
+}
+
+/** buildHistogram's sums over one block of positions, in order. */
+function sumRows(hist: Float64Array, source: HistogramSource, k0: number, k1: number, begin: number, end: number): void {
+  const { codes, rowStride, slot, list, gh, rows } = source;
   if (list === null) {
     // All features: slots are `f * stride + bin`, so the slot base is a running offset, and
     // four features per step give four independent accumulation chains.
@@ -357,7 +419,7 @@ class JsKernels implements GbdtKernels {
   }
 }
 
-const NATIVE_FUNCTIONS = ['gbdtCuts', 'gbdtBinRows', 'gbdtColumns', 'gbdtHistogram', 'gbdtPartition', 'gbdtSumPairs', 'gbdtAddLeaves', 'gbdtExp', 'gbdtGradients', 'gbdtFindSplit', 'gbdtSubtract'] as const;
+const NATIVE_FUNCTIONS = ['gbdtCuts', 'gbdtBinRows', 'gbdtColumns', 'gbdtHistogram', 'gbdtPartition', 'gbdtSumPairs', 'gbdtAddLeaves', 'gbdtExp', 'gbdtGradients', 'gbdtSoftmaxGradients', 'gbdtFindSplit', 'gbdtSubtract'] as const;
 
 let expChecked: boolean | undefined;
 
@@ -411,9 +473,10 @@ interface NativeGbdt {
   gbdtColumns(codes: Uint8Array | Uint16Array, rowStride: number, rows: number, features: number, out: Uint8Array | Uint16Array, threads: number): void;
   gbdtExp(x: Float64Array, out: Float64Array): void;
   gbdtGradients(logistic: boolean, margin: Float64Array, y: Float32Array, rows: number, weight: Float64Array | null, gh: Float64Array, threads: number): void;
+  gbdtSoftmaxGradients(margin: Float64Array, y: Float32Array, rows: number, outputs: number, weight: Float64Array | null, gh: Float64Array[], threads: number): void;
   gbdtFindSplit(hist: Float64Array, slot: Int32Array, binCounts: Int32Array, hasMissing: Uint8Array, features: Int32Array, g: number, h: number, params: Float64Array, out: Float64Array, threads: number): boolean;
-  gbdtSubtract(hist: Float64Array, small: Float64Array): void;
-  gbdtSumPairs(gh: Float64Array, rows: Uint32Array | null, begin: number, end: number, out: Float64Array): void;
+  gbdtSubtract(hist: Float64Array, small: Float64Array, threads: number): void;
+  gbdtSumPairs(gh: Float64Array, rows: Uint32Array | null, begin: number, end: number, out: Float64Array, threads: number): void;
   gbdtAddLeaves(margin: Float64Array, rows: Uint32Array, bounds: Int32Array, values: Float64Array, stride: number, offset: number, threads: number): void;
 }
 
@@ -447,17 +510,18 @@ function nativeKernels(addon: NativeGbdt, threads: number): GbdtKernels {
       return addon.gbdtPartition(small, n.codes, n.rowStride, n.slot, all ? null : features, n.gh, features.length, smallLeft, n.rows, n.scratchRows, n.columns, begin, end, split.feature, split.bin, split.missing, split.defaultLeft, threads);
     },
     gradients(objective, margin, y, rows, outputs, weight, gh) {
-      if (objective === 'multi:softprob' || (objective === 'binary:logistic' && !sameExp(addon))) computeGradients(objective, margin, y, rows, outputs, weight, gh);
+      if (objective !== 'reg:squarederror' && !sameExp(addon)) computeGradients(objective, margin, y, rows, outputs, weight, gh);
+      else if (objective === 'multi:softprob') addon.gbdtSoftmaxGradients(margin, y, rows, outputs, weight ?? null, gh, threads);
       else addon.gbdtGradients(objective === 'binary:logistic', margin, y, rows, weight ?? null, gh[0], threads);
     },
     findSplit(hist, g, h, features, ctx, out) {
       return addon.gbdtFindSplit(hist, ctx.slot, ctx.binCounts, ctx.hasMissing, features, g, h, ctx.params, out, threads);
     },
     subtract(hist, small) {
-      addon.gbdtSubtract(hist, small);
+      addon.gbdtSubtract(hist, small, threads);
     },
     sumPairs(nodes, begin, end, out) {
-      addon.gbdtSumPairs(nodes.gh, nodes.byId ? nodes.rows : null, begin, end, out);
+      addon.gbdtSumPairs(nodes.gh, nodes.byId ? nodes.rows : null, begin, end, out, threads);
     },
     addLeaves(margin, rows, bounds, values, stride, offset) {
       addon.gbdtAddLeaves(margin, rows, bounds, values, stride, offset, threads);

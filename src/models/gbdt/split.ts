@@ -55,79 +55,79 @@ export interface SplitContext {
 export function findSplit(hist: Float64Array, g: number, h: number, features: Int32Array, ctx: SplitContext, out: Float64Array): boolean {
   const [mcw, alpha, lambda, gamma] = ctx.params;
   const { slot, binCounts, hasMissing } = ctx;
-  const f32 = Math.fround;
-  const parentGain = h < mcw ? 0 : f32(score(g, h, alpha, lambda));
-  let best = 0;
-  let bestF = -1;
-  let bestBin = 0;
-  let bestDL = false;
-  let bGL = 0;
-  let bHL = 0;
-  let bGR = 0;
-  let bHR = 0;
+  const best = new BestSplit(g, h, mcw, alpha, lambda, h < mcw ? 0 : Math.fround(score(g, h, alpha, lambda)));
   for (let k = 0; k < features.length; k++) {
     const f = features[k];
-    const nb = binCounts[f];
-    const base = 2 * slot[f];
-    let gl = 0;
-    let hl = 0;
-    for (let b = 0; b < nb; b++) {
+    best.scan(hist, 2 * slot[f], binCounts[f], f, false);
+    // The backward scan only when the node has missing values of f (a NaN sum scans too).
+    if (hasMissing[f] !== 0 && !(hist[2 * (slot[f] + binCounts[f]) + 1] <= 0)) best.scan(hist, 2 * slot[f], binCounts[f], f, true);
+  }
+  if (best.feature < 0 || best.gain <= MIN_GAIN || best.gain < gamma || best.hl === 0 || best.hr === 0) return false;
+  out[0] = best.gain;
+  out[1] = best.feature;
+  out[2] = best.bin;
+  out[3] = best.defaultLeft ? 1 : 0;
+  out[4] = best.gl;
+  out[5] = best.hl;
+  out[6] = best.gr;
+  out[7] = best.hr;
+  return true;
+}
+
+/** The best candidate so far of a node's split search, and the scan that updates it. */
+class BestSplit {
+  gain = 0;
+  feature = -1;
+  bin = 0;
+  defaultLeft = false;
+  gl = 0;
+  hl = 0;
+  gr = 0;
+  hr = 0;
+
+  constructor(
+    private readonly g: number,
+    private readonly h: number,
+    private readonly mcw: number,
+    private readonly alpha: number,
+    private readonly lambda: number,
+    private readonly parentGain: number,
+  ) {}
+
+  /**
+   * One direction's scan of feature f's bins (`nb` of them from `hist[base]`): bins
+   * accumulate on the scanned side (the left one forward, the right one backward, which then
+   * takes the missing values' other side), the rest is the other. Gains add the scanned
+   * side's score first.
+   */
+  scan(hist: Float64Array, base: number, nb: number, f: number, backward: boolean): void {
+    const { g, h, mcw, alpha, lambda, parentGain } = this;
+    const f32 = Math.fround;
+    let gs = 0;
+    let hs = 0;
+    for (let i = 0; i < nb; i++) {
+      const b = backward ? nb - 1 - i : i;
       const hb = hist[base + 2 * b + 1];
       // An empty bin repeats the previous candidate, which a strict improvement never replaces.
       if (hb === 0 && hist[base + 2 * b] === 0) continue;
-      gl += hist[base + 2 * b];
-      hl += hb;
-      const gr = g - gl;
-      const hr = h - hl;
-      if (hr < mcw) break;
-      if (hl >= mcw) {
-        const gain = f32(f32(f32(score(gl, hl, alpha, lambda)) + f32(score(gr, hr, alpha, lambda))) - parentGain);
-        if (gain > best) {
-          best = gain;
-          bestF = f;
-          bestBin = b;
-          bestDL = false;
-          bGL = gl;
-          bHL = hl;
-          bGR = gr;
-          bHR = hr;
-        }
-      }
-    }
-    if (hasMissing[f] === 0 || hist[base + 2 * nb + 1] <= 0) continue;
-    let gr = 0;
-    let hr = 0;
-    for (let b = nb - 1; b >= 0; b--) {
-      const hb = hist[base + 2 * b + 1];
-      if (hb === 0 && hist[base + 2 * b] === 0) continue;
-      gr += hist[base + 2 * b];
-      hr += hb;
-      const gl2 = g - gr;
-      const hl2 = h - hr;
-      if (hl2 < mcw) break;
-      if (hr >= mcw) {
-        const gain = f32(f32(f32(score(gr, hr, alpha, lambda)) + f32(score(gl2, hl2, alpha, lambda))) - parentGain);
-        if (gain > best) {
-          best = gain;
-          bestF = f;
-          bestBin = b - 1;
-          bestDL = true;
-          bGL = gl2;
-          bHL = hl2;
-          bGR = gr;
-          bHR = hr;
+      gs += hist[base + 2 * b];
+      hs += hb;
+      const go = g - gs;
+      const ho = h - hs;
+      if (ho < mcw) break;
+      if (hs >= mcw) {
+        const gain = f32(f32(f32(score(gs, hs, alpha, lambda)) + f32(score(go, ho, alpha, lambda))) - parentGain);
+        if (gain > this.gain) {
+          this.gain = gain;
+          this.feature = f;
+          this.bin = backward ? b - 1 : b;
+          this.defaultLeft = backward;
+          this.gl = backward ? go : gs;
+          this.hl = backward ? ho : hs;
+          this.gr = backward ? gs : go;
+          this.hr = backward ? hs : ho;
         }
       }
     }
   }
-  if (bestF < 0 || best <= MIN_GAIN || best < gamma || bHL === 0 || bHR === 0) return false;
-  out[0] = best;
-  out[1] = bestF;
-  out[2] = bestBin;
-  out[3] = bestDL ? 1 : 0;
-  out[4] = bGL;
-  out[5] = bHL;
-  out[6] = bGR;
-  out[7] = bHR;
-  return true;
 }
