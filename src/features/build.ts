@@ -48,15 +48,25 @@ function checkRowOrder(frame: pl.DataFrame): void {
 }
 
 /**
+ * The lazy query that appends the columns of `spec` to `frame` (as `barsToFrame` returns it:
+ * rows grouped by symbol, ascending in time), after checking that the frame is such a frame:
+ * `buildFeatures` collects it as it is, `barFeatureMatrix` with its matrix conversion on top.
+ */
+export function checkedFeatureQuery(frame: pl.DataFrame, spec: FeatureSpec): pl.LazyDataFrame {
+  const columns = frame.columns;
+  const missing = INPUT_COLUMNS.filter((c) => !columns.includes(c));
+  if (missing.length) throw new UsageError(`buildFeatures: frame lacks column(s) ${missing.join(', ')}; pass barsToFrame(bars)`);
+  const clash = featureColumns(spec).filter((c) => columns.includes(c));
+  if (clash.length) throw new UsageError(`buildFeatures: frame already has column(s) ${clash.join(', ')}`);
+  if (frame.height > 0) checkRowOrder(frame);
+  return featureQuery(frame.lazy(), spec);
+}
+
+/**
  * `frame` (as `barsToFrame` returns it: rows grouped by symbol, ascending in time) with the
  * columns of `spec` appended, in spec order, all Float64, computed by one polars query.
  * Warm-up rows are null (see `warmupBars`), never filled.
  */
 export function buildFeatures(frame: pl.DataFrame, spec: FeatureSpec): pl.DataFrame {
-  const missing = INPUT_COLUMNS.filter((c) => !frame.columns.includes(c));
-  if (missing.length) throw new UsageError(`buildFeatures: frame lacks column(s) ${missing.join(', ')}; pass barsToFrame(bars)`);
-  const clash = featureColumns(spec).filter((c) => frame.columns.includes(c));
-  if (clash.length) throw new UsageError(`buildFeatures: frame already has column(s) ${clash.join(', ')}`);
-  if (frame.height > 0) checkRowOrder(frame);
-  return featureQuery(frame.lazy(), spec).collectSync();
+  return checkedFeatureQuery(frame, spec).collectSync();
 }

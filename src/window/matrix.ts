@@ -2,7 +2,7 @@ import pl from 'nodejs-polars';
 import { type BarTable } from '../data/bars';
 import { barsToFrame } from '../data/frame';
 import { UsageError } from '../errors';
-import { FEATURE_CATALOG, type FeatureSpec, buildFeatures, featureColumns, validateFeatureSpec } from '../features';
+import { FEATURE_CATALOG, type FeatureSpec, checkedFeatureQuery, featureColumns, validateFeatureSpec } from '../features';
 import type { FeatureMatrix } from '../records/samples';
 import { releaseNativeMemory } from '../util/native-memory';
 
@@ -78,21 +78,30 @@ function copyFrameColumns(frame: pl.DataFrame, names: readonly string[], values:
   const columns = frame.columns;
   const missing = names.filter((c) => !columns.includes(c));
   if (missing.length) throw new UsageError(`frameFeatureMatrix: frame lacks column(s) ${missing.join(', ')}`);
-  const rows = frame.height;
-  const nf = names.length;
   const type = values instanceof Float32Array ? pl.Float32 : pl.Float64;
   const dtypes = frame.dtypes;
   const dtypeOf = new Map(columns.map((c, k) => [c, String(dtypes[k])]));
-  for (let f0 = 0; f0 < nf; f0 += GROUP_COLUMNS) {
+  for (let f0 = 0; f0 < names.length; f0 += GROUP_COLUMNS) {
     const group = names.slice(f0, f0 + GROUP_COLUMNS);
-    const converted = frame.select(...group.map((c) => conversion(c, dtypeOf.get(c) as string, type)))._df as NativeFrame;
-    const cols = group.map((c) => converted.column(c).toTypedArray());
-    for (let r0 = 0; r0 < rows; r0 += BLOCK_ROWS) {
-      const r1 = Math.min(rows, r0 + BLOCK_ROWS);
-      for (let g = 0; g < cols.length; g++) {
-        const col = cols[g];
-        for (let r = r0, i = (firstRow + r0) * nf + f0 + g; r < r1; r++, i += nf) values[i] = col[r];
-      }
+    const converted = frame.select(...group.map((c) => conversion(c, dtypeOf.get(c) as string, type)));
+    interleave(readColumns(converted, group), values, names.length, f0, firstRow);
+  }
+}
+
+/** The null-free columns `names` of `frame`, as typed arrays. */
+function readColumns(frame: pl.DataFrame, names: readonly string[]): (Float32Array | Float64Array)[] {
+  const native = frame._df as NativeFrame;
+  return names.map((c) => native.column(c).toTypedArray());
+}
+
+/** Write `cols` as the columns `f0`.. of rows `firstRow`.. of the row-major matrix `values` of `nf` columns. */
+function interleave(cols: readonly (Float32Array | Float64Array)[], values: Float32Array | Float64Array, nf: number, f0: number, firstRow: number): void {
+  const rows = cols[0].length;
+  for (let r0 = 0; r0 < rows; r0 += BLOCK_ROWS) {
+    const r1 = Math.min(rows, r0 + BLOCK_ROWS);
+    for (let g = 0; g < cols.length; g++) {
+      const col = cols[g];
+      for (let r = r0, i = (firstRow + r0) * nf + f0 + g; r < r1; r++, i += nf) values[i] = col[r];
     }
   }
 }
@@ -115,17 +124,32 @@ export const FEATURE_CHUNK_BARS = 131_072;
  */
 export async function barFeatureMatrix(bars: BarTable, spec: FeatureSpec, dtype: MatrixDtype = 'float32', chunkBars = FEATURE_CHUNK_BARS): Promise<FeatureMatrix> {
   const names = featureColumns(spec);
+  if (names.length === 0) throw new UsageError('barFeatureMatrix: no features');
   const crossSection = validateFeatureSpec(spec).some((d) => FEATURE_CATALOG[d.name].crossSection);
   const frame = barsToFrame(bars);
-  if (crossSection || bars.timestamp.length <= chunkBars) return frameFeatureMatrix(buildFeatures(frame, spec), names, dtype);
   const values = dtype === 'float32' ? new Float32Array(bars.timestamp.length * names.length) : new Float64Array(bars.timestamp.length * names.length);
+  // Each group's query ends in the matrix's element type: polars then never holds the Float64
+  // feature columns of a whole group at once, which halved the memory the query touches.
+  const type = dtype === 'float32' ? pl.Float32 : pl.Float64;
+  const converted = names.map((c) => conversion(c, String(pl.Float64), type));
+  const groups = crossSection ? [[0, bars.symbols.length]].filter(([, to]) => to > 0) : symbolGroups(bars, chunkBars);
+  for (const [k, [from, to]] of groups.entries()) {
+    const start = bars.symbols[from].start;
+    const group = checkedFeatureQuery(frame.slice(start, bars.symbols[to - 1].end - start), spec).select(...converted).collectSync();
+    interleave(readColumns(group, names), values, names.length, 0, start);
+    if (k < groups.length - 1) await releaseNativeMemory();
+  }
+  return { names, values };
+}
+
+/** `[from, to)` ranges of whole symbols of `bars`, each of at most `chunkBars` bars unless one symbol alone has more. */
+function symbolGroups(bars: BarTable, chunkBars: number): [number, number][] {
+  const groups: [number, number][] = [];
   for (let from = 0; from < bars.symbols.length; ) {
     let to = from + 1;
     while (to < bars.symbols.length && bars.symbols[to].end - bars.symbols[from].start <= chunkBars) to++;
-    const start = bars.symbols[from].start;
-    copyFrameColumns(buildFeatures(frame.slice(start, bars.symbols[to - 1].end - start), spec), names, values, start);
-    if (to < bars.symbols.length) await releaseNativeMemory();
+    groups.push([from, to]);
     from = to;
   }
-  return { names, values };
+  return groups;
 }
