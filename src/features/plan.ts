@@ -101,9 +101,12 @@ export class FeaturePlan {
     at.set(name, built.expr);
   }
 
-  /** The bar's position within its symbol (0 = the symbol's first bar). */
+  /**
+   * The bar's position within its symbol (0 = the symbol's first bar), as Float64: the warm-up
+   * masks compare it with float literals, which an integer column would be cast for at each use.
+   */
   bar(): pl.Expr {
-    return this.shared('bar', 1, () => perSymbol(pl.intRange(0, pl.len())));
+    return this.shared('bar', 1, () => perSymbol(pl.intRange(0, pl.len())).cast(pl.Float64));
   }
 
   /** `query` with every shared column added, level by level, then `finals` added and the shared columns dropped. */

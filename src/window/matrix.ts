@@ -133,11 +133,20 @@ export async function barFeatureMatrix(bars: BarTable, spec: FeatureSpec, dtype:
   const type = dtype === 'float32' ? pl.Float32 : pl.Float64;
   const converted = names.map((c) => conversion(c, String(pl.Float64), type));
   const groups = crossSection ? [[0, bars.symbols.length]].filter(([, to]) => to > 0) : symbolGroups(bars, chunkBars);
-  for (const [k, [from, to]] of groups.entries()) {
+  const query = (k: number): Promise<pl.DataFrame> => {
+    const [from, to] = groups[k];
     const start = bars.symbols[from].start;
-    const group = checkedFeatureQuery(frame.slice(start, bars.symbols[to - 1].end - start), spec).select(...converted).collectSync();
-    interleave(readColumns(group, names), values, names.length, 0, start);
-    if (k < groups.length - 1) await releaseNativeMemory();
+    return checkedFeatureQuery(frame.slice(start, bars.symbols[to - 1].end - start), spec).select(...converted).collect();
+  };
+  // The next group's query runs on polars' threads while this thread copies the current group
+  // out and collects its garbage; the peak holds two groups' columns.
+  let next = groups.length > 0 ? query(0) : undefined;
+  for (let k = 0; next; k++) {
+    const current = next;
+    next = k + 1 < groups.length ? query(k + 1) : undefined;
+    // No name holds the group's frame past this line, so the collection below can free it.
+    interleave(readColumns(await current, names), values, names.length, 0, bars.symbols[groups[k][0]].start);
+    if (next) await releaseNativeMemory();
   }
   return { names, values };
 }
