@@ -11,7 +11,7 @@ export function barsToFrame(table: BarTable): pl.DataFrame {
   for (const s of table.symbols) symbol.fill(s.symbol, s.start, s.end);
   return pl.DataFrame({
     symbol,
-    date: pl.Series('date', Array.from(table.timestamp)).cast(pl.Datetime('ms')),
+    date: pl.Series('date', table.timestamp).cast(pl.Datetime('ms')),
     open: table.open,
     high: table.high,
     low: table.low,

@@ -73,7 +73,7 @@ const KEY_SCALE = 2 ** 26;
 function argExtreme(plan: FeaturePlan, name: 'high' | 'low', descending: boolean, n: number): pl.Expr {
   const tag = `${name}_${descending ? 'desc' : 'asc'}`;
   return plan.shared(`arg_${tag}_${n}`, 5, () => {
-    const bar = plan.shared('bar_f64', 2, () => plan.bar().cast(pl.Float64));
+    const bar = plan.bar();
     const key = plan.shared(`arg_key_${tag}`, 3, () => perSymbol(col(name).rank('dense', descending)).cast(pl.Float64).mul(KEY_SCALE).sub(bar));
     const top = plan.shared(`arg_top_${tag}_${n}`, 4, () => key.rollingMax(win(n)));
     const bestBar = top.div(KEY_SCALE).ceil().mul(KEY_SCALE).sub(top);

@@ -2,7 +2,7 @@ import pl from 'nodejs-polars';
 import { UsageError } from '../errors';
 import { FEATURE_CATALOG } from './catalog';
 import { nullF64 } from './indicators';
-import { FeaturePlan } from './plan';
+import { FeaturePlan, once } from './plan';
 import { type FeatureSpec, featureColumns, validateFeatureSpec } from './spec';
 
 const INPUT_COLUMNS = ['symbol', 'date', 'open', 'high', 'low', 'close', 'volume'] as const;
@@ -29,20 +29,37 @@ export function featureQuery(query: pl.LazyDataFrame, spec: FeatureSpec): pl.Laz
   return plan.apply(query, finals);
 }
 
-/** Throw unless each symbol's rows are contiguous and strictly ascending in time. */
-function checkRowOrder(frame: pl.DataFrame): void {
+/** Number of symbols, of runs of rows of one symbol, and of rows not after their symbol's previous row (built once: see plan.ts on expression cost). */
+const rowOrderStats = once(() => {
   const sym = pl.col('symbol');
   const sameSymbol = sym.eq(sym.shift(1)).fillNull(false);
-  const stats = frame
-    .select(
-      sym.nUnique().alias('symbols'),
-      sameSymbol.not().sum().alias('runs'),
-      sameSymbol.and(pl.col('date').diff(1, 'ignore').cast(pl.Float64).ltEq(0)).sum().alias('unordered'),
-    )
-    .row(0) as number[];
-  const [symbols, runs, unordered] = stats.map(Number);
+  return [
+    sym.nUnique().alias('symbols'),
+    sameSymbol.not().sum().alias('runs'),
+    sameSymbol.and(pl.col('date').diff(1, 'ignore').cast(pl.Float64).ltEq(0)).sum().alias('unordered'),
+  ];
+});
+
+/** Throw unless each symbol's rows are contiguous and strictly ascending in time. */
+function checkRowOrder(frame: pl.DataFrame): void {
+  const [symbols, runs, unordered] = (frame.select(...rowOrderStats()).row(0) as number[]).map(Number);
   if (runs !== symbols) throw new UsageError(`buildFeatures: rows must be grouped by symbol (found ${symbols} symbols in ${runs} runs); sort by symbol, date`);
   if (unordered > 0) throw new UsageError(`buildFeatures: ${unordered} row(s) are not after the previous row of their symbol; sort by symbol, date`);
+}
+
+/**
+ * The lazy query that appends the columns of `spec` to `frame` (as `barsToFrame` returns it:
+ * rows grouped by symbol, ascending in time), after checking that the frame is such a frame:
+ * `buildFeatures` collects it as it is, `barFeatureMatrix` with its matrix conversion on top.
+ */
+export function checkedFeatureQuery(frame: pl.DataFrame, spec: FeatureSpec): pl.LazyDataFrame {
+  const columns = frame.columns;
+  const missing = INPUT_COLUMNS.filter((c) => !columns.includes(c));
+  if (missing.length) throw new UsageError(`buildFeatures: frame lacks column(s) ${missing.join(', ')}; pass barsToFrame(bars)`);
+  const clash = featureColumns(spec).filter((c) => columns.includes(c));
+  if (clash.length) throw new UsageError(`buildFeatures: frame already has column(s) ${clash.join(', ')}`);
+  if (frame.height > 0) checkRowOrder(frame);
+  return featureQuery(frame.lazy(), spec);
 }
 
 /**
@@ -51,10 +68,5 @@ function checkRowOrder(frame: pl.DataFrame): void {
  * Warm-up rows are null (see `warmupBars`), never filled.
  */
 export function buildFeatures(frame: pl.DataFrame, spec: FeatureSpec): pl.DataFrame {
-  const missing = INPUT_COLUMNS.filter((c) => !frame.columns.includes(c));
-  if (missing.length) throw new UsageError(`buildFeatures: frame lacks column(s) ${missing.join(', ')}; pass barsToFrame(bars)`);
-  const clash = featureColumns(spec).filter((c) => frame.columns.includes(c));
-  if (clash.length) throw new UsageError(`buildFeatures: frame already has column(s) ${clash.join(', ')}`);
-  if (frame.height > 0) checkRowOrder(frame);
-  return featureQuery(frame.lazy(), spec).collectSync();
+  return checkedFeatureQuery(frame, spec).collectSync();
 }

@@ -5,8 +5,10 @@ export const HIDDEN_PREFIX = '__feature_';
 
 /**
  * Hidden integer key of each row's symbol (the number of its run of rows; the builder requires
- * one run per symbol). Windows partition by it instead of the string `symbol`: polars hashes
- * the partition key for every `.over`, and integers hash several times faster than strings.
+ * one run per symbol). Windows partition by it instead of the string `symbol`, and it carries
+ * polars' sorted flag (set by the `sort`, a no-op on values that already ascend): on a sorted
+ * key, `.over` takes each symbol as a slice of rows and lays the results back by concatenation,
+ * where an unflagged key costs a hash grouping, a gather and a scatter per window expression.
  */
 const SYMBOL_KEY = `${HIDDEN_PREFIX}symbol_key`;
 
@@ -44,7 +46,7 @@ export const once = <T>(make: () => T): (() => T) => {
 };
 const symbolKey = once(() => {
   const symbol = pl.col('symbol');
-  return symbol.neq(symbol.shift(1)).fillNull(true).cast(pl.UInt32).cumSum().alias(SYMBOL_KEY);
+  return symbol.neq(symbol.shift(1)).fillNull(true).cast(pl.UInt32).cumSum().sort().alias(SYMBOL_KEY);
 });
 
 /** `pl.col(name)`, one wrapper per name per process. */
@@ -99,9 +101,12 @@ export class FeaturePlan {
     at.set(name, built.expr);
   }
 
-  /** The bar's position within its symbol (0 = the symbol's first bar). */
+  /**
+   * The bar's position within its symbol (0 = the symbol's first bar), as Float64: the warm-up
+   * masks compare it with float literals, which an integer column would be cast for at each use.
+   */
   bar(): pl.Expr {
-    return this.shared('bar', 1, () => perSymbol(pl.intRange(0, pl.len())));
+    return this.shared('bar', 1, () => perSymbol(pl.intRange(0, pl.len())).cast(pl.Float64));
   }
 
   /** `query` with every shared column added, level by level, then `finals` added and the shared columns dropped. */
