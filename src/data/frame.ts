@@ -4,13 +4,13 @@ import { type BarTable, type SymbolBars, type Interval, makeBarTable } from './b
 /**
  * The bar table as a polars DataFrame with columns
  * `symbol, date (datetime[ms], UTC), open, high, low, close, adj_close, volume`,
- * rows grouped by symbol in ascending time, as every feature expression expects.
+ * rows grouped by symbol in ascending time, as every feature expression expects. With
+ * `symbols: 'codes'` the symbol column holds each symbol's index in `table.symbols` (UInt32)
+ * instead of its name: enough for feature queries, which only group by it.
  */
-export function barsToFrame(table: BarTable): pl.DataFrame {
-  const symbol: string[] = new Array(table.timestamp.length);
-  for (const s of table.symbols) symbol.fill(s.symbol, s.start, s.end);
+export function barsToFrame(table: BarTable, symbols: 'names' | 'codes' = 'names'): pl.DataFrame {
   return pl.DataFrame({
-    symbol,
+    symbol: symbols === 'names' ? symbolNames(table) : pl.Series('symbol', symbolCodes(table)),
     date: pl.Series('date', table.timestamp).cast(pl.Datetime('ms')),
     open: table.open,
     high: table.high,
@@ -19,6 +19,18 @@ export function barsToFrame(table: BarTable): pl.DataFrame {
     adj_close: table.adjClose,
     volume: table.volume,
   });
+}
+
+function symbolNames(table: BarTable): string[] {
+  const symbol: string[] = new Array(table.timestamp.length);
+  for (const s of table.symbols) symbol.fill(s.symbol, s.start, s.end);
+  return symbol;
+}
+
+function symbolCodes(table: BarTable): Uint32Array {
+  const code = new Uint32Array(table.timestamp.length);
+  table.symbols.forEach((s, i) => code.fill(i, s.start, s.end));
+  return code;
 }
 
 /** The inverse of `barsToFrame` (rows must be grouped by symbol and ascending in time). */
