@@ -52,6 +52,7 @@ export class WorkerReplicas implements GradientReplicas {
       for (let i = 0; i < count; i++) peers.push(new ThreadPeer(REPLICA_WORKER_PATH, { ...setup, topology, weights, replica: i + 1 } satisfies ReplicaSetup, `training replica ${i + 1}`));
       // The first request is answered once the replica has rebuilt the network (or with why it could not).
       const ready = peers.map((p) => p.request({ op: 'ready' }));
+      // One event-loop turn first, so the workers' start-up events are not held behind the wait below.
       await new Promise((resolve) => setImmediate(resolve));
       for (const r of ready) r.wait();
     } catch (err) {
