@@ -96,9 +96,9 @@ describe('fused recurrent layers match tfjs', () => {
     const recurrent = require('../src/kernels/recurrent') as typeof import('../src/kernels/recurrent');
     const original = recurrent.recurrentBackward;
     const asked: boolean[] = [];
-    recurrent.recurrentBackward = (tape, dy, inputGradient) => {
-      asked.push(inputGradient ?? true);
-      return original(tape, dy, inputGradient);
+    recurrent.recurrentBackward = (tape, dy, dx) => {
+      asked.push(dx !== false);
+      return original(tape, dy, dx);
     };
     try {
       tf.tidy(() => {

@@ -15,6 +15,11 @@ export function place<K extends string>(base: number, floats: Record<K, number>)
   return { at, bytes: next - base };
 }
 
+/** Named buffers of the given float counts in one new block of kernel memory, back to back: their offsets (the first one's is the block's, to release). */
+export function allocBuffers<K extends string>(heap: KernelHeap, floats: Record<K, number>): Record<K, number> {
+  return place(heap.alloc(place(0, floats).bytes), floats).at;
+}
+
 /**
  * `fn` over fresh kernel-memory buffers of the given float counts (64-byte aligned; zeroed
  * with `zeroed`), freed afterwards; `view` gives typed views (valid inside `fn` until it

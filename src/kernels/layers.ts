@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GRU, GRUCell, LSTM, LSTMCell } from '@tensorflow/tfjs-layers/dist/layers/recurrent';
-import { type GateActivation, type RecurrentGradients, type RecurrentKind, type RecurrentTape, recurrentBackward, recurrentForward } from './recurrent';
+import { type GateActivation, type RecurrentKind, type RecurrentTape, recurrentBackward, recurrentForward } from './recurrent';
 import { filledTensor, tensorFloats } from './tensors';
 
 type Kwargs = Record<string, unknown>;
@@ -59,52 +59,72 @@ export interface OpEngine {
 }
 
 /**
- * One differentiable op for the whole layer: forward and backward through
- * time run in the fused kernels; tfjs sees a single node on its tape, on any
- * backend (tensors cross without copies on the wasm backend, see tensors.ts).
+ * One tfjs op over an input `x` and `weights` whose passes run on the kernels: `forward` writes
+ * the output (of `outShape`) and returns the activations it keeps for one backward pass (only
+ * under a gradient scope: prediction never runs one); `backward` returns the weights'
+ * gradients, in order, and writes x's into `dx` when given one. Tensors cross without copies on
+ * the wasm backend (tensors.ts). The fused recurrent layers and the Transformer's encoder block
+ * are such ops.
  *
- * Registered directly rather than through `tf.customGrad`, whose backward
- * computes every input's gradient up front: tfjs asks for an input's gradient
- * lazily, and only for inputs on a path from what is being differentiated, so
- * a first layer (whose input is data) never computes dx while training, as
- * PyTorch skips it for inputs without `requires_grad`. Inputs are asked for in
- * key order, x ('0') first, so the one backward pass knows whether to form dx.
+ * Registered directly rather than through `tf.customGrad`, whose backward computes every input's
+ * gradient up front: tfjs asks for an input's gradient lazily, and only for inputs on a path from
+ * what is being differentiated, so a first layer (whose input is data) never computes dx while
+ * training, as PyTorch skips it for inputs without `requires_grad`. Inputs are asked for in key
+ * order, x ('0') first, so the one backward pass knows whether to form dx. `name` labels errors.
  */
+export function tapedOp<Tape>(
+  name: string,
+  x: tf.Tensor,
+  weights: readonly tf.Tensor[],
+  outShape: number[],
+  forward: (x: Float32Array, weights: Float32Array[], keepTape: boolean, output: Float32Array) => Tape | undefined,
+  backward: (tape: Tape, dy: Float32Array, dx: Float32Array | undefined) => Float32Array[],
+): tf.Tensor {
+  let tape: Tape | undefined;
+  // Tensor values are read (tensorFloats) only inside filledTensor's fill: its allocation may move them.
+  const forwardFunc = (): tf.Tensor =>
+    filledTensor(outShape, (output) => {
+      tape = forward(tensorFloats(x), weights.map(tensorFloats), tf.engine().state.gradientDepth > 0, output);
+    });
+  const backwardsFunc = (dy: tf.Tensor): Record<string, () => tf.Tensor> => {
+    let grads: Float32Array[] | undefined;
+    const gradients = (dx?: Float32Array): Float32Array[] => {
+      if (grads) return grads;
+      if (!tape) throw new Error(`${name}: no activations kept for this forward pass (it ran outside a gradient scope)`);
+      grads = backward(tape, tensorFloats(dy), dx);
+      return grads;
+    };
+    // Each tensor is made inside its own request: tfjs runs each request in a tidy scope.
+    const requests: Record<string, () => tf.Tensor> = {
+      0: () =>
+        filledTensor(x.shape, (dx) => {
+          if (grads) throw new Error(`${name}: the input gradient was asked for after the weight gradients`);
+          gradients(dx);
+        }),
+    };
+    weights.forEach((w, i) => (requests[i + 1] = () => tf.tensor(gradients()[i], w.shape)));
+    return requests;
+  };
+  const inputs: Record<string, tf.Tensor> = { 0: x, ...Object.fromEntries(weights.map((w, i) => [i + 1, w])) };
+  return (tf.engine() as unknown as OpEngine).runKernelFunc({ forwardFunc, backwardsFunc, inputs });
+}
+
+/** One differentiable op for the whole recurrent layer (see tapedOp): forward and backward through time on the fused kernels. */
 export function fusedRecurrent(kind: RecurrentKind, gate: GateActivation, returnSequences: boolean, x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
   const [batch, steps, inDim] = x.shape;
   const units = recurrentKernel.shape[0];
   const shape = { kind, batch, steps, inDim, units, gateActivation: gate, returnSequences };
-  let tape: RecurrentTape | undefined;
-  // Tensor values are read (tensorFloats) only inside filledTensor's fill: its allocation may move them.
-  const forwardFunc = (): tf.Tensor =>
-    filledTensor(returnSequences ? [batch, steps, units] : [batch, units], (output) => {
-      // Keep activations only under a gradient scope: predict() never runs a backward pass.
-      const keepTape = tf.engine().state.gradientDepth > 0;
-      const weights = { kernel: tensorFloats(kernel), recurrentKernel: tensorFloats(recurrentKernel), bias: bias ? tensorFloats(bias) : undefined };
-      tape = recurrentForward(shape, tensorFloats(x), weights, keepTape, output).tape;
-    });
-  const backwardsFunc = (dy: tf.Tensor): Record<string, () => tf.Tensor> => {
-    let grads: RecurrentGradients | undefined;
-    const backward = (dxInto?: Float32Array): RecurrentGradients => {
-      if (grads) return grads;
-      if (!tape) throw new Error('fused recurrent layer: no activations kept for this forward pass (it ran outside a gradient scope)');
-      grads = recurrentBackward(tape, tensorFloats(dy), dxInto !== undefined, dxInto);
-      return grads;
-    };
-    // Each tensor is made inside its own request: tfjs runs each request in a tidy scope.
-    return {
-      0: () =>
-        filledTensor(x.shape, (dx) => {
-          if (grads) throw new Error('fused recurrent layer: the input gradient was asked for after the weight gradients');
-          backward(dx);
-        }),
-      1: () => tf.tensor(backward().dKernel, kernel.shape),
-      2: () => tf.tensor(backward().dRecurrentKernel, recurrentKernel.shape),
-      ...(bias ? { 3: () => tf.tensor(backward().dBias, bias.shape) } : {}),
-    };
-  };
-  const inputs: Record<string, tf.Tensor> = { 0: x, 1: kernel, 2: recurrentKernel, ...(bias ? { 3: bias } : {}) };
-  return (tf.engine() as unknown as OpEngine).runKernelFunc({ forwardFunc, backwardsFunc, inputs });
+  return tapedOp<RecurrentTape>(
+    'fused recurrent layer',
+    x,
+    bias ? [kernel, recurrentKernel, bias] : [kernel, recurrentKernel],
+    returnSequences ? [batch, steps, units] : [batch, units],
+    (xs, [k, rk, b], keepTape, output) => recurrentForward(shape, xs, { kernel: k, recurrentKernel: rk, bias: b }, keepTape, output).tape,
+    (tape, dy, dx) => {
+      const g = recurrentBackward(tape, dy, dx ?? false);
+      return [g.dKernel, g.dRecurrentKernel, g.dBias];
+    },
+  );
 }
 
 function fusedCall(kind: RecurrentKind, layer: LSTM | GRU, inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {

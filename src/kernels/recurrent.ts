@@ -1,6 +1,7 @@
 import { batchSlices, notify, request } from './parallel';
 import { copyRows } from './arrays';
-import { alignedBytes, type KernelHeap, kernelHeap } from './heap';
+import { allocBuffers, place, repeatFirstRow, roundUp4 } from './buffers';
+import { type KernelHeap, kernelHeap } from './heap';
 
 /**
  * Fused recurrent layers over whole sequences, in tfjs/Keras layouts:
@@ -64,7 +65,6 @@ export interface RecurrentGradients {
 
 const GATES: Record<RecurrentKind, number> = { lstm: 4, gru: 3 };
 
-const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
 
 /**
  * Byte offsets for one call. The kernels want time-major rows, units and
@@ -95,20 +95,17 @@ function layout(s: RecurrentShape, base: number): Layout {
   const gw = g * up;
   const rows = s.steps * s.batch;
   const state = s.batch * up;
-  let at = base;
-  const next = (floats: number): number => {
-    const ptr = at;
-    at += alignedBytes(floats);
-    return ptr;
-  };
-  const w = next(inp * gw);
-  const rk = next(up * gw);
-  const x = next(rows * inp);
-  const gates = next(rows * gw);
-  const hs = next((s.steps + 1) * state);
-  const aux = next(s.kind === 'lstm' ? (s.steps + 1) * state : rows * up);
-  const tc = s.kind === 'lstm' ? next(rows * up) : aux;
-  return { up, inp, gw, rows, w, rk, x, gates, hs, aux, tc, bytes: at - base };
+  const lstm = s.kind === 'lstm';
+  const { at, bytes } = place(base, {
+    w: inp * gw,
+    rk: up * gw,
+    x: rows * inp,
+    gates: rows * gw,
+    hs: (s.steps + 1) * state,
+    aux: lstm ? (s.steps + 1) * state : rows * up,
+    tc: lstm ? rows * up : 0,
+  });
+  return { up, inp, gw, rows, ...at, tc: lstm ? at.tc : at.aux, bytes };
 }
 
 function releaseParts(parts: readonly TapePart[]): void {
@@ -188,32 +185,31 @@ export function recurrentForward(s: RecurrentShape, x: Float32Array, weights: Re
  * Backward through time. `dy` is the loss gradient w.r.t. the output, in the
  * output's shape. Gradients come back in the tfjs layouts of x and the
  * weights; the weight gradients of the batch slices are added in slice order.
- * With `inputGradient` false, dx (a [steps·batch, G·units] × [G·units, inDim]
- * product, a sixth of a first layer's backward work) is not computed; else it
- * is written `dxInto` the array given, or into a new one.
+ * `dx`: false skips the input gradient (a [steps·batch, G·units] × [G·units,
+ * inDim] product, a sixth of a first layer's backward work), true forms it in
+ * a new array, an array receives it.
  */
-export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, inputGradient = true, dxInto?: Float32Array): RecurrentGradients {
+export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, dx: boolean | Float32Array = true): RecurrentGradients {
   const s = tape.shape;
   const parts = tape.parts;
   if (parts === undefined) throw new Error('recurrent tape already released: each forward pass can be differentiated once');
   unreleased.unregister(tape);
   tape.parts = undefined;
   const dyRow = s.returnSequences ? s.steps * s.units : s.units;
-  const remote = parts.slice(1).map((p) => request(p.helper!, { op: 'backward', id: p.ref, inputGradient }, [dy.subarray(p.start * dyRow, p.end * dyRow)]));
+  const remote = parts.slice(1).map((p) => request(p.helper!, { op: 'backward', id: p.ref, dx: dx !== false }, [dy.subarray(p.start * dyRow, p.end * dyRow)]));
   const first = parts[0];
   const xRow = s.steps * s.inDim;
-  const dx = inputGradient ? (dxInto ?? new Float32Array(s.batch * xRow)) : undefined;
-  const local = backwardSlice({ ...s, batch: first.end }, first.ref, first.end === s.batch ? dy : dy.subarray(0, first.end * dyRow), dx?.subarray(0, first.end * xRow));
-  for (const [r, p] of remote.map((r, i) => [r, parts[i + 1]] as const)) {
+  const dxAll = dx === false ? undefined : dx === true ? new Float32Array(s.batch * xRow) : dx;
+  const local = backwardSlice({ ...s, batch: first.end }, first.ref, first.end === s.batch ? dy : dy.subarray(0, first.end * dyRow), dxAll?.subarray(0, first.end * xRow) ?? false);
+  remote.forEach((r, i) => {
     // [dKernel, dRecurrentKernel, dBias, dx?] as views into shared memory.
-    const [dKernel, dRecurrentKernel, dBias, dxPart] = r.wait();
-    if (dx) dx.set(dxPart, p.start * xRow);
+    const reply = r.wait();
     [local.dKernel, local.dRecurrentKernel, local.dBias].forEach((sum, k) => {
-      const add = [dKernel, dRecurrentKernel, dBias][k];
-      for (let i = 0; i < sum.length; i++) sum[i] += add[i];
+      for (let j = 0; j < sum.length; j++) sum[j] += reply[k][j];
     });
-  }
-  return { ...local, ...(dx ? { dx } : {}) };
+    dxAll?.set(reply[3], parts[i + 1].start * xRow);
+  });
+  return { ...local, ...(dxAll ? { dx: dxAll } : {}) };
 }
 
 /**
@@ -231,7 +227,7 @@ export function forwardSlice(s: RecurrentShape, x: Float32Array, weights: Recurr
   const gates = heap.view(L.gates, L.rows * L.gw);
   if (weights.bias) {
     padGates(weights.bias, 1, s.units, g, heap.view(L.gates, L.gw), L.up);
-    for (let r = 1; r < L.rows; r++) gates.copyWithin(r * L.gw, 0, L.gw);
+    repeatFirstRow(gates, L.rows, L.gw);
   } else {
     gates.fill(0);
   }
@@ -239,8 +235,7 @@ export function forwardSlice(s: RecurrentShape, x: Float32Array, weights: Recurr
   heap.view(L.hs, state).fill(0);
   if (s.kind === 'lstm') heap.view(L.aux, state).fill(0);
   // Packed copies of the weights live only for this call: the backward pass packs their transposes.
-  const wp = heap.alloc(alignedBytes(L.inp * L.gw) + alignedBytes(L.up * L.gw));
-  const rkp = wp + alignedBytes(L.inp * L.gw);
+  const { wp, rkp } = allocBuffers(heap, { wp: L.inp * L.gw, rkp: L.up * L.gw });
   k.packB(L.w, L.gw, L.inp, L.gw, false, wp);
   if (s.kind === 'lstm') {
     k.packB(L.rk, L.gw, L.up, L.gw, false, rkp);
@@ -268,9 +263,9 @@ function unpadRows(src: Float32Array, rows: number, width: number, padded: numbe
   return out;
 }
 
-/** Backward through time for one slice run by forwardSlice; frees its block. dx is formed only given `dxInto`, or `true` for a new array. */
-export function backwardSlice(s: RecurrentShape, block: number, dy: Float32Array, dxInto: Float32Array | boolean | undefined): RecurrentGradients {
-  const inputGradient = dxInto !== undefined && dxInto !== false;
+/** Backward through time for one slice run by forwardSlice; frees its block. `dx` as for recurrentBackward. */
+export function backwardSlice(s: RecurrentShape, block: number, dy: Float32Array, dx: boolean | Float32Array): RecurrentGradients {
+  const inputGradient = dx !== false;
   const heap = kernelHeap();
   const k = heap.kernels;
   const g = GATES[s.kind];
@@ -309,7 +304,7 @@ export function backwardSlice(s: RecurrentShape, block: number, dy: Float32Array
   k.columnSums(L.gates, L.gw, L.rows, L.gw, dB, false);
   if (inputGradient) k.gemmPacked(L.gates, L.gw, wT, dX, L.inp, L.rows, L.gw, L.inp, false);
   const grads = {
-    ...(inputGradient ? { dx: fromTimeMajor(heap.view(dX, L.rows * L.inp), s, s.inDim, L.inp, dxInto === true ? undefined : dxInto) } : {}),
+    ...(inputGradient ? { dx: fromTimeMajor(heap.view(dX, L.rows * L.inp), s, s.inDim, L.inp, dx === true ? undefined : dx) } : {}),
     dKernel: unpadGates(heap.view(dW, L.inp * L.gw), s.inDim, s.units, g, L.up),
     dRecurrentKernel: unpadGates(heap.view(dRk, L.up * L.gw), s.units, s.units, g, L.up),
     dBias: unpadGates(heap.view(dB, L.gw), 1, s.units, g, L.up),
@@ -321,7 +316,7 @@ export function backwardSlice(s: RecurrentShape, block: number, dy: Float32Array
 
 /** The backward pass's temporaries, in one block starting at `wT`. */
 function scratchLayout(L: Layout, state: number, heap: KernelHeap) {
-  const sizes = {
+  const floats = {
     wT: L.gw * L.inp,
     rkT: L.gw * L.up,
     dyp: L.rows * L.up,
@@ -332,11 +327,5 @@ function scratchLayout(L: Layout, state: number, heap: KernelHeap) {
     dB: L.gw,
     dX: L.rows * L.inp,
   };
-  let at = heap.alloc(Object.values(sizes).reduce((sum, n) => sum + alignedBytes(n), 0));
-  const out = {} as Record<keyof typeof sizes, number>;
-  for (const [name, n] of Object.entries(sizes) as [keyof typeof sizes, number][]) {
-    out[name] = at;
-    at += alignedBytes(n);
-  }
-  return out;
+  return allocBuffers(heap, floats);
 }

@@ -9,7 +9,7 @@ import { kernelHeap } from './heap';
 
 type Request =
   | { op: 'forward'; id: number; shape: RecurrentShape; keepTape: boolean }
-  | { op: 'backward'; id: number; inputGradient: boolean }
+  | { op: 'backward'; id: number; dx: boolean }
   | { op: 'release'; id: number }
   | { op: 'liveBytes' };
 
@@ -32,7 +32,7 @@ function handle(m: Request, arrays: Float32Array[]): PeerAnswer {
   const t = tapes.get(m.id);
   if (!t) throw new Error(`no tape ${m.id} on this thread (released, or differentiated twice)`);
   tapes.delete(m.id);
-  const g = backwardSlice(t.shape, t.block, arrays[0], m.inputGradient);
+  const g = backwardSlice(t.shape, t.block, arrays[0], m.dx);
   return { arrays: g.dx ? [g.dKernel, g.dRecurrentKernel, g.dBias, g.dx] : [g.dKernel, g.dRecurrentKernel, g.dBias] };
 }
 

@@ -50,7 +50,7 @@ export class Optimizer {
     const stepSize = lr / (1 - BETA1 ** this.step);
     const vScale = 1 / (1 - BETA2 ** this.step);
     const mu = this.spec.momentum;
-    const pass = nativeArrays() ?? { adamUpdate };
+    const update = nativeArrays()?.adamUpdate ?? adamUpdate;
     variables.forEach((variable, k) => {
       const g = grads[k];
       const w = values[k];
@@ -58,7 +58,7 @@ export class Optimizer {
       // Each pass reads w[i] before it writes it: updating in place allocates nothing per step.
       if (adam) {
         const [m, v] = slots;
-        pass.adamUpdate(w, g, m, v, BETA1, BETA2, EPSILON, stepSize, vScale);
+        update(w, g, m, v, BETA1, BETA2, EPSILON, stepSize, vScale);
       } else if (mu > 0) {
         const [acc] = slots;
         for (let i = 0; i < w.length; i++) {

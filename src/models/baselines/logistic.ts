@@ -150,8 +150,8 @@ export class LogisticModel implements Model {
     const width = f + 1;
     const y = train.y;
     const l2 = this.options.l2;
-    const native = nativeArrays();
-    const objective = (w: Float64Array, grad: Float64Array): number => (native ?? { logisticObjective }).logisticObjective(z, y, w, grad, n, f, outputs, l2);
+    const evaluate = nativeArrays()?.logisticObjective ?? logisticObjective;
+    const objective = (w: Float64Array, grad: Float64Array): number => evaluate(z, y, w, grad, n, f, outputs, l2);
     const result = minimizeLbfgs(objective, new Float64Array(outputs * width), { maxIterations: this.options.maxIterations });
     // Back to the raw scale: w_raw = w / scale, intercept -= sum(w_raw * mean).
     const coef = Array.from({ length: outputs }, (_, o) => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dense } from '@tensorflow/tfjs-layers/dist/layers/core';
-import type { OpEngine } from '../../kernels/layers';
+import { type OpEngine, tapedOp } from '../../kernels/layers';
 import { withKernelBuffers } from '../../kernels/buffers';
 import { type DenseShape, denseForward, denseInputGradient, denseWeightGradients } from '../../kernels/dense';
 import { type EncoderDropout, type EncoderShape, type EncoderTape, attentionScratch, encoderBackward, encoderForward } from '../../kernels/encoder';
@@ -320,42 +320,17 @@ export class TransformerEncoderBlock extends tf.layers.Layer {
   }
 }
 
-/**
- * The block as one op with lazily formed gradients (as the fused recurrent layers: see
- * src/kernels/layers.ts); tensors cross without copies on the wasm backend (tensors.ts).
- */
+/** The block as one op with lazily formed gradients (see tapedOp in src/kernels/layers.ts). */
 function encoderOp(shape: EncoderShape, dropout: EncoderDropout | undefined): (x: tf.Tensor, weights: tf.Tensor[]) => tf.Tensor {
-  return (x, weights) => {
-    let tape: EncoderTape | undefined;
-    // Tensor values are read (tensorFloats) only inside filledTensor's fill: its allocation may move them.
-    const forwardFunc = (): tf.Tensor =>
-      filledTensor(x.shape, (output) => {
-        // Keep activations only under a gradient scope: prediction never runs a backward pass.
-        const keepTape = tf.engine().state.gradientDepth > 0;
-        tape = encoderForward(shape, tensorFloats(x), weights.map(tensorFloats), dropout, keepTape, output).tape;
-      });
-    const backwardsFunc = (dy: tf.Tensor): Record<string, () => tf.Tensor> => {
-      let grads: Float32Array[] | undefined;
-      const backward = (dxInto?: Float32Array): Float32Array[] => {
-        if (grads) return grads;
-        if (!tape) throw new Error('encoder block: no activations kept for this forward pass (it ran outside a gradient scope)');
-        grads = encoderBackward(tape, tensorFloats(dy), dxInto);
-        return grads;
-      };
-      // Each tensor is made inside its own request (tfjs runs each in a tidy scope); x ('0') is asked for first.
-      const out: Record<string, () => tf.Tensor> = {
-        0: () =>
-          filledTensor(x.shape, (dx) => {
-            if (grads) throw new Error('encoder block: the input gradient was asked for after the weight gradients');
-            backward(dx);
-          }),
-      };
-      weights.forEach((w, i) => (out[i + 1] = () => tf.tensor(backward()[i], w.shape)));
-      return out;
-    };
-    const inputs: Record<string, tf.Tensor> = { 0: x, ...Object.fromEntries(weights.map((w, i) => [i + 1, w])) };
-    return (tf.engine() as unknown as OpEngine).runKernelFunc({ forwardFunc, backwardsFunc, inputs });
-  };
+  return (x, weights) =>
+    tapedOp<EncoderTape>(
+      'encoder block',
+      x,
+      weights,
+      x.shape,
+      (xs, ws, keepTape, output) => encoderForward(shape, xs, ws, dropout, keepTape, output).tape,
+      encoderBackward,
+    );
 }
 
 export interface LayerNormArgs {
