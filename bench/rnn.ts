@@ -6,11 +6,16 @@
  *   seed-004 LSTM/GRU(128) -> (128) -> Dense(3, softmax), 30 x 95, batch 64
  * Ours runs on 1 thread and on 2 (a network replica on a worker thread); references on 1 thread
  * (OPENBLAS_NUM_THREADS=1: Debian's OpenBLAS ignores torch.set_num_threads)
- * and 2. Gates use sigmoid as PyTorch and Keras do. Throughput is the best
- * epoch after a warm-up epoch; on a shared machine, read the ratios.
- * Run: node dist/bench/rnn.js [--json] [--shapes small,seed004] [--cells lstm,gru] [--no-keras]
+ * and 2. Gates use sigmoid as PyTorch and Keras do.
+ *
+ * Throughput is the best epoch after warm-up epochs (V8 keeps compiling for the first hundred or
+ * so steps, on the core a one-thread run leaves idle). Our 1- and 2-thread runs alternate epoch
+ * by epoch, so their ratio compares the same minutes of a shared machine. The scaling ceiling
+ * row runs two independent one-thread trainings as separate processes at once: their summed
+ * rate over one alone is what this machine gives two cores with no synchronisation at all.
+ * Run: node dist/bench/rnn.js [--json] [--shapes small,seed004] [--cells lstm,gru] [--no-keras] [--no-ceiling]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -39,11 +44,13 @@ interface Shape {
 }
 
 const SHAPES: readonly Shape[] = [
-  { name: 'small', samples: sized(1024, 128), steps: 60, features: 10, units: [50, 50], dense: [25], classes: 0, batch: 32 },
-  { name: 'seed004', samples: sized(1024, 128), steps: 30, features: 95, units: [128, 128], dense: [], classes: 3, batch: 64 },
+  { name: 'small', samples: sized(4096, 128), steps: 60, features: 10, units: [50, 50], dense: [25], classes: 0, batch: 32 },
+  { name: 'seed004', samples: sized(4096, 128), steps: 30, features: 95, units: [128, 128], dense: [], classes: 3, batch: 64 },
 ];
 
 const EPOCHS = sized(3, 1);
+/** Epochs before timing: 128 steps or more at the full sizes. */
+const WARMUP = sized(2, 1);
 
 interface Rate {
   /** Wall clock: what a user waits for. */
@@ -82,12 +89,8 @@ function buildModel(cell: Cell, s: Shape): tf.Sequential {
   return tf.sequential({ layers });
 }
 
-/**
- * Our side trains with the library's own loop (trainNetwork over a SampleSet
- * view, windows gathered per batch), as `train` and `evaluate` do; one epoch
- * per call, the first a warm-up.
- */
-async function ours(cell: Cell, s: Shape, threads: number): Promise<Rate> {
+/** One network set up for training on `threads` threads, an epoch per `epoch()` call. */
+async function trainer(cell: Cell, s: Shape, threads: number): Promise<{ epoch(seed: number): Promise<{ ms: number; cpuMs: number }>; close(): Promise<void> }> {
   // Several threads: one network replica per extra thread (data-parallel), as a NeuralModel
   // trains on a large training set; each thread's kernels then run on that thread alone.
   setKernelThreads(1);
@@ -112,20 +115,68 @@ async function ours(cell: Cell, s: Shape, threads: number): Promise<Rate> {
     huberDelta: 1,
     ...(replicas ? { replicas } : {}),
   };
-  await trainNetwork(model, set, undefined, options);
-  let best = Infinity;
-  let bestCpu = Infinity;
+  return {
+    async epoch(seed) {
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      await trainNetwork(model, set, undefined, { ...options, seed });
+      const c = process.cpuUsage(c0);
+      return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
+    },
+    async close() {
+      await replicas?.close();
+      model.dispose();
+    },
+  };
+}
+
+/**
+ * Our side trains with the library's own loop (trainNetwork over a SampleSet view, windows
+ * gathered per batch), as `train` and `evaluate` do, on each thread count given; after the
+ * warm-up, the counts take turns epoch by epoch. Best epoch per count.
+ */
+async function ours(cell: Cell, s: Shape, threadCounts: readonly number[]): Promise<Rate[]> {
+  const runs = [];
+  for (const threads of threadCounts) runs.push(await trainer(cell, s, threads));
+  for (let e = 0; e < WARMUP; e++) for (const run of runs) await run.epoch(1 + e);
+  const best = runs.map(() => ({ ms: Infinity, cpuMs: Infinity }));
   for (let e = 0; e < EPOCHS; e++) {
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    await trainNetwork(model, set, undefined, { ...options, seed: 2 + e });
-    const c = process.cpuUsage(c0);
-    best = Math.min(best, performance.now() - t0);
-    bestCpu = Math.min(bestCpu, (c.user + c.system) / 1000);
+    for (const [i, run] of runs.entries()) {
+      const t = await run.epoch(100 + e);
+      best[i] = { ms: Math.min(best[i].ms, t.ms), cpuMs: Math.min(best[i].cpuMs, t.cpuMs) };
+    }
   }
-  await replicas?.close();
-  model.dispose();
-  return { samplesPerSec: (s.samples / best) * 1000, cpuSamplesPerSec: (s.samples / bestCpu) * 1000 };
+  for (const run of runs) await run.close();
+  return best.map((b) => ({ samplesPerSec: (s.samples / b.ms) * 1000, cpuSamplesPerSec: (s.samples / b.cpuMs) * 1000 }));
+}
+
+/** `--solo cell shape`: this script as one independent one-thread training; prints its rate. */
+async function solo(cell: Cell, s: Shape): Promise<void> {
+  await initBackend({ backend: 'wasm' });
+  const [rate] = await ours(cell, s, [1]);
+  console.log(JSON.stringify(rate));
+}
+
+function soloProcess(cell: Cell, s: Shape): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [__filename, '--solo', cell, s.name], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => resolve(code === 0 ? (JSON.parse(out.trim().split('\n').at(-1)!) as Rate).samplesPerSec : undefined));
+  });
+}
+
+/**
+ * Two independent one-thread trainings in separate processes at once, against one alone (before
+ * and after, averaged): the speed-up two cores give with no synchronisation, shared caches,
+ * memory and the collector's threads included.
+ */
+async function ceiling(cell: Cell, s: Shape): Promise<number | undefined> {
+  const before = await soloProcess(cell, s);
+  const pair = await Promise.all([soloProcess(cell, s), soloProcess(cell, s)]);
+  const after = await soloProcess(cell, s);
+  if (!before || !after || !pair[0] || !pair[1]) return undefined;
+  return (pair[0] + pair[1]) / ((before + after) / 2);
 }
 
 function reference(python: string, script: string, cell: Cell, s: Shape, threads: number): Rate & { note?: string } {
@@ -148,16 +199,22 @@ function option(name: string, fallback: string): string[] {
 }
 
 async function main(): Promise<void> {
+  const soloAt = process.argv.indexOf('--solo');
+  if (soloAt >= 0) return solo(process.argv[soloAt + 1] as Cell, SHAPES.find((s) => s.name === process.argv[soloAt + 2])!);
   const asJson = process.argv.includes('--json');
+  const withCeiling = !process.argv.includes('--no-ceiling');
   const shapes = SHAPES.filter((s) => option('shapes', 'small,seed004').includes(s.name));
   const cells = option('cells', 'lstm,gru') as Cell[];
   const keras = !process.argv.includes('--no-keras') && existsSync('/work/venv/bin/python');
   const backend = (await initBackend({ backend: 'wasm' })).name;
   const defaultThreads = kernelThreads();
   const rows: Row[] = [];
+  const ceilings = new Map<string, number | undefined>();
   for (const s of shapes) {
     for (const cell of cells) {
-      for (const threads of [1, 2]) rows.push({ shape: s.name, cell, impl: 'ours', threads, ...(await ours(cell, s, threads)) });
+      const [one, two] = await ours(cell, s, [1, 2]);
+      rows.push({ shape: s.name, cell, impl: 'ours', threads: 1, ...one }, { shape: s.name, cell, impl: 'ours', threads: 2, ...two });
+      if (withCeiling) ceilings.set(`${s.name} ${cell}`, await ceiling(cell, s));
       for (const threads of [1, 2]) rows.push({ shape: s.name, cell, impl: 'pytorch', threads, ...reference('/usr/bin/python3', 'rnn_torch.py', cell, s, threads) });
       if (keras) rows.push({ shape: s.name, cell, impl: 'keras', threads: 1, ...reference('/work/venv/bin/python', 'rnn_keras.py', cell, s, 1) });
     }
@@ -176,6 +233,8 @@ async function main(): Promise<void> {
         ours1OverTorch1: ratio(o1, t1),
         ours2OverTorch2: ratio(o2, t2),
         ours2OverOurs1: ratio(o2, o1),
+        /** Two independent one-thread processes at once over one alone (see `ceiling`). */
+        twoProcessesOverOne: ceilings.get(`${s.name} ${cell}`),
         ours1OverKeras1: ratio(o1, k1),
         cpuOurs1OverTorch1: ratio(cpuRate(s.name, cell, 'ours'), cpuRate(s.name, cell, 'pytorch')),
         cpuOurs1OverKeras1: ratio(cpuRate(s.name, cell, 'ours'), cpuRate(s.name, cell, 'keras')),
@@ -183,17 +242,17 @@ async function main(): Promise<void> {
     }),
   );
   if (asJson) {
-    console.log(JSON.stringify({ bench: 'rnn', backend, kernelBuild: kernelBuild(), epochs: EPOCHS, shapes, rows, summary }, null, 2));
+    console.log(JSON.stringify({ bench: 'rnn', backend, kernelBuild: kernelBuild(), warmupEpochs: WARMUP, epochs: EPOCHS, shapes, rows, summary }, null, 2));
     return;
   }
   const fmt = (v?: number) => (v === undefined ? '-' : Math.round(v).toString());
   const x = (v?: number) => (v === undefined ? '-' : `${v.toFixed(2)}x`);
-  console.log(`fused RNN training, samples/s (best of ${EPOCHS} epochs; tfjs backend ${backend}, kernels ${kernelBuild()})`);
-  console.log('shape    cell | ours 1t | ours 2t | torch 1t | torch 2t | keras 1t | ours/torch 1t | ours/torch 2t | ours 2t/1t | ours/keras 1t');
+  console.log(`fused RNN training, samples/s (best of ${EPOCHS} epochs after ${WARMUP} warm-up; tfjs backend ${backend}, kernels ${kernelBuild()})`);
+  console.log('shape    cell | ours 1t | ours 2t | torch 1t | torch 2t | keras 1t | ours/torch 1t | ours/torch 2t | ours 2t/1t | 2 procs/1 | ours/keras 1t');
   for (const r of summary) {
     const o = (impl: string, t: number) => fmt(rate(r.shape, r.cell, impl, t));
     console.log(
-      `${r.shape.padEnd(8)} ${r.cell.padEnd(4)} | ${o('ours', 1).padStart(7)} | ${o('ours', 2).padStart(7)} | ${o('pytorch', 1).padStart(8)} | ${o('pytorch', 2).padStart(8)} | ${o('keras', 1).padStart(8)} | ${x(r.ours1OverTorch1).padStart(13)} | ${x(r.ours2OverTorch2).padStart(13)} | ${x(r.ours2OverOurs1).padStart(10)} | ${x(r.ours1OverKeras1).padStart(13)}`,
+      `${r.shape.padEnd(8)} ${r.cell.padEnd(4)} | ${o('ours', 1).padStart(7)} | ${o('ours', 2).padStart(7)} | ${o('pytorch', 1).padStart(8)} | ${o('pytorch', 2).padStart(8)} | ${o('keras', 1).padStart(8)} | ${x(r.ours1OverTorch1).padStart(13)} | ${x(r.ours2OverTorch2).padStart(13)} | ${x(r.ours2OverOurs1).padStart(10)} | ${x(r.twoProcessesOverOne).padStart(9)} | ${x(r.ours1OverKeras1).padStart(13)}`,
     );
   }
   console.log('\nper CPU second, one thread (steadier on a loaded machine)');

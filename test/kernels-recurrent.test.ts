@@ -96,9 +96,9 @@ describe('fused recurrent layers match tfjs', () => {
     const recurrent = require('../src/kernels/recurrent') as typeof import('../src/kernels/recurrent');
     const original = recurrent.recurrentBackward;
     const asked: boolean[] = [];
-    recurrent.recurrentBackward = (tape, dy, dx) => {
+    recurrent.recurrentBackward = (tape, dy, dx, into) => {
       asked.push(dx !== false);
-      return original(tape, dy, dx);
+      return original(tape, dy, dx, into);
     };
     try {
       tf.tidy(() => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GRU, GRUCell, LSTM, LSTMCell } from '@tensorflow/tfjs-layers/dist/layers/recurrent';
-import { type GateActivation, type RecurrentKind, type RecurrentTape, recurrentBackward, recurrentForward } from './recurrent';
+import { type GateActivation, type RecurrentKind, type RecurrentTape, recurrentBackward, recurrentForward, reusedWeightGradients } from './recurrent';
 import { filledTensor, tensorFloats } from './tensors';
 
 type Kwargs = Record<string, unknown>;
@@ -121,7 +121,7 @@ export function fusedRecurrent(kind: RecurrentKind, gate: GateActivation, return
     returnSequences ? [batch, steps, units] : [batch, units],
     (xs, [k, rk, b], keepTape, output) => recurrentForward(shape, xs, { kernel: k, recurrentKernel: rk, bias: b }, keepTape, output).tape,
     (tape, dy, dx) => {
-      const g = recurrentBackward(tape, dy, dx ?? false);
+      const g = recurrentBackward(tape, dy, dx ?? false, reusedWeightGradients(shape));
       return [g.dKernel, g.dRecurrentKernel, g.dBias];
     },
   );

@@ -55,12 +55,16 @@ export interface TapePart {
   readonly ref: number;
 }
 
-export interface RecurrentGradients {
-  /** Absent when the input gradient was not asked for (see `recurrentBackward`). */
-  readonly dx?: Float32Array;
+/** The weight gradients, in the tfjs layouts of the weights. */
+export interface WeightGradients {
   readonly dKernel: Float32Array;
   readonly dRecurrentKernel: Float32Array;
   readonly dBias: Float32Array;
+}
+
+export interface RecurrentGradients extends WeightGradients {
+  /** Absent when the input gradient was not asked for (see `recurrentBackward`). */
+  readonly dx?: Float32Array;
 }
 
 const GATES: Record<RecurrentKind, number> = { lstm: 4, gru: 3 };
@@ -134,8 +138,8 @@ function padGates(src: Float32Array, rows: number, units: number, g: number, dst
   for (let k = 0; k < g; k++) copyRows(src, k * units, g * units, dst, k * up, g * up, rows, units);
 }
 
-function unpadGates(src: Float32Array, rows: number, units: number, g: number, up: number): Float32Array {
-  const out = new Float32Array(rows * g * units);
+function unpadGates(src: Float32Array, rows: number, units: number, g: number, up: number, into?: Float32Array): Float32Array {
+  const out = into ?? new Float32Array(rows * g * units);
   for (let k = 0; k < g; k++) copyRows(src, k * up, g * up, out, k * units, g * units, rows, units);
   return out;
 }
@@ -150,6 +154,27 @@ function fromTimeMajor(src: Float32Array, s: RecurrentShape, width: number, padd
   const out = into ?? new Float32Array(s.batch * s.steps * width);
   for (let t = 0; t < s.steps; t++) copyRows(src, t * s.batch * padded, padded, out, t * width, s.steps * width, s.batch, width);
   return out;
+}
+
+const reused = new Map<string, WeightGradients>();
+
+/**
+ * Weight-gradient arrays for layers of this shape, the same ones on every
+ * call: for callers that copy the gradients out before the next backward pass
+ * (tfjs turns them into tensors at once; a helper thread packs its reply).
+ * Fresh arrays of these sizes each step cost more than the copy: they are
+ * large enough for the allocator to map and unmap pages, whose faults and
+ * TLB flushes stall every thread of the process.
+ */
+export function reusedWeightGradients(s: RecurrentShape): WeightGradients {
+  const g = GATES[s.kind] * s.units;
+  const key = `${s.kind}:${s.inDim}:${s.units}`;
+  let into = reused.get(key);
+  if (!into) {
+    into = { dKernel: new Float32Array(s.inDim * g), dRecurrentKernel: new Float32Array(s.units * g), dBias: new Float32Array(g) };
+    reused.set(key, into);
+  }
+  return into;
 }
 
 let nextRemoteTape = 1;
@@ -187,9 +212,10 @@ export function recurrentForward(s: RecurrentShape, x: Float32Array, weights: Re
  * weights; the weight gradients of the batch slices are added in slice order.
  * `dx`: false skips the input gradient (a [steps·batch, G·units] × [G·units,
  * inDim] product, a sixth of a first layer's backward work), true forms it in
- * a new array, an array receives it.
+ * a new array, an array receives it. The weight gradients go `into` the
+ * arrays given, else into new ones.
  */
-export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, dx: boolean | Float32Array = true): RecurrentGradients {
+export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, dx: boolean | Float32Array = true, into?: WeightGradients): RecurrentGradients {
   const s = tape.shape;
   const parts = tape.parts;
   if (parts === undefined) throw new Error('recurrent tape already released: each forward pass can be differentiated once');
@@ -200,7 +226,7 @@ export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, dx: boo
   const first = parts[0];
   const xRow = s.steps * s.inDim;
   const dxAll = dx === false ? undefined : dx === true ? new Float32Array(s.batch * xRow) : dx;
-  const local = backwardSlice({ ...s, batch: first.end }, first.ref, first.end === s.batch ? dy : dy.subarray(0, first.end * dyRow), dxAll?.subarray(0, first.end * xRow) ?? false);
+  const local = backwardSlice({ ...s, batch: first.end }, first.ref, first.end === s.batch ? dy : dy.subarray(0, first.end * dyRow), dxAll?.subarray(0, first.end * xRow) ?? false, into);
   remote.forEach((r, i) => {
     // [dKernel, dRecurrentKernel, dBias, dx?] as views into shared memory.
     const reply = r.wait();
@@ -263,8 +289,8 @@ function unpadRows(src: Float32Array, rows: number, width: number, padded: numbe
   return out;
 }
 
-/** Backward through time for one slice run by forwardSlice; frees its block. `dx` as for recurrentBackward. */
-export function backwardSlice(s: RecurrentShape, block: number, dy: Float32Array, dx: boolean | Float32Array): RecurrentGradients {
+/** Backward through time for one slice run by forwardSlice; frees its block. `dx` and `into` as for recurrentBackward. */
+export function backwardSlice(s: RecurrentShape, block: number, dy: Float32Array, dx: boolean | Float32Array, into?: WeightGradients): RecurrentGradients {
   const inputGradient = dx !== false;
   const heap = kernelHeap();
   const k = heap.kernels;
@@ -305,9 +331,9 @@ export function backwardSlice(s: RecurrentShape, block: number, dy: Float32Array
   if (inputGradient) k.gemmPacked(L.gates, L.gw, wT, dX, L.inp, L.rows, L.gw, L.inp, false);
   const grads = {
     ...(inputGradient ? { dx: fromTimeMajor(heap.view(dX, L.rows * L.inp), s, s.inDim, L.inp, dx === true ? undefined : dx) } : {}),
-    dKernel: unpadGates(heap.view(dW, L.inp * L.gw), s.inDim, s.units, g, L.up),
-    dRecurrentKernel: unpadGates(heap.view(dRk, L.up * L.gw), s.units, s.units, g, L.up),
-    dBias: unpadGates(heap.view(dB, L.gw), 1, s.units, g, L.up),
+    dKernel: unpadGates(heap.view(dW, L.inp * L.gw), s.inDim, s.units, g, L.up, into?.dKernel),
+    dRecurrentKernel: unpadGates(heap.view(dRk, L.up * L.gw), s.units, s.units, g, L.up, into?.dRecurrentKernel),
+    dBias: unpadGates(heap.view(dB, L.gw), 1, s.units, g, L.up, into?.dBias),
   };
   heap.release(wT);
   heap.release(block);

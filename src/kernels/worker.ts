@@ -4,7 +4,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { type PeerAnswer, type PeerWorkerData, servePeer } from '../util/thread-peer';
-import { backwardSlice, forwardSlice, type RecurrentShape } from './recurrent';
+import { backwardSlice, forwardSlice, type RecurrentShape, reusedWeightGradients } from './recurrent';
 import { kernelHeap } from './heap';
 
 type Request =
@@ -32,7 +32,7 @@ function handle(m: Request, arrays: Float32Array[]): PeerAnswer {
   const t = tapes.get(m.id);
   if (!t) throw new Error(`no tape ${m.id} on this thread (released, or differentiated twice)`);
   tapes.delete(m.id);
-  const g = backwardSlice(t.shape, t.block, arrays[0], m.dx);
+  const g = backwardSlice(t.shape, t.block, arrays[0], m.dx, reusedWeightGradients(t.shape));
   return { arrays: g.dx ? [g.dKernel, g.dRecurrentKernel, g.dBias, g.dx] : [g.dKernel, g.dRecurrentKernel, g.dBias] };
 }
 
