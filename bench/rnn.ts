@@ -13,7 +13,7 @@
  * by epoch, so their ratio compares the same minutes of a shared machine. The scaling ceiling
  * row runs two independent one-thread trainings as separate processes at once: their summed
  * rate over one alone is what this machine gives two cores with no synchronisation at all.
- * Run: node dist/bench/rnn.js [--json] [--shapes small,seed004] [--cells lstm,gru] [--no-keras] [--no-ceiling]
+ * Run: node dist/bench/rnn.js [--json] [--shapes small,seed004] [--cells lstm,gru] [--no-keras] [--no-references] [--no-ceiling]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -203,6 +203,7 @@ async function main(): Promise<void> {
   if (soloAt >= 0) return solo(process.argv[soloAt + 1] as Cell, SHAPES.find((s) => s.name === process.argv[soloAt + 2])!);
   const asJson = process.argv.includes('--json');
   const withCeiling = !process.argv.includes('--no-ceiling');
+  const withReferences = !process.argv.includes('--no-references');
   const shapes = SHAPES.filter((s) => option('shapes', 'small,seed004').includes(s.name));
   const cells = option('cells', 'lstm,gru') as Cell[];
   const keras = !process.argv.includes('--no-keras') && existsSync('/work/venv/bin/python');
@@ -215,6 +216,7 @@ async function main(): Promise<void> {
       const [one, two] = await ours(cell, s, [1, 2]);
       rows.push({ shape: s.name, cell, impl: 'ours', threads: 1, ...one }, { shape: s.name, cell, impl: 'ours', threads: 2, ...two });
       if (withCeiling) ceilings.set(`${s.name} ${cell}`, await ceiling(cell, s));
+      if (!withReferences) continue;
       for (const threads of [1, 2]) rows.push({ shape: s.name, cell, impl: 'pytorch', threads, ...reference('/usr/bin/python3', 'rnn_torch.py', cell, s, threads) });
       if (keras) rows.push({ shape: s.name, cell, impl: 'keras', threads: 1, ...reference('/work/venv/bin/python', 'rnn_keras.py', cell, s, 1) });
     }

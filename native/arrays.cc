@@ -1,5 +1,5 @@
 // Native passes over JavaScript typed arrays: the Adam update
-// (src/train/optimizer.ts), the strided row copies of the recurrent layers'
+// (src/train/optimizer.ts), gradient sums (src/kernels/arrays.ts), the strided row copies of the recurrent layers'
 // layout changes (src/kernels/recurrent.ts) and the logistic baseline's loss
 // and gradient (src/models/baselines/logistic.ts). Adam and the copies compute
 // exactly what their JavaScript twins compute, so training does not depend on
@@ -137,6 +137,25 @@ napi_value jsCopyRows(napi_env env, napi_callback_info info) {
   return c.undefined();
 }
 
+/**
+ * addInto(sum, add): sum[i] += add[i] over the whole of both (equal lengths). A float32 add is
+ * what the twin's float64 add rounded to float32 gives: float64 holds every such sum exactly
+ * enough (53 >= 2·24 + 2 bits), so the two agree bit for bit.
+ */
+napi_value jsAddInto(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  size_t n = 0, na = 0;
+  float* sum = c.floats(0, &n);
+  const float* add = c.floats(1, &na);
+  if (c.failed) return nullptr;
+  if (na != n) {
+    c.fail("addInto: arrays of different lengths");
+    return nullptr;
+  }
+  for (size_t i = 0; i < n; i++) sum[i] += add[i];
+  return c.undefined();
+}
+
 /** Σ_j a[j]·b[j] over eight lanes, then the lanes in order. */
 inline double dot(const double* a, const double* b, size_t n) {
   double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -212,7 +231,7 @@ void registerArrays(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback cb;
-  } fns[] = {{"adamUpdate", jsAdamUpdate}, {"copyRows", jsCopyRows}, {"logisticObjective", jsLogisticObjective}};
+  } fns[] = {{"adamUpdate", jsAdamUpdate}, {"addInto", jsAddInto}, {"copyRows", jsCopyRows}, {"logisticObjective", jsLogisticObjective}};
   for (const auto& f : fns) {
     napi_value fn;
     napi_create_function(env, f.name, static_cast<size_t>(-1), f.cb, nullptr, &fn);

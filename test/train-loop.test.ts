@@ -126,7 +126,7 @@ test('trainModel: history, learning rate log, callbacks and kept-epoch metrics; 
   r.model.dispose?.();
 });
 
-test('the native Adam pass and the JavaScript one give the same bits', (t) => {
+test('the native Adam and gradient-sum passes and the JavaScript ones give the same bits', (t) => {
   const native = nativeArrays();
   if (!native) {
     t.skip(`kernel build ${kernelBuild()} has no native array passes`);
@@ -151,4 +151,14 @@ test('the native Adam pass and the JavaScript one give the same bits', (t) => {
     assert.notDeepEqual(js[0], w, 'the pass changes the weights');
   }
   assert.throws(() => native.adamUpdate(w, g, m, new Float32Array(3), 0.9, 0.999, 1e-7, 1, 1), /different lengths/);
+  // The gradient sum of data-parallel steps: float32 adds, across magnitudes (cancellations,
+  // subnormal-sized and far-apart exponents), equal to the JavaScript loop's bits.
+  const a = Float32Array.from({ length: n }, wide);
+  const b = Float32Array.from({ length: n }, (_, i) => (i % 7 === 0 ? -a[i] : wide()));
+  const sum = a.slice();
+  native.addInto(sum, b);
+  const twin = a.slice();
+  for (let i = 0; i < n; i++) twin[i] += b[i];
+  assert.deepEqual(sum, twin);
+  assert.throws(() => native.addInto(sum, b.subarray(1)), /different lengths/);
 });

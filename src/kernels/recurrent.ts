@@ -1,5 +1,5 @@
 import { batchSlices, notify, request } from './parallel';
-import { copyRows } from './arrays';
+import { addInto, copyRows } from './arrays';
 import { allocBuffers, place, repeatFirstRow, roundUp4 } from './buffers';
 import { type KernelHeap, kernelHeap } from './heap';
 
@@ -230,9 +230,7 @@ export function recurrentBackward(tape: RecurrentTape, dy: Float32Array, dx: boo
   remote.forEach((r, i) => {
     // [dKernel, dRecurrentKernel, dBias, dx?] as views into shared memory.
     const reply = r.wait();
-    [local.dKernel, local.dRecurrentKernel, local.dBias].forEach((sum, k) => {
-      for (let j = 0; j < sum.length; j++) sum[j] += reply[k][j];
-    });
+    [local.dKernel, local.dRecurrentKernel, local.dBias].forEach((sum, k) => addInto(sum, reply[k]));
     dxAll?.set(reply[3], parts[i + 1].start * xRow);
   });
   return { ...local, ...(dxAll ? { dx: dxAll } : {}) };

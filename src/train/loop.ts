@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
+import { addInto } from '../kernels/arrays';
 import { kernelThreads, setKernelThreads } from '../kernels/parallel';
 import { tensorFloats } from '../kernels/tensors';
 import type { FitResult } from '../records/fit';
@@ -248,10 +249,6 @@ function batchSlices(set: SampleSet, idx: Int32Array, weights: Float32Array | un
       denominator,
     };
   });
-}
-
-function addInto(sum: Float32Array, add: Float32Array): void {
-  for (let i = 0; i < sum.length; i++) sum[i] += add[i];
 }
 
 function sampleWeights(y: Float32Array, classWeights: readonly number[]): Float32Array {
