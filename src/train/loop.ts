@@ -60,8 +60,9 @@ export interface GradientReplicas {
   readonly count: number;
   /**
    * Start the gradients of `slices[i]` on replica i, at the trainable weights `values` (variable
-   * order); `wait` blocks for them. Every call must be waited for before the next. The arrays are
-   * valid until then.
+   * order); `wait` blocks for them. Every call must be waited for before the next. The caller
+   * reuses the slices' and values' arrays as soon as this returns (copy what must outlive the
+   * call); the gradient arrays returned are valid until the next call.
    */
   gradients(values: readonly Float32Array[], slices: readonly BatchSlice[]): { wait(): SliceResult[] };
 }
@@ -137,13 +138,17 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
       const threads = kernelThreads();
       if (o.replicas) setKernelThreads(1);
       try {
+        const slicesOf = (b: number) => batchSlices(train, order.subarray(b * o.batchSize, Math.min(n, (b + 1) * o.batchSize)), weights, 1 + (o.replicas?.count ?? 0), windows);
+        let slices = slicesOf(0);
         for (let b = 0; b < batches; b++) {
           const idx = order.subarray(b * o.batchSize, Math.min(n, (b + 1) * o.batchSize));
-          const slices = batchSlices(train, idx, weights, 1 + (o.replicas?.count ?? 0), windows);
+          // Sending copies the replicas' windows, so every window buffer is free again once this
+          // thread's slice is done: the next batch is gathered then, while the replicas finish.
           const remote = slices.length > 1 ? o.replicas!.gradients(values, slices.slice(1)) : undefined;
           let own: SliceResult;
           try {
             own = sliceGradients(net, variables, slices[0], o, slices.length === 1, gradients);
+            if (b + 1 < batches) slices = slicesOf(b + 1);
           } catch (err) {
             // The replicas' replies are still collected, so they stay in step; this slice's error wins.
             try {
