@@ -10,7 +10,8 @@
  *
  * Throughput is the best epoch after warm-up epochs (V8 keeps compiling for the first hundred or
  * so steps, on the core a one-thread run leaves idle). Our 1- and 2-thread runs alternate epoch
- * by epoch, so their ratio compares the same minutes of a shared machine. The scaling ceiling
+ * by epoch; the 2t/1t column is the median over rounds of each 2-thread epoch's rate over the
+ * 1-thread epoch beside it, which a machine whose speed drifts between minutes moves alike. The scaling ceiling
  * row runs two independent one-thread trainings as separate processes at once: their summed
  * rate over one alone is what this machine gives two cores with no synchronisation at all.
  * Run: node dist/bench/rnn.js [--json] [--shapes small,seed004] [--cells lstm,gru] [--no-keras] [--no-references] [--no-ceiling]
@@ -51,6 +52,8 @@ const SHAPES: readonly Shape[] = [
 const EPOCHS = sized(3, 1);
 /** Epochs before timing: 128 steps or more at the full sizes. */
 const WARMUP = sized(2, 1);
+/** Rounds of one 1-thread and one 2-thread epoch for the scaling ratio. */
+const SCALING_ROUNDS = sized(7, 1);
 
 interface Rate {
   /** Wall clock: what a user waits for. */
@@ -133,28 +136,39 @@ async function trainer(cell: Cell, s: Shape, threads: number): Promise<{ epoch(s
 /**
  * Our side trains with the library's own loop (trainNetwork over a SampleSet view, windows
  * gathered per batch), as `train` and `evaluate` do, on each thread count given; after the
- * warm-up, the counts take turns epoch by epoch. Best epoch per count.
+ * warm-up, the counts take turns epoch by epoch (`rounds` of one epoch each). Best epoch per
+ * count, and per round the rate of each count over the first's: a machine whose speed drifts
+ * between minutes moves both epochs of a round alike, so the median of these is the steady ratio.
  */
-async function ours(cell: Cell, s: Shape, threadCounts: readonly number[]): Promise<Rate[]> {
+async function ours(cell: Cell, s: Shape, threadCounts: readonly number[], rounds = EPOCHS): Promise<{ rates: Rate[]; pairedRatios: number[] }> {
   const runs = [];
   for (const threads of threadCounts) runs.push(await trainer(cell, s, threads));
   for (let e = 0; e < WARMUP; e++) for (const run of runs) await run.epoch(1 + e);
   const best = runs.map(() => ({ ms: Infinity, cpuMs: Infinity }));
-  for (let e = 0; e < EPOCHS; e++) {
+  const perRound: number[][] = runs.map(() => []);
+  for (let e = 0; e < rounds; e++) {
     for (const [i, run] of runs.entries()) {
       const t = await run.epoch(100 + e);
       best[i] = { ms: Math.min(best[i].ms, t.ms), cpuMs: Math.min(best[i].cpuMs, t.cpuMs) };
+      perRound[i].push(t.ms);
     }
   }
   for (const run of runs) await run.close();
-  return best.map((b) => ({ samplesPerSec: (s.samples / b.ms) * 1000, cpuSamplesPerSec: (s.samples / b.cpuMs) * 1000 }));
+  const pairedRatios = perRound.map((ms) => median(ms.map((m, e) => perRound[0][e] / m)));
+  return { rates: best.map((b) => ({ samplesPerSec: (s.samples / b.ms) * 1000, cpuSamplesPerSec: (s.samples / b.cpuMs) * 1000 })), pairedRatios };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** `--solo cell shape`: this script as one independent one-thread training; prints its rate. */
 async function solo(cell: Cell, s: Shape): Promise<void> {
   await initBackend({ backend: 'wasm' });
-  const [rate] = await ours(cell, s, [1]);
-  console.log(JSON.stringify(rate));
+  const { rates } = await ours(cell, s, [1]);
+  console.log(JSON.stringify(rates[0]));
 }
 
 function soloProcess(cell: Cell, s: Shape): Promise<number | undefined> {
@@ -211,10 +225,12 @@ async function main(): Promise<void> {
   const defaultThreads = kernelThreads();
   const rows: Row[] = [];
   const ceilings = new Map<string, number | undefined>();
+  const scaling = new Map<string, number>();
   for (const s of shapes) {
     for (const cell of cells) {
-      const [one, two] = await ours(cell, s, [1, 2]);
+      const { rates: [one, two], pairedRatios } = await ours(cell, s, [1, 2], SCALING_ROUNDS);
       rows.push({ shape: s.name, cell, impl: 'ours', threads: 1, ...one }, { shape: s.name, cell, impl: 'ours', threads: 2, ...two });
+      scaling.set(`${s.name} ${cell}`, pairedRatios[1]);
       if (withCeiling) ceilings.set(`${s.name} ${cell}`, await ceiling(cell, s));
       if (!withReferences) continue;
       for (const threads of [1, 2]) rows.push({ shape: s.name, cell, impl: 'pytorch', threads, ...reference('/usr/bin/python3', 'rnn_torch.py', cell, s, threads) });
@@ -234,7 +250,8 @@ async function main(): Promise<void> {
         cell,
         ours1OverTorch1: ratio(o1, t1),
         ours2OverTorch2: ratio(o2, t2),
-        ours2OverOurs1: ratio(o2, o1),
+        /** Median over rounds of the 2-thread epoch's rate over the 1-thread epoch's next to it. */
+        ours2OverOurs1: scaling.get(`${s.name} ${cell}`),
         /** Two independent one-thread processes at once over one alone (see `ceiling`). */
         twoProcessesOverOne: ceilings.get(`${s.name} ${cell}`),
         ours1OverKeras1: ratio(o1, k1),

@@ -96,8 +96,34 @@ test('a failing replica rejects the step with its error, naming the replica', as
   const replicas = await WorkerReplicas.start(1, net, { backend: (await initBackend()).name, fused: true, loss: options });
   try {
     const values = net.trainableWeights.map((w) => w.read().dataSync() as Float32Array);
-    const bad = { x: new Float32Array(5), shape: [1, STEPS, FEATURES] as const, y: Float32Array.of(0), denominator: 1 };
-    assert.throws(() => replicas.gradients(values, [bad]).wait(), /training replica 1: .*(size|shape|values)/i);
+    replicas.begin(values, options);
+    // A feature more than the network takes: the replica's forward pass rejects the slice.
+    const bad = { x: new Float32Array(STEPS * (FEATURES + 1)), shape: [1, STEPS, FEATURES + 1] as const, y: Float32Array.of(0), denominator: 1 };
+    assert.throws(() => replicas.post([{ ...bad, x: new Float32Array(5) }], 0.01), /slice 1 has 5 window values for shape \[1,6,5\]/);
+    replicas.post([bad], 0.01);
+    replicas.ownDone(true);
+    assert.throws(() => replicas.wait(), /training replica 1: .*(shape|dimension)/i);
+    // The failed step was skipped everywhere: the replica still holds the weights it began with.
+    replicas.end(values);
+  } finally {
+    await replicas.close();
+    net.dispose();
+  }
+});
+
+test('replicas apply the same update as the calling thread: their weights match it bit for bit, and a mismatch is an error', async () => {
+  setKernelThreads(1);
+  await initBackend();
+  const net = network();
+  const replicas = await WorkerReplicas.start(2, net, { backend: (await initBackend()).name, fused: true, loss: options });
+  try {
+    // trainNetwork ends each run by comparing every replica's weights with its own (end()).
+    await trainNetwork(net, data(300, 2), undefined, { ...options, epochs: 2, batchSize: 41, replicas });
+    const values = net.trainableWeights.map((w) => (w.read().dataSync() as Float32Array).slice());
+    replicas.begin(values, options);
+    replicas.end(values);
+    values[1][0] += 1e-3;
+    assert.throws(() => replicas.end(values), /training replica 1: .*weights diverged from the calling thread's \(variable 1\)/);
   } finally {
     await replicas.close();
     net.dispose();

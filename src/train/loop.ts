@@ -28,11 +28,12 @@ export interface TrainLoopOptions extends OptimizerSpec, LossSpec {
   readonly verbose?: boolean;
   readonly onEpochEnd?: (epoch: number, logs: Readonly<Record<string, number>>) => void;
   /**
-   * Copies of the network on other threads: each batch is split into `replicas.count + 1`
-   * contiguous slices, this thread computes the first slice's gradients and the replicas the
-   * others', and their sum (each slice's loss is divided by the whole batch's count) updates the
-   * weights here. Results then differ from one thread's in the last bits (gradient sums in
-   * another order, other dropout masks) and are reproducible for a given count.
+   * Copies of the network on other threads (see GradientReplicas): each batch is split into
+   * `replicas.count + 1` contiguous slices, this thread computes the first slice's gradients and
+   * the replicas the others', and every thread applies their sum (each slice's loss is divided by
+   * the whole batch's count) to its copy of the weights. Results then differ from one thread's
+   * in the last bits (gradient sums in another order, other dropout masks) and are reproducible
+   * for a given count.
    */
   readonly replicas?: GradientReplicas;
 }
@@ -55,16 +56,48 @@ export interface SliceResult {
   readonly grads: Float32Array[];
 }
 
-/** Network copies that compute slice gradients at given weights (see `TrainLoopOptions.replicas`). */
+/** What a replicated step applies besides the gradients: the optimizer and the clipping bound. */
+export interface StepSpec extends OptimizerSpec {
+  readonly clipNorm: number;
+}
+
+/**
+ * Network copies on other threads that train in lockstep with this one (`TrainLoopOptions.replicas`),
+ * as data-parallel trainers do: each step every thread computes its slice's gradients, then every
+ * thread sums all of them in thread order (`stepGradients`) and applies the same optimizer step
+ * to its own copy of the weights. The copies stay identical without weights travelling each step,
+ * and the optimizer runs on every thread at once instead of between the threads' slices.
+ * A step: `post` the replicas' slices, compute this thread's into `ownGradients()`, `ownDone`,
+ * then `wait` for the replicas' slices.
+ */
 export interface GradientReplicas {
   readonly count: number;
-  /**
-   * Start the gradients of `slices[i]` on replica i, at the trainable weights `values` (variable
-   * order); `wait` blocks for them. Every call must be waited for before the next. The caller
-   * reuses the slices' and values' arrays as soon as this returns (copy what must outlive the
-   * call); the gradient arrays returned are valid until the next call.
-   */
-  gradients(values: readonly Float32Array[], slices: readonly BatchSlice[]): { wait(): SliceResult[] };
+  /** Start a run: the replicas take these trainable weights (variable order) and a fresh optimizer. */
+  begin(values: readonly Float32Array[], spec: StepSpec): void;
+  /** Where this thread's slice gradients go for the next step (variable order): the replicas read them. */
+  ownGradients(): Float32Array[];
+  /** Send one slice per replica and the step's learning rate. The slices' arrays may be reused once this returns. */
+  post(slices: readonly BatchSlice[], learningRate: number): void;
+  /** This thread's gradients are complete, or (`ok` false) its slice failed and every thread skips the update. */
+  ownDone(ok: boolean): void;
+  /** Block for the replicas' slices, in replica order; throws a replica's error. Gradient arrays are valid until the next step. */
+  wait(): SliceResult[];
+  /** End of a run: throws unless every replica holds exactly `values`. */
+  end(values: readonly Float32Array[]): void;
+}
+
+/**
+ * The update every thread of a step applies: the threads' gradients summed in thread order into
+ * `into` (one array per variable), then clipped to `clipNorm` (0: not clipped). One code path
+ * for every thread keeps the replicas' weights bit-identical.
+ */
+export function stepGradients(parts: readonly (readonly Float32Array[])[], clipNorm: number, into: readonly Float32Array[]): readonly Float32Array[] {
+  into.forEach((sum, k) => {
+    if (parts[0][k] !== sum) sum.set(parts[0][k]);
+    for (let t = 1; t < parts.length; t++) addInto(sum, parts[t][k]);
+  });
+  if (clipNorm > 0) clipByGlobalNorm(into, clipNorm);
+  return into;
 }
 
 /**
@@ -125,6 +158,7 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
   const earlyStopping = o.earlyStoppingPatience > 0 && validation !== undefined && sampleCount(validation) > 0;
   let best: { loss: number; epoch: number; weights: tf.Tensor[] } | undefined;
   let epoch = 0;
+  o.replicas?.begin(values, o);
   try {
     for (; epoch < o.epochs; epoch++) {
       const epochStart = performance.now();
@@ -139,33 +173,42 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
       if (o.replicas) setKernelThreads(1);
       try {
         const slicesOf = (b: number) => batchSlices(train, order.subarray(b * o.batchSize, Math.min(n, (b + 1) * o.batchSize)), weights, 1 + (o.replicas?.count ?? 0), windows);
+        const replicas = o.replicas;
         let slices = slicesOf(0);
-        for (let b = 0; b < batches; b++) {
-          const idx = order.subarray(b * o.batchSize, Math.min(n, (b + 1) * o.batchSize));
-          // Sending copies the replicas' windows, so every window buffer is free again once this
-          // thread's slice is done: the next batch is gathered then, while the replicas finish.
-          const remote = slices.length > 1 ? o.replicas!.gradients(values, slices.slice(1)) : undefined;
-          let own: SliceResult;
-          try {
-            own = sliceGradients(net, variables, slices[0], o, slices.length === 1, gradients);
+        replicas?.post(slices.slice(1), lr);
+        // A step posted to the replicas and not yet waited for: leaving it so would leave them blocked.
+        let posted = replicas !== undefined;
+        try {
+          for (let b = 0; b < batches; b++) {
+            const idx = order.subarray(b * o.batchSize, Math.min(n, (b + 1) * o.batchSize));
+            const own = sliceGradients(net, variables, slices[0], o, slices.length === 1, replicas ? replicas.ownGradients() : gradients);
+            replicas?.ownDone(true);
+            // Posting copied the replicas' windows: every window buffer is free, and the next batch
+            // is gathered while the replicas finish.
             if (b + 1 < batches) slices = slicesOf(b + 1);
-          } catch (err) {
-            // The replicas' replies are still collected, so they stay in step; this slice's error wins.
-            try {
-              remote?.wait();
-            } catch {}
-            throw err;
+            posted = false;
+            const parts = [own, ...(replicas?.wait() ?? [])];
+            // The replicas start on the next batch while every thread applies this one's update.
+            if (replicas && b + 1 < batches) {
+              replicas.post(slices.slice(1), lr);
+              posted = true;
+            }
+            const loss = parts.reduce((sum, p) => sum + p.loss, 0);
+            if (!Number.isFinite(loss)) throw new UsageError(`training diverged: loss is ${loss} at epoch ${epoch + 1}, batch ${b + 1}; lower learningRate or set clipNorm`);
+            optimizer.applyGradients(variables, values, stepGradients(parts.map((p) => p.grads), o.clipNorm, gradients));
+            lossSum += loss * idx.length;
+            metricTotal += parts.reduce((sum, p) => sum + p.metric, 0);
+            progress?.batch(epoch, b, lossSum / Math.min(n, (b + 1) * o.batchSize));
           }
-          const parts = [own, ...(remote?.wait() ?? [])];
-          const grads = parts[0].grads;
-          for (const part of parts.slice(1)) part.grads.forEach((g, k) => addInto(grads[k], g));
-          const loss = parts.reduce((sum, p) => sum + p.loss, 0);
-          if (!Number.isFinite(loss)) throw new UsageError(`training diverged: loss is ${loss} at epoch ${epoch + 1}, batch ${b + 1}; lower learningRate or set clipNorm`);
-          if (o.clipNorm > 0) clipByGlobalNorm(grads, o.clipNorm);
-          optimizer.applyGradients(variables, values, grads);
-          lossSum += loss * idx.length;
-          metricTotal += parts.reduce((sum, p) => sum + p.metric, 0);
-          progress?.batch(epoch, b, lossSum / Math.min(n, (b + 1) * o.batchSize));
+        } catch (err) {
+          // The replicas skip the step and are still waited for, so they stay in step; this error wins.
+          if (posted) {
+            replicas!.ownDone(false);
+            try {
+              replicas!.wait();
+            } catch {}
+          }
+          throw err;
         }
       } finally {
         setKernelThreads(threads);
@@ -191,6 +234,7 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
         break;
       }
     }
+    o.replicas?.end(values);
     if (best) net.setWeights(best.weights);
   } finally {
     best?.weights.forEach((t) => t.dispose());
@@ -235,16 +279,16 @@ function batchTensors(set: SampleSet, idx: ArrayLike<number>): { x: tf.Tensor; y
 }
 
 /**
- * A batch cut into `count` contiguous slices (fewer when the batch is smaller), windows gathered
- * into `buffers[i]` for slice i (grown as needed, reused across batches).
+ * A batch cut into `count` contiguous slices, the larger ones first (so only trailing slices can
+ * be empty, when the batch has fewer samples than threads), windows gathered into `buffers[i]`
+ * for slice i (grown as needed, reused across batches).
  */
 function batchSlices(set: SampleSet, idx: Int32Array, weights: Float32Array | undefined, count: number, buffers: Float32Array[]): BatchSlice[] {
   const [, lookback, features] = windowShape(set);
   const per = lookback * features;
   const denominator = weights ? idx.reduce((sum, s) => sum + weights[s], 0) : idx.length;
-  const parts = Math.max(1, Math.min(count, idx.length));
-  return Array.from({ length: parts }, (_, i) => {
-    const part = idx.subarray(Math.floor((i * idx.length) / parts), Math.floor(((i + 1) * idx.length) / parts));
+  return Array.from({ length: count }, (_, i) => {
+    const part = idx.subarray(Math.ceil((i * idx.length) / count), Math.ceil(((i + 1) * idx.length) / count));
     if (!buffers[i] || buffers[i].length < part.length * per) buffers[i] = new Float32Array(part.length * per);
     return {
       x: gatherWindows(set, part, buffers[i].subarray(0, part.length * per)),
