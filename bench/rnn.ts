@@ -11,13 +11,15 @@
  * Throughput is the best epoch after warm-up epochs (V8 keeps compiling for the first hundred or
  * so steps, on the core a one-thread run leaves idle). Our 1- and 2-thread runs alternate epoch
  * by epoch; the 2t/1t column is the median over rounds of each 2-thread epoch's rate over the
- * 1-thread epoch beside it, which a machine whose speed drifts between minutes moves alike. The scaling ceiling
- * row runs two independent one-thread trainings as separate processes at once: their summed
- * rate over one alone is what this machine gives two cores with no synchronisation at all.
+ * 1-thread epoch beside it, which a machine whose speed drifts between minutes moves alike. Two
+ * references for it (`ceiling`): two independent one-thread trainings as separate processes at
+ * once (their summed rate over one alone: two cores with no synchronisation at all), and the
+ * lockstep bound from one-thread runs pinned to each core (a step waits for the slower core).
  * Run: node dist/bench/rnn.js [--json] [--shapes small,seed004] [--cells lstm,gru] [--no-keras] [--no-references] [--no-ceiling]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
@@ -171,26 +173,47 @@ async function solo(cell: Cell, s: Shape): Promise<void> {
   console.log(JSON.stringify(rates[0]));
 }
 
-function soloProcess(cell: Cell, s: Shape): Promise<number | undefined> {
+/** This script as one independent one-thread training in its own process, pinned to `core` when given (taskset). */
+function soloProcess(cell: Cell, s: Shape, core?: number): Promise<number | undefined> {
+  const command = [process.execPath, __filename, '--solo', cell, s.name];
+  const [program, ...args] = core === undefined ? command : ['taskset', '-c', String(core), ...command];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [__filename, '--solo', cell, s.name], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', () => resolve(undefined));
     child.on('close', (code) => resolve(code === 0 ? (JSON.parse(out.trim().split('\n').at(-1)!) as Rate).samplesPerSec : undefined));
   });
 }
 
+interface Ceiling {
+  /** Two independent one-thread processes at once, summed, over one alone (before and after, averaged). */
+  readonly twoProcessesOverOne?: number;
+  /** One-thread rate pinned to each core (each twice, cores alternating, averaged); the process's collector threads share the core. */
+  readonly perCore?: readonly number[];
+  /**
+   * 2 x slowest core / fastest core: what lockstep training on two threads can reach over one
+   * thread on the fastest core, since each step waits for the slower core's slice.
+   */
+  readonly lockstepBound?: number;
+}
+
 /**
- * Two independent one-thread trainings in separate processes at once, against one alone (before
- * and after, averaged): the speed-up two cores give with no synchronisation, shared caches,
- * memory and the collector's threads included.
+ * What this machine gives two cores, with no synchronisation at all (two processes; shared
+ * caches, memory and collector threads included) and per core: on shared virtual machines the
+ * cores need not be equally fast, and a lockstep step is as slow as its slower slice.
  */
-async function ceiling(cell: Cell, s: Shape): Promise<number | undefined> {
+async function ceiling(cell: Cell, s: Shape): Promise<Ceiling> {
   const before = await soloProcess(cell, s);
   const pair = await Promise.all([soloProcess(cell, s), soloProcess(cell, s)]);
   const after = await soloProcess(cell, s);
-  if (!before || !after || !pair[0] || !pair[1]) return undefined;
-  return (pair[0] + pair[1]) / ((before + after) / 2);
+  const twoProcessesOverOne = before && after && pair[0] && pair[1] ? (pair[0] + pair[1]) / ((before + after) / 2) : undefined;
+  const cores = Math.min(2, availableParallelism());
+  const pinned: (number | undefined)[][] = Array.from({ length: cores }, () => []);
+  for (let round = 0; round < 2; round++) for (let c = 0; c < cores; c++) pinned[c].push(await soloProcess(cell, s, c));
+  const perCore = pinned.every((r) => r.every((v) => v !== undefined)) ? pinned.map((r) => (r[0]! + r[1]!) / 2) : undefined;
+  const lockstepBound = perCore && perCore.length === 2 ? (2 * Math.min(...perCore)) / Math.max(...perCore) : undefined;
+  return { twoProcessesOverOne, perCore, lockstepBound };
 }
 
 function reference(python: string, script: string, cell: Cell, s: Shape, threads: number): Rate & { note?: string } {
@@ -224,7 +247,7 @@ async function main(): Promise<void> {
   const backend = (await initBackend({ backend: 'wasm' })).name;
   const defaultThreads = kernelThreads();
   const rows: Row[] = [];
-  const ceilings = new Map<string, number | undefined>();
+  const ceilings = new Map<string, Ceiling>();
   const scaling = new Map<string, number>();
   for (const s of shapes) {
     for (const cell of cells) {
@@ -252,8 +275,7 @@ async function main(): Promise<void> {
         ours2OverTorch2: ratio(o2, t2),
         /** Median over rounds of the 2-thread epoch's rate over the 1-thread epoch's next to it. */
         ours2OverOurs1: scaling.get(`${s.name} ${cell}`),
-        /** Two independent one-thread processes at once over one alone (see `ceiling`). */
-        twoProcessesOverOne: ceilings.get(`${s.name} ${cell}`),
+        ...ceilings.get(`${s.name} ${cell}`),
         ours1OverKeras1: ratio(o1, k1),
         cpuOurs1OverTorch1: ratio(cpuRate(s.name, cell, 'ours'), cpuRate(s.name, cell, 'pytorch')),
         cpuOurs1OverKeras1: ratio(cpuRate(s.name, cell, 'ours'), cpuRate(s.name, cell, 'keras')),
@@ -267,11 +289,11 @@ async function main(): Promise<void> {
   const fmt = (v?: number) => (v === undefined ? '-' : Math.round(v).toString());
   const x = (v?: number) => (v === undefined ? '-' : `${v.toFixed(2)}x`);
   console.log(`fused RNN training, samples/s (best of ${EPOCHS} epochs after ${WARMUP} warm-up; tfjs backend ${backend}, kernels ${kernelBuild()})`);
-  console.log('shape    cell | ours 1t | ours 2t | torch 1t | torch 2t | keras 1t | ours/torch 1t | ours/torch 2t | ours 2t/1t | 2 procs/1 | ours/keras 1t');
+  console.log('shape    cell | ours 1t | ours 2t | torch 1t | torch 2t | keras 1t | ours/torch 1t | ours/torch 2t | ours 2t/1t | 2 procs/1 | lockstep bound | ours/keras 1t');
   for (const r of summary) {
     const o = (impl: string, t: number) => fmt(rate(r.shape, r.cell, impl, t));
     console.log(
-      `${r.shape.padEnd(8)} ${r.cell.padEnd(4)} | ${o('ours', 1).padStart(7)} | ${o('ours', 2).padStart(7)} | ${o('pytorch', 1).padStart(8)} | ${o('pytorch', 2).padStart(8)} | ${o('keras', 1).padStart(8)} | ${x(r.ours1OverTorch1).padStart(13)} | ${x(r.ours2OverTorch2).padStart(13)} | ${x(r.ours2OverOurs1).padStart(10)} | ${x(r.twoProcessesOverOne).padStart(9)} | ${x(r.ours1OverKeras1).padStart(13)}`,
+      `${r.shape.padEnd(8)} ${r.cell.padEnd(4)} | ${o('ours', 1).padStart(7)} | ${o('ours', 2).padStart(7)} | ${o('pytorch', 1).padStart(8)} | ${o('pytorch', 2).padStart(8)} | ${o('keras', 1).padStart(8)} | ${x(r.ours1OverTorch1).padStart(13)} | ${x(r.ours2OverTorch2).padStart(13)} | ${x(r.ours2OverOurs1).padStart(10)} | ${x(r.twoProcessesOverOne).padStart(9)} | ${x(r.lockstepBound).padStart(14)} | ${x(r.ours1OverKeras1).padStart(13)}`,
     );
   }
   console.log('\nper CPU second, one thread (steadier on a loaded machine)');
@@ -280,6 +302,7 @@ async function main(): Promise<void> {
     const c = (impl: string) => fmt(cpuRate(r.shape, r.cell, impl));
     console.log(`${r.shape.padEnd(8)} ${r.cell.padEnd(4)} | ${c('ours').padStart(7)} | ${c('pytorch').padStart(8)} | ${c('keras').padStart(8)} | ${x(r.cpuOurs1OverTorch1).padStart(10)} | ${x(r.cpuOurs1OverKeras1).padStart(10)}`);
   }
+  for (const r of summary.filter((row) => row.perCore)) console.log(`${r.shape} ${r.cell}: one thread pinned per core ${r.perCore!.map((v) => Math.round(v)).join(' / ')} samples/s`);
   for (const r of rows.filter((row) => row.note)) console.log(`${r.shape} ${r.cell} ${r.impl} ${r.threads}t: ${r.note}`);
 }
 
