@@ -1,7 +1,8 @@
 // Native passes over JavaScript typed arrays: the Adam update
-// (src/train/optimizer.ts), gradient sums (src/kernels/arrays.ts), the strided row copies of the recurrent layers'
-// layout changes (src/kernels/recurrent.ts) and the logistic baseline's loss
-// and gradient (src/models/baselines/logistic.ts). Adam and the copies compute
+// (src/train/optimizer.ts), gradient sums (src/kernels/arrays.ts), the
+// strided row copies of the recurrent layers' layout changes
+// (src/kernels/recurrent.ts) and the logistic baseline's loss and gradient
+// (src/models/baselines/logistic.ts). Adam, the sums and the copies compute
 // exactly what their JavaScript twins compute, so training does not depend on
 // which runs: Adam in float64 with the same operations in the same order,
 // rounded to float32 where the twin stores float32. The logistic objective
