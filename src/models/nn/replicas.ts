@@ -67,8 +67,9 @@ export interface StepRequest {
 
 /**
  * How long the calling thread polls for a replica's slice before it sleeps: it has nothing else
- * to do, and waking a sleeping thread on a virtual machine took 0.15-0.6 ms of a 10-15 ms step
- * (GRU at seed-004's shape: 2 threads 1.46-1.52x of one without polling, 1.70-1.72x with).
+ * to do, and waking a sleeping thread on a virtual machine took 0.15-0.6 ms of a 10-15 ms step.
+ * (Measured gains are within this machine's run-to-run noise: GRU at seed-004's shape 1.70-1.72x
+ * with polling against 1.46-1.52x without in one A/B, 1.56x in a later run; LSTM unchanged.)
  */
 const SPIN_MS = 3;
 /** How long a wait goes before it checks that the thread it waits for is alive. */
