@@ -283,12 +283,12 @@ async function main(): Promise<void> {
     }),
   );
   if (asJson) {
-    console.log(JSON.stringify({ bench: 'rnn', backend, kernelBuild: kernelBuild(), warmupEpochs: WARMUP, epochs: EPOCHS, shapes, rows, summary }, null, 2));
+    console.log(JSON.stringify({ bench: 'rnn', backend, kernelBuild: kernelBuild(), warmupEpochs: WARMUP, rounds: SCALING_ROUNDS, epochs: EPOCHS, shapes, rows, summary }, null, 2));
     return;
   }
   const fmt = (v?: number) => (v === undefined ? '-' : Math.round(v).toString());
   const x = (v?: number) => (v === undefined ? '-' : `${v.toFixed(2)}x`);
-  console.log(`fused RNN training, samples/s (best of ${EPOCHS} epochs after ${WARMUP} warm-up; tfjs backend ${backend}, kernels ${kernelBuild()})`);
+  console.log(`fused RNN training, samples/s (ours: best of ${SCALING_ROUNDS} alternating 1t/2t rounds after ${WARMUP} warm-up epochs; references: best of ${EPOCHS} epochs; tfjs backend ${backend}, kernels ${kernelBuild()})`);
   console.log('shape    cell | ours 1t | ours 2t | torch 1t | torch 2t | keras 1t | ours/torch 1t | ours/torch 2t | ours 2t/1t | 2 procs/1 | lockstep bound | ours/keras 1t');
   for (const r of summary) {
     const o = (impl: string, t: number) => fmt(rate(r.shape, r.cell, impl, t));

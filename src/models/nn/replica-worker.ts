@@ -52,6 +52,8 @@ const replica = rebuild();
 replica.catch(() => undefined);
 let run: Run | undefined;
 let lastError: unknown;
+/** By step parity: where the calling thread writes this replica's slices (replaced when a slice outgrows it). */
+const inputs: SharedArrayBuffer[] = [new SharedArrayBuffer(0), new SharedArrayBuffer(0)];
 
 function signal(step: number, failed: boolean): void {
   const c = memory.control;
@@ -106,7 +108,6 @@ function step(m: StepRequest, variables: tf.Variable[], net: tf.LayersModel): vo
   run.optimizer.applyGradients(variables, run.values, stepGradients(parts, run.spec.clipNorm, run.sum));
 }
 
-const inputs: SharedArrayBuffer[] = [new SharedArrayBuffer(0), new SharedArrayBuffer(0)];
 
 servePeer(setup, async (m, arrays) => {
   const { net, variables } = await replica;
@@ -126,8 +127,9 @@ servePeer(setup, async (m, arrays) => {
     case 'error':
       throw lastError;
     case 'end': {
-      const k = run?.values.findIndex((v, i) => v.length !== arrays[i].length || v.some((x, j) => !Object.is(x, arrays[i][j])));
-      if (k === undefined || k >= 0) throw new Error(`weights diverged from the calling thread's (variable ${k}): a replicated step was applied differently`);
+      if (!run) throw new Error('a run ended that never began');
+      const k = run.values.findIndex((v, i) => v.length !== arrays[i].length || v.some((x, j) => !Object.is(x, arrays[i][j])));
+      if (k >= 0) throw new Error(`weights diverged from the calling thread's (variable ${k}): a replicated step was applied differently`);
       return undefined;
     }
     default:
