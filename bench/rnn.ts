@@ -12,14 +12,14 @@
  * so steps, on the core a one-thread run leaves idle). Our 1- and 2-thread runs alternate epoch
  * by epoch; the 2t/1t column is the median over rounds of each 2-thread epoch's rate over the
  * 1-thread epoch beside it, which a machine whose speed drifts between minutes moves alike. Two
- * references for it (`ceiling`): two independent one-thread trainings as separate processes at
- * once (their summed rate over one alone: two cores with no synchronisation at all), and the
- * lockstep bound from one-thread runs pinned to each core (a step waits for the slower core).
+ * references for it (`ceiling`), from two independent one-thread trainings on half batches as
+ * separate processes started together: their summed rate over one alone at the whole batch (two
+ * cores with no synchronisation at all), and the lockstep bound, the rate had every step waited
+ * for the slower of the two processes' steps (unequal cores and each core's jitter included).
  * Run: node dist/bench/rnn.js [--json] [--shapes small,seed004] [--cells lstm,gru] [--no-keras] [--no-references] [--no-ceiling]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
@@ -95,7 +95,7 @@ function buildModel(cell: Cell, s: Shape): tf.Sequential {
 }
 
 /** One network set up for training on `threads` threads, an epoch per `epoch()` call. */
-async function trainer(cell: Cell, s: Shape, threads: number): Promise<{ epoch(seed: number): Promise<{ ms: number; cpuMs: number }>; close(): Promise<void> }> {
+async function trainer(cell: Cell, s: Shape, threads: number): Promise<{ epoch(seed: number): Promise<{ ms: number; cpuMs: number; stepMs: number[] }>; close(): Promise<void> }> {
   // Several threads: one network replica per extra thread (data-parallel), as a NeuralModel
   // trains on a large training set; each thread's kernels then run on that thread alone.
   setKernelThreads(1);
@@ -124,9 +124,16 @@ async function trainer(cell: Cell, s: Shape, threads: number): Promise<{ epoch(s
     async epoch(seed) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      await trainNetwork(model, set, undefined, { ...options, seed });
+      const stepMs: number[] = [];
+      let last = t0;
+      const onBatchEnd = () => {
+        const now = performance.now();
+        stepMs.push(now - last);
+        last = now;
+      };
+      await trainNetwork(model, set, undefined, { ...options, seed, onBatchEnd });
       const c = process.cpuUsage(c0);
-      return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
+      return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, stepMs };
     },
     async close() {
       await replicas?.close();
@@ -166,54 +173,97 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** `--solo cell shape`: this script as one independent one-thread training; prints its rate. */
-async function solo(cell: Cell, s: Shape): Promise<void> {
-  await initBackend({ backend: 'wasm' });
-  const { rates } = await ours(cell, s, [1]);
-  console.log(JSON.stringify(rates[0]));
+/** An independent one-thread training's rate over all its timed epochs, and each timed step's duration. */
+interface SoloResult {
+  readonly samplesPerSec: number;
+  readonly stepMs: readonly number[];
 }
 
-/** This script as one independent one-thread training in its own process, pinned to `core` when given (taskset). */
-function soloProcess(cell: Cell, s: Shape, core?: number): Promise<number | undefined> {
-  const command = [process.execPath, __filename, '--solo', cell, s.name];
-  const [program, ...args] = core === undefined ? command : ['taskset', '-c', String(core), ...command];
-  return new Promise((resolve) => {
-    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', () => resolve(undefined));
-    child.on('close', (code) => resolve(code === 0 ? (JSON.parse(out.trim().split('\n').at(-1)!) as Rate).samplesPerSec : undefined));
-  });
+/**
+ * `--solo cell shape batch`: this script as one independent one-thread training at `batch`.
+ * It prints "ready" after the warm-up, starts its timed epochs at the next line on stdin, and
+ * prints a SoloResult.
+ */
+async function solo(cell: Cell, s: Shape): Promise<void> {
+  await initBackend({ backend: 'wasm' });
+  const run = await trainer(cell, s, 1);
+  for (let e = 0; e < WARMUP; e++) await run.epoch(1 + e);
+  console.log('ready');
+  readSync(0, Buffer.alloc(16));
+  let ms = 0;
+  const stepMs: number[] = [];
+  for (let e = 0; e < EPOCHS; e++) {
+    const t = await run.epoch(100 + e);
+    ms += t.ms;
+    stepMs.push(...t.stepMs);
+  }
+  await run.close();
+  console.log(JSON.stringify({ samplesPerSec: ((EPOCHS * s.samples) / ms) * 1000, stepMs } satisfies SoloResult));
+}
+
+/** One solo process per batch size given, warmed up apart and timed together; undefined where one failed. */
+function soloRuns(cell: Cell, s: Shape, batches: readonly number[]): Promise<(SoloResult | undefined)[]> {
+  const children = batches.map((batch) => spawn(process.execPath, [__filename, '--solo', cell, s.name, String(batch)], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  let warming = children.length;
+  const warmedUp = () => {
+    if (--warming === 0) for (const child of children) child.stdin.end('go\n');
+  };
+  return Promise.all(
+    children.map(
+      (child) =>
+        new Promise<SoloResult | undefined>((resolve) => {
+          let out = '';
+          let ready = false;
+          // A process that dies before it is ready must not hold the others at the start line.
+          const arrive = () => {
+            if (ready) return;
+            ready = true;
+            warmedUp();
+          };
+          child.stdin.on('error', () => undefined);
+          child.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out.startsWith('ready\n')) arrive();
+          });
+          child.on('error', () => {
+            arrive();
+            resolve(undefined);
+          });
+          child.on('close', (code) => {
+            arrive();
+            resolve(code === 0 ? (JSON.parse(out.trim().split('\n').at(-1)!) as SoloResult) : undefined);
+          });
+        }),
+    ),
+  );
 }
 
 interface Ceiling {
-  /** Two independent one-thread processes at once, summed, over one alone (before and after, averaged). */
+  /** Two independent one-thread processes at half the batch, started together, summed, over one alone at the whole batch (before and after, averaged). */
   readonly twoProcessesOverOne?: number;
-  /** One-thread rate pinned to each core (each twice, cores alternating, averaged); the process's collector threads share the core. */
-  readonly perCore?: readonly number[];
   /**
-   * 2 x slowest core / fastest core: what lockstep training on two threads can reach over one
-   * thread on the fastest core, since each step waits for the slower core's slice.
+   * The same two processes' rate had each step lasted as long as the slower of their two steps
+   * (a lockstep step waits for the slower thread's slice), over one alone: what lockstep
+   * training on two threads can reach on this machine with synchronisation free.
    */
   readonly lockstepBound?: number;
 }
 
 /**
- * What this machine gives two cores, with no synchronisation at all (two processes; shared
- * caches, memory and collector threads included) and per core: on shared virtual machines the
- * cores need not be equally fast, and a lockstep step is as slow as its slower slice.
+ * What this machine gives two cores with no synchronisation at all (two processes; shared caches,
+ * memory and collector threads included), and what it gives lockstep training: on shared virtual
+ * machines cores differ in speed and stall at random, and a lockstep step is as slow as its
+ * slower slice.
  */
 async function ceiling(cell: Cell, s: Shape): Promise<Ceiling> {
-  const before = await soloProcess(cell, s);
-  const pair = await Promise.all([soloProcess(cell, s), soloProcess(cell, s)]);
-  const after = await soloProcess(cell, s);
-  const twoProcessesOverOne = before && after && pair[0] && pair[1] ? (pair[0] + pair[1]) / ((before + after) / 2) : undefined;
-  const cores = Math.min(2, availableParallelism());
-  const pinned: (number | undefined)[][] = Array.from({ length: cores }, () => []);
-  for (let round = 0; round < 2; round++) for (let c = 0; c < cores; c++) pinned[c].push(await soloProcess(cell, s, c));
-  const perCore = pinned.every((r) => r.every((v) => v !== undefined)) ? pinned.map((r) => (r[0]! + r[1]!) / 2) : undefined;
-  const lockstepBound = perCore && perCore.length === 2 ? (2 * Math.min(...perCore)) / Math.max(...perCore) : undefined;
-  return { twoProcessesOverOne, perCore, lockstepBound };
+  const [before] = await soloRuns(cell, s, [s.batch]);
+  const pair = await soloRuns(cell, s, [s.batch / 2, s.batch / 2]);
+  const [after] = await soloRuns(cell, s, [s.batch]);
+  if (!before || !after || !pair[0] || !pair[1]) return {};
+  const alone = (before.samplesPerSec + after.samplesPerSec) / 2;
+  const [a, b] = [pair[0].stepMs, pair[1].stepMs];
+  const lockstepMs = a.reduce((sum, ms, i) => sum + Math.max(ms, b[i]), 0);
+  return { twoProcessesOverOne: (pair[0].samplesPerSec + pair[1].samplesPerSec) / alone, lockstepBound: ((a.length * s.batch) / lockstepMs) * 1000 / alone };
 }
 
 function reference(python: string, script: string, cell: Cell, s: Shape, threads: number): Rate & { note?: string } {
@@ -237,7 +287,7 @@ function option(name: string, fallback: string): string[] {
 
 async function main(): Promise<void> {
   const soloAt = process.argv.indexOf('--solo');
-  if (soloAt >= 0) return solo(process.argv[soloAt + 1] as Cell, SHAPES.find((s) => s.name === process.argv[soloAt + 2])!);
+  if (soloAt >= 0) return solo(process.argv[soloAt + 1] as Cell, { ...SHAPES.find((s) => s.name === process.argv[soloAt + 2])!, batch: Number(process.argv[soloAt + 3]) });
   const asJson = process.argv.includes('--json');
   const withCeiling = !process.argv.includes('--no-ceiling');
   const withReferences = !process.argv.includes('--no-references');
@@ -302,7 +352,6 @@ async function main(): Promise<void> {
     const c = (impl: string) => fmt(cpuRate(r.shape, r.cell, impl));
     console.log(`${r.shape.padEnd(8)} ${r.cell.padEnd(4)} | ${c('ours').padStart(7)} | ${c('pytorch').padStart(8)} | ${c('keras').padStart(8)} | ${x(r.cpuOurs1OverTorch1).padStart(10)} | ${x(r.cpuOurs1OverKeras1).padStart(10)}`);
   }
-  for (const r of summary.filter((row) => row.perCore)) console.log(`${r.shape} ${r.cell}: one thread pinned per core ${r.perCore!.map((v) => Math.round(v)).join(' / ')} samples/s`);
   for (const r of rows.filter((row) => row.note)) console.log(`${r.shape} ${r.cell} ${r.impl} ${r.threads}t: ${r.note}`);
 }
 

@@ -22,68 +22,18 @@
 
 namespace {
 
-constexpr size_t MAX_ARGS = 12;
-
-struct Call {
-  napi_env env;
-  size_t argc = MAX_ARGS;
-  napi_value argv[MAX_ARGS];
-  bool failed = false;
-
-  Call(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr); }
-
-  /** A Float32Array argument's data and length; a clear JS error for anything else. */
-  float* floats(size_t i, size_t* length) {
-    napi_typedarray_type type;
-    void* data = nullptr;
-    if (i >= argc || napi_get_typedarray_info(env, argv[i], &type, length, &data, nullptr, nullptr) != 0 || type != napi_float32_array) {
-      fail("expected a Float32Array");
-      return nullptr;
-    }
-    return static_cast<float*>(data);
-  }
-  double* doubles(size_t i, size_t* length) {
-    napi_typedarray_type type;
-    void* data = nullptr;
-    if (i >= argc || napi_get_typedarray_info(env, argv[i], &type, length, &data, nullptr, nullptr) != 0 || type != napi_float64_array) {
-      fail("expected a Float64Array");
-      return nullptr;
-    }
-    return static_cast<double*>(data);
-  }
-  double number(size_t i) {
-    double v = 0;
-    if (i >= argc || napi_get_value_double(env, argv[i], &v) != 0) fail("expected a number");
-    return v;
-  }
-  void fail(const char* why) {
-    if (!failed) napi_throw_error(env, nullptr, why);
-    failed = true;
-  }
-  napi_value value(double v) {
-    napi_value out;
-    napi_create_double(env, v, &out);
-    return out;
-  }
-  napi_value undefined() {
-    napi_value u;
-    napi_get_undefined(env, &u);
-    return u;
-  }
-};
-
 /**
  * adamUpdate(w, g, m, v, beta1, beta2, epsilon, stepSize, vScale): w, m and v
  * updated in place (Optimizer.applyGradients).
  */
 napi_value jsAdamUpdate(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  CallArgs c(env, info);
   size_t n = 0, ng = 0, nm = 0, nv = 0;
   float* w = c.floats(0, &n);
   const float* g = c.floats(1, &ng);
   float* m = c.floats(2, &nm);
   float* v = c.floats(3, &nv);
-  const double b1 = c.number(4), b2 = c.number(5), eps = c.number(6), stepSize = c.number(7), vScale = c.number(8);
+  const double b1 = c.real(4), b2 = c.real(5), eps = c.real(6), stepSize = c.real(7), vScale = c.real(8);
   if (c.failed) return nullptr;
   if (ng != n || nm != n || nv != n) {
     c.fail("adamUpdate: arrays of different lengths");
@@ -121,11 +71,11 @@ napi_value jsAdamUpdate(napi_env env, napi_callback_info info) {
  * dst[dstAt + r·dstStride]. Bounds are checked once, up front.
  */
 napi_value jsCopyRows(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  CallArgs c(env, info);
   size_t ns = 0, nd = 0;
   const float* src = c.floats(0, &ns);
   float* dst = c.floats(3, &nd);
-  const double srcAt = c.number(1), srcStride = c.number(2), dstAt = c.number(4), dstStride = c.number(5), rows = c.number(6), width = c.number(7);
+  const double srcAt = c.real(1), srcStride = c.real(2), dstAt = c.real(4), dstStride = c.real(5), rows = c.real(6), width = c.real(7);
   if (c.failed) return nullptr;
   if (rows <= 0 || width <= 0) return c.undefined();
   const double lastSrc = srcAt + (rows - 1) * srcStride + width, lastDst = dstAt + (rows - 1) * dstStride + width;
@@ -144,7 +94,7 @@ napi_value jsCopyRows(napi_env env, napi_callback_info info) {
  * enough (53 >= 2·24 + 2 bits), so the two agree bit for bit.
  */
 napi_value jsAddInto(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  CallArgs c(env, info);
   size_t n = 0, na = 0;
   float* sum = c.floats(0, &n);
   const float* add = c.floats(1, &na);
@@ -176,13 +126,13 @@ inline double dot(const double* a, const double* b, size_t n) {
  * One output: binary log loss on y in {0, 1}; more: softmax cross-entropy on class indices y.
  */
 napi_value jsLogisticObjective(napi_env env, napi_callback_info info) {
-  Call c(env, info);
+  CallArgs c(env, info);
   size_t nz = 0, ny = 0, nw = 0, ng = 0;
   const double* z = c.doubles(0, &nz);
   const float* y = c.floats(1, &ny);
   const double* w = c.doubles(2, &nw);
   double* grad = c.doubles(3, &ng);
-  const double rowsD = c.number(4), featuresD = c.number(5), outputsD = c.number(6), l2 = c.number(7);
+  const double rowsD = c.real(4), featuresD = c.real(5), outputsD = c.real(6), l2 = c.real(7);
   if (c.failed) return nullptr;
   const size_t n = static_cast<size_t>(rowsD), f = static_cast<size_t>(featuresD), outputs = static_cast<size_t>(outputsD), width = f + 1;
   if (outputs < 1 || outputs > 64 || nz < n * f || ny < n || nw != outputs * width || ng != nw) {
@@ -223,19 +173,12 @@ napi_value jsLogisticObjective(napi_env env, napi_callback_info info) {
     }
   }
   for (size_t i = 0; i < ng; i++) grad[i] /= static_cast<double>(n);
-  return c.value(loss / static_cast<double>(n));
+  return c.newDouble(loss / static_cast<double>(n));
 }
 
 }  // namespace
 
 void registerArrays(napi_env env, napi_value exports) {
-  const struct {
-    const char* name;
-    napi_callback cb;
-  } fns[] = {{"adamUpdate", jsAdamUpdate}, {"addInto", jsAddInto}, {"copyRows", jsCopyRows}, {"logisticObjective", jsLogisticObjective}};
-  for (const auto& f : fns) {
-    napi_value fn;
-    napi_create_function(env, f.name, static_cast<size_t>(-1), f.cb, nullptr, &fn);
-    napi_set_named_property(env, exports, f.name, fn);
-  }
+  const Export fns[] = {{"adamUpdate", jsAdamUpdate}, {"addInto", jsAddInto}, {"copyRows", jsCopyRows}, {"logisticObjective", jsLogisticObjective}};
+  exportFunctions(env, exports, fns);
 }

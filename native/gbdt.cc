@@ -26,66 +26,6 @@
 
 namespace {
 
-class Args {
- public:
-  Args(napi_env env, napi_callback_info info) : env_(env) { napi_get_cb_info(env, info, &argc_, argv_, nullptr, nullptr); }
-  /** A typed array's data, or null for anything else (JS null marks an absent array). */
-  template <class T>
-  T* array(size_t i, napi_typedarray_type* type = nullptr) {
-    napi_typedarray_type t;
-    size_t length;
-    void* data = nullptr;
-    if (i >= argc_ || napi_get_typedarray_info(env_, argv_[i], &t, &length, &data, nullptr, nullptr) != 0) return nullptr;
-    if (type) *type = t;
-    return static_cast<T*>(data);
-  }
-  /** The data of typed array `j` of the JS array at `i`. */
-  template <class T>
-  T* element(size_t i, uint32_t j) {
-    napi_value v;
-    void* data = nullptr;
-    if (napi_get_element(env_, argv_[i], j, &v) != 0 || napi_get_typedarray_info(env_, v, nullptr, nullptr, &data, nullptr, nullptr) != 0) return nullptr;
-    return static_cast<T*>(data);
-  }
-  /** A typed array's element count. */
-  size_t length(size_t i) {
-    napi_typedarray_type t;
-    size_t length = 0;
-    napi_get_typedarray_info(env_, argv_[i], &t, &length, nullptr, nullptr, nullptr);
-    return length;
-  }
-  int num(size_t i) {
-    int32_t v = 0;
-    napi_get_value_int32(env_, argv_[i], &v);
-    return v;
-  }
-  double dbl(size_t i) {
-    double v = 0;
-    napi_get_value_double(env_, argv_[i], &v);
-    return v;
-  }
-  bool flag(size_t i) {
-    bool v = false;
-    napi_get_value_bool(env_, argv_[i], &v);
-    return v;
-  }
-  napi_value undefined() {
-    napi_value u;
-    napi_get_undefined(env_, &u);
-    return u;
-  }
-  napi_value integer(int v) {
-    napi_value out;
-    napi_create_int32(env_, v, &out);
-    return out;
-  }
-
- private:
-  napi_env env_;
-  size_t argc_ = 32;
-  napi_value argv_[32];
-};
-
 /** [begin, end) of part `i` of `n` equal parts of `count` items (parallel.ts's `part`). */
 inline void part(int count, int n, int i, int* begin, int* end) {
   *begin = static_cast<int>(static_cast<int64_t>(count) * i / n);
@@ -454,7 +394,7 @@ constexpr int GATHER_FEATURES = 16;
 // gbdtCuts(x: Float32Array, rows, features, maxBin, values: Float32Array [features * (maxBin + 1)],
 //   counts: Int32Array [features], minValues: Float32Array [features], hasMissing: Uint8Array [features], threads)
 napi_value jsCuts(napi_env env, napi_callback_info info) {
-  Args a(env, info);
+  CallArgs a(env, info);
   const float* x = a.array<float>(0);
   const int rows = a.num(1), features = a.num(2), maxBin = a.num(3);
   float* values = a.array<float>(4);
@@ -542,7 +482,7 @@ void binRows(const float* x, C* codes, int rowStride, int features, const float*
 // gbdtBinRows(x: Float32Array, codes: Uint8Array | Uint16Array, rowStride, rows, features,
 //   cutValues: Float32Array, cutPtr: Int32Array, threads)
 napi_value jsBinRows(napi_env env, napi_callback_info info) {
-  Args a(env, info);
+  CallArgs a(env, info);
   const float* x = a.array<float>(0);
   napi_typedarray_type type;
   void* codes = a.array<void>(1, &type);
@@ -708,7 +648,7 @@ void histogramThreads(const HistSource<C>& s, double* hist, size_t histLength, i
 }
 
 template <class C>
-HistSource<C> source(Args& a, const void* codes, int first) {
+HistSource<C> source(CallArgs& a, const void* codes, int first) {
   return {static_cast<const C*>(codes), a.num(first), a.array<int32_t>(first + 1), a.array<int32_t>(first + 2), a.array<double>(first + 3)};
 }
 
@@ -717,7 +657,7 @@ HistSource<C> source(Args& a, const void* codes, int first) {
 // Sums the pairs of node positions [begin, end) (row rows[i], or i) over the `count` features
 // of `list` (or the first `count`).
 napi_value jsHistogram(napi_env env, napi_callback_info info) {
-  Args a(env, info);
+  CallArgs a(env, info);
   double* hist = a.array<double>(0);
   napi_typedarray_type type;
   const void* codes = a.array<void>(1, &type);
@@ -766,7 +706,7 @@ int partitionIds(const C* column, const uint32_t* rows, int begin, int end, int 
 // partitioned separately and copied into place. With `hist`, the histogram of the
 // `smallLeft` side is built after the partition, as gbdtHistogram would.
 napi_value jsPartition(napi_env env, napi_callback_info info) {
-  Args a(env, info);
+  CallArgs a(env, info);
   double* hist = a.array<double>(0);
   napi_typedarray_type type;
   const void* codes = a.array<void>(1, &type);
@@ -822,7 +762,7 @@ napi_value jsPartition(napi_env env, napi_callback_info info) {
     return mid;
   };
   const int mid = type == napi_uint8_array ? run(source<uint8_t>(a, codes, 2)) : run(source<uint16_t>(a, codes, 2));
-  return a.integer(mid);
+  return a.newInt(mid);
 }
 
 // gbdtColumns(codes: Uint8Array | Uint16Array, rowStride, rows, features, out (same type), threads)
@@ -839,7 +779,7 @@ void columns(const C* codes, int rowStride, int rows, int features, C* out, int 
 }
 
 napi_value jsColumns(napi_env env, napi_callback_info info) {
-  Args a(env, info);
+  CallArgs a(env, info);
   napi_typedarray_type type;
   void* codes = a.array<void>(0, &type);
   const int rowStride = a.num(1), rows = a.num(2), features = a.num(3);
@@ -979,7 +919,7 @@ inline __m512d exp8(__m512d x) {
 
 // gbdtExp(x: Float64Array, out: Float64Array): out[i] = e^x[i] as gbdtGradients computes it.
 napi_value jsExp(napi_env env, napi_callback_info info) {
-  Args a(env, info);
+  CallArgs a(env, info);
   const double* x = a.array<double>(0);
   double* out = a.array<double>(1);
   const size_t n = a.length(0);
@@ -992,7 +932,7 @@ napi_value jsExp(napi_env env, napi_callback_info info) {
 // gbdtGradients(logistic: bool, margin: Float64Array, y: Float32Array, rows, weight: Float64Array | null,
 //   gh: Float64Array, threads): computeGradients for one output, rows split across threads.
 napi_value jsGradients(napi_env env, napi_callback_info info) {
-  Args a(env, info);
+  CallArgs a(env, info);
   const bool logistic = a.flag(0);
   const double* margin = a.array<double>(1);
   const float* y = a.array<float>(2);
@@ -1039,7 +979,7 @@ napi_value jsGradients(napi_env env, napi_callback_info info) {
 //   weight: Float64Array | null, gh: Float64Array[] [outputs], threads): computeGradients for
 //   multi:softprob, rows split across threads, eight rows at a time through exp8.
 napi_value jsSoftmaxGradients(napi_env env, napi_callback_info info) {
-  Args a(env, info);
+  CallArgs a(env, info);
   const double* margin = a.array<double>(0);
   const float* y = a.array<float>(1);
   const int rows = a.num(2), outputs = a.num(3);
@@ -1167,10 +1107,10 @@ constexpr int SPLIT_FEATURES_PER_THREAD = 8;
 // Threads scan feature ranges; taking their bests in range order, each only when strictly
 // better, gives the one-thread answer.
 napi_value jsFindSplit(napi_env env, napi_callback_info info) {
-  Args a(env, info);
+  CallArgs a(env, info);
   const int count = static_cast<int>(a.length(4));
   const double* params = a.array<double>(7);
-  const double g = a.dbl(5), h = a.dbl(6);
+  const double g = a.real(5), h = a.real(6);
   const double mcw = params[0], alpha = params[1], lambda = params[2], gamma = params[3];
   const SplitSearch search{a.array<double>(0), a.array<int32_t>(1), a.array<int32_t>(2), a.array<uint8_t>(3), a.array<int32_t>(4), g, h, mcw, alpha, lambda, h < mcw ? 0 : f32(score(g, h, alpha, lambda))};
   double* out = a.array<double>(8);
@@ -1197,7 +1137,7 @@ napi_value jsFindSplit(napi_env env, napi_callback_info info) {
 
 // gbdtSubtract(hist: Float64Array, small: Float64Array, threads): hist -= small, threads taking ranges.
 napi_value jsSubtract(napi_env env, napi_callback_info info) {
-  Args a(env, info);
+  CallArgs a(env, info);
   double* hist = a.array<double>(0);
   const double* small = a.array<double>(1);
   const int n = static_cast<int>(a.length(0));
@@ -1215,7 +1155,7 @@ napi_value jsSubtract(napi_env env, napi_callback_info info) {
 // margin[rows[i] * stride + offset] += the value of the leaf holding position i, in float32.
 // Leaves hold disjoint positions, so threads take position ranges.
 napi_value jsAddLeaves(napi_env env, napi_callback_info info) {
-  Args a(env, info);
+  CallArgs a(env, info);
   double* margin = a.array<double>(0);
   const uint32_t* rows = a.array<uint32_t>(1);
   const int32_t* bounds = a.array<int32_t>(2);
@@ -1245,7 +1185,7 @@ napi_value jsAddLeaves(napi_env env, napi_callback_info info) {
 // Sums of g and h over node positions [begin, end) (row rows[i], or i): each row block's in
 // order, then the blocks' in order (kernels.ts's sumPairs), threads taking blocks.
 napi_value jsSumPairs(napi_env env, napi_callback_info info) {
-  Args a(env, info);
+  CallArgs a(env, info);
   const double* gh = a.array<double>(0);
   const uint32_t* rows = a.array<uint32_t>(1);
   const int begin = a.num(2), end = a.num(3);
@@ -1268,10 +1208,7 @@ napi_value jsSumPairs(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void registerGbdt(napi_env env, napi_value exports) {
-  const struct {
-    const char* name;
-    napi_callback cb;
-  } fns[] = {
+  const Export fns[] = {
       {"gbdtCuts", jsCuts},
       {"gbdtBinRows", jsBinRows},
       {"gbdtHistogram", jsHistogram},
@@ -1285,9 +1222,5 @@ void registerGbdt(napi_env env, napi_value exports) {
       {"gbdtAddLeaves", jsAddLeaves},
       {"gbdtSumPairs", jsSumPairs},
   };
-  for (const auto& f : fns) {
-    napi_value fn;
-    napi_create_function(env, f.name, static_cast<size_t>(-1), f.cb, nullptr, &fn);
-    napi_set_named_property(env, exports, f.name, fn);
-  }
+  exportFunctions(env, exports, fns);
 }

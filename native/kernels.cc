@@ -633,41 +633,11 @@ void multiplyArrays(const float* a, const float* b, float* out, int n) {
 
 // ---------------------------------------------------------------- bindings
 
-struct Args {
-  napi_env env;
-  Region* region;
-  napi_value argv[12];
-  size_t argc = 12;
-  Args(napi_env e, napi_callback_info info) : env(e) {
-    void* data;
-    napi_get_cb_info(e, info, &argc, argv, nullptr, &data);
-    region = static_cast<Region*>(data);
-  }
-  float* ptr(int i) const {
-    double v = 0;
-    napi_get_value_double(env, argv[i], &v);
-    return F(region, v);
-  }
-  int num(int i) const {
-    int32_t v = 0;
-    napi_get_value_int32(env, argv[i], &v);
-    return v;
-  }
-  double real(int i) const {
-    double v = 0;
-    napi_get_value_double(env, argv[i], &v);
-    return v;
-  }
-  bool flag(int i) const {
-    bool v = false;
-    napi_get_value_bool(env, argv[i], &v);
-    return v;
-  }
-  napi_value undefined() const {
-    napi_value u;
-    napi_get_undefined(env, &u);
-    return u;
-  }
+/** CallArgs whose pointer arguments are byte offsets into the region the functions were exported with. */
+struct Args : CallArgs {
+  using CallArgs::CallArgs;
+  Region* region() const { return static_cast<Region*>(data()); }
+  float* ptr(int i) { return F(region(), real(i)); }
 };
 
 napi_value jsHeapBase(napi_env env, napi_callback_info info) {
@@ -681,9 +651,8 @@ napi_value jsHeapBase(napi_env env, napi_callback_info info) {
 // ArrayBuffer over [0, bytes). Earlier buffers stay valid (same addresses).
 napi_value jsMemoryBuffer(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  double want = 0;
-  napi_get_value_double(env, a.argv[0], &want);
-  Region* r = a.region;
+  const double want = a.real(0);
+  Region* r = a.region();
   const size_t bytes = static_cast<size_t>(want);
   if (bytes > RESERVE_BYTES) {
     napi_throw_error(env, nullptr, "native kernel memory: more than the 64 GiB reserved");
@@ -839,10 +808,7 @@ extern "C" __attribute__((visibility("default"))) napi_value napi_register_modul
   napi_add_env_cleanup_hook(env, releaseRegion, region);
   registerGbdt(env, exports);
   registerArrays(env, exports);
-  const struct {
-    const char* name;
-    napi_callback cb;
-  } fns[] = {
+  const Export fns[] = {
       {"heapBase", jsHeapBase},         {"memoryBuffer", jsMemoryBuffer}, {"packB", jsPackB},
       {"gemmPacked", jsGemmPacked},     {"gemmTN", jsGemmTN},             {"columnSums", jsColumnSums},
       {"tanhArray", jsTanhArray},       {"sigmoidArray", jsSigmoidArray}, {"lstmForward", jsLstmForward},
@@ -852,10 +818,6 @@ extern "C" __attribute__((visibility("default"))) napi_value napi_register_modul
       {"dropoutMask", jsDropoutMask},       {"addResidual", jsAddResidual},   {"reluForward", jsReluForward},
       {"reluBackward", jsReluBackward},     {"multiplyArrays", jsMultiplyArrays},
   };
-  for (const auto& f : fns) {
-    napi_value fn;
-    napi_create_function(env, f.name, static_cast<size_t>(-1), f.cb, region, &fn);
-    napi_set_named_property(env, exports, f.name, fn);
-  }
+  exportFunctions(env, exports, fns, region);
   return exports;
 }

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BuyAndHoldModel, LogisticModel, MajorityModel, NaiveModel, minimizeLbfgs } from '../src/models/baselines';
 import { logisticObjective } from '../src/models/baselines/logistic';
-import { nativeArrays } from '../src/kernels/arrays';
-import { kernelBuild } from '../src/kernels';
+import { nativeArraysOrSkip } from './helpers';
 import { EnsembleModel } from '../src/models/ensemble';
 import type { GbdtModel } from '../src/models/gbdt';
 import { type SampleSet, denseSamples } from '../src/records/samples';
@@ -124,11 +123,8 @@ describe('baselines', () => {
   });
 
   it('the native logistic objective agrees with the JavaScript one to 1e-13', (t) => {
-    const native = nativeArrays();
-    if (!native) {
-      t.skip(`kernel build ${kernelBuild()} has no native array passes`);
-      return;
-    }
+    const native = nativeArraysOrSkip(t);
+    if (!native) return;
     const rng = new Rng(9);
     const [rows, features] = [1003, 21];
     const z = Float64Array.from({ length: rows * features }, () => rng.normal());

@@ -1,5 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { TestContext } from 'node:test';
+import { kernelBuild } from '../src/kernels';
+import { type NativeArrays, nativeArrays } from '../src/kernels/arrays';
 
 /**
  * The shared real-data folder (`../shared/data` beside the checkout), or undefined when absent.
@@ -16,4 +19,11 @@ export const SHARED_SKIP: string | false = SHARED_DATA ? false : 'needs ../share
 export function shared(...parts: string[]): string {
   if (!SHARED_DATA) throw new Error(SHARED_SKIP as string);
   return join(SHARED_DATA, ...parts);
+}
+
+/** The native array passes, or undefined once `t` is skipped saying why (this kernel build has none). */
+export function nativeArraysOrSkip(t: TestContext): NativeArrays | undefined {
+  const native = nativeArrays();
+  if (!native) t.skip(`kernel build ${kernelBuild()} has no native array passes`);
+  return native;
 }

@@ -6,8 +6,7 @@ import type { FitResult } from '../src/models/model';
 import { NeuralModel } from '../src/models/nn';
 import { createModel } from '../src/models/registry';
 import { LearningRateScheduler, adamUpdate, clipByGlobalNorm } from '../src/train';
-import { nativeArrays } from '../src/kernels/arrays';
-import { kernelBuild } from '../src/kernels';
+import { nativeArraysOrSkip } from './helpers';
 import { Rng } from '../src/util/random';
 import { trainModel } from '../src/models';
 import { syntheticWindows } from './nn-fixtures';
@@ -127,11 +126,8 @@ test('trainModel: history, learning rate log, callbacks and kept-epoch metrics; 
 });
 
 test('the native Adam and gradient-sum passes and the JavaScript ones give the same bits', (t) => {
-  const native = nativeArrays();
-  if (!native) {
-    t.skip(`kernel build ${kernelBuild()} has no native array passes`);
-    return;
-  }
+  const native = nativeArraysOrSkip(t);
+  if (!native) return;
   const rng = new Rng(11);
   const n = 4099;
   // Gradients and moments across magnitudes, zeros and signs included.

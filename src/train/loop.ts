@@ -27,6 +27,8 @@ export interface TrainLoopOptions extends OptimizerSpec, LossSpec {
   readonly classWeights?: readonly number[];
   readonly verbose?: boolean;
   readonly onEpochEnd?: (epoch: number, logs: Readonly<Record<string, number>>) => void;
+  /** After each batch's update, with the epoch's running mean loss: step-level progress or timing. */
+  readonly onBatchEnd?: (epoch: number, batch: number, loss: number) => void;
   /**
    * Copies of the network on other threads (see GradientReplicas): each batch is split into
    * `replicas.count + 1` contiguous slices, this thread computes the first slice's gradients and
@@ -180,7 +182,7 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
         let posted = replicas !== undefined;
         try {
           for (let b = 0; b < batches; b++) {
-            const idx = order.subarray(b * o.batchSize, Math.min(n, (b + 1) * o.batchSize));
+            const end = Math.min(n, (b + 1) * o.batchSize);
             const own = sliceGradients(net, variables, slices[0], o, slices.length === 1, replicas ? replicas.ownGradients() : gradients);
             replicas?.ownDone(true);
             // Posting copied the replicas' windows: every window buffer is free, and the next batch
@@ -196,9 +198,11 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
             const loss = parts.reduce((sum, p) => sum + p.loss, 0);
             if (!Number.isFinite(loss)) throw new UsageError(`training diverged: loss is ${loss} at epoch ${epoch + 1}, batch ${b + 1}; lower learningRate or set clipNorm`);
             optimizer.applyGradients(variables, values, stepGradients(parts.map((p) => p.grads), o.clipNorm, gradients));
-            lossSum += loss * idx.length;
+            lossSum += loss * (end - b * o.batchSize);
             metricTotal += parts.reduce((sum, p) => sum + p.metric, 0);
-            progress?.batch(epoch, b, lossSum / Math.min(n, (b + 1) * o.batchSize));
+            const running = lossSum / end;
+            progress?.batch(epoch, b, running);
+            o.onBatchEnd?.(epoch, b, running);
           }
         } catch (err) {
           // The replicas skip the step and are still waited for, so they stay in step; this error wins.
