@@ -8,8 +8,8 @@
  * (OPENBLAS_NUM_THREADS=1: Debian's OpenBLAS ignores torch.set_num_threads)
  * and 2. Gates use sigmoid as PyTorch and Keras do.
  *
- * Throughput is the best epoch after warm-up epochs (V8 keeps compiling for the first hundred or
- * so steps, on the core a one-thread run leaves idle). Our 1- and 2-thread runs alternate epoch
+ * Throughput is the best epoch after WARMUP_STEPS warm-up steps (V8 keeps compiling for
+ * thousands of steps, on the core a one-thread run leaves idle). Our 1- and 2-thread runs alternate epoch
  * by epoch; the 2t/1t column is the median over rounds of each 2-thread epoch's rate over the
  * 1-thread epoch beside it, which a machine whose speed drifts between minutes moves alike. Two
  * references for it (`ceiling`), from two independent one-thread trainings on half batches as
@@ -52,8 +52,19 @@ const SHAPES: readonly Shape[] = [
 ];
 
 const EPOCHS = sized(3, 1);
-/** Epochs before timing: 128 steps or more at the full sizes. */
-const WARMUP = sized(2, 1);
+/**
+ * Training steps before timing. V8 keeps compiling the long tail of tfjs's functions, called a
+ * few times per step, for thousands of steps (at seed-004's shape on two threads, about 100 ms of
+ * compiler CPU per 64 steps around step 200, 35 ms around step 4,000), on the core a one-thread
+ * run leaves idle but a two-thread run needs; a training of several epochs of thousands of steps
+ * runs past it.
+ */
+const WARMUP_STEPS = sized(1024, 1);
+
+/** Warm-up epochs of a training at `batch`: WARMUP_STEPS steps or more. */
+function warmupEpochs(s: Shape): number {
+  return Math.ceil(WARMUP_STEPS / Math.ceil(s.samples / s.batch));
+}
 /** Rounds of one 1-thread and one 2-thread epoch for the scaling ratio. */
 const SCALING_ROUNDS = sized(7, 1);
 
@@ -152,7 +163,7 @@ async function trainer(cell: Cell, s: Shape, threads: number): Promise<{ epoch(s
 async function ours(cell: Cell, s: Shape, threadCounts: readonly number[], rounds = EPOCHS): Promise<{ rates: Rate[]; pairedRatios: number[] }> {
   const runs = [];
   for (const threads of threadCounts) runs.push(await trainer(cell, s, threads));
-  for (let e = 0; e < WARMUP; e++) for (const run of runs) await run.epoch(1 + e);
+  for (let e = 0; e < warmupEpochs(s); e++) for (const run of runs) await run.epoch(1 + e);
   const best = runs.map(() => ({ ms: Infinity, cpuMs: Infinity }));
   const perRound: number[][] = runs.map(() => []);
   for (let e = 0; e < rounds; e++) {
@@ -187,7 +198,7 @@ interface SoloResult {
 async function solo(cell: Cell, s: Shape): Promise<void> {
   await initBackend({ backend: 'wasm' });
   const run = await trainer(cell, s, 1);
-  for (let e = 0; e < WARMUP; e++) await run.epoch(1 + e);
+  for (let e = 0; e < warmupEpochs(s); e++) await run.epoch(1 + e);
   console.log('ready');
   readSync(0, Buffer.alloc(16));
   let ms = 0;
@@ -333,12 +344,12 @@ async function main(): Promise<void> {
     }),
   );
   if (asJson) {
-    console.log(JSON.stringify({ bench: 'rnn', backend, kernelBuild: kernelBuild(), warmupEpochs: WARMUP, rounds: SCALING_ROUNDS, epochs: EPOCHS, shapes, rows, summary }, null, 2));
+    console.log(JSON.stringify({ bench: 'rnn', backend, kernelBuild: kernelBuild(), warmupSteps: WARMUP_STEPS, rounds: SCALING_ROUNDS, epochs: EPOCHS, shapes, rows, summary }, null, 2));
     return;
   }
   const fmt = (v?: number) => (v === undefined ? '-' : Math.round(v).toString());
   const x = (v?: number) => (v === undefined ? '-' : `${v.toFixed(2)}x`);
-  console.log(`fused RNN training, samples/s (ours: best of ${SCALING_ROUNDS} alternating 1t/2t rounds after ${WARMUP} warm-up epochs; references: best of ${EPOCHS} epochs; tfjs backend ${backend}, kernels ${kernelBuild()})`);
+  console.log(`fused RNN training, samples/s (ours: best of ${SCALING_ROUNDS} alternating 1t/2t rounds after ${WARMUP_STEPS} warm-up steps; references: best of ${EPOCHS} epochs; tfjs backend ${backend}, kernels ${kernelBuild()})`);
   console.log('shape    cell | ours 1t | ours 2t | torch 1t | torch 2t | keras 1t | ours/torch 1t | ours/torch 2t | ours 2t/1t | 2 procs/1 | lockstep bound | ours/keras 1t');
   for (const r of summary) {
     const o = (impl: string, t: number) => fmt(rate(r.shape, r.cell, impl, t));
