@@ -129,3 +129,25 @@ test('replicas apply the same update as the calling thread: their weights match 
     net.dispose();
   }
 });
+
+test('onBatchEnd reports every batch once, in order, with the running mean loss that ends at the epoch loss (one thread and replicas)', async () => {
+  await initBackend();
+  const set = data(300, 4);
+  for (const replicaCount of [0, 1]) {
+    const net = network();
+    const replicas = replicaCount > 0 ? await WorkerReplicas.start(replicaCount, net, { backend: (await initBackend()).name, fused: true, loss: options }) : undefined;
+    try {
+      const seen: [number, number, number][] = [];
+      const fit = await trainNetwork(net, set, undefined, { ...options, epochs: 2, batchSize: 64, ...(replicas ? { replicas } : {}), onBatchEnd: (e, b, loss) => seen.push([e, b, loss]) });
+      // 300 samples in batches of 64: four full batches and one of 44.
+      assert.deepEqual(
+        seen.map(([e, b]) => [e, b]),
+        [0, 1].flatMap((e) => [0, 1, 2, 3, 4].map((b) => [e, b])),
+      );
+      for (const e of [0, 1]) assert.ok(Math.abs(seen[e * 5 + 4][2] - fit.history.loss[e]) < 1e-12, `epoch ${e}: last running loss ${seen[e * 5 + 4][2]}, epoch loss ${fit.history.loss[e]}`);
+    } finally {
+      await replicas?.close();
+      net.dispose();
+    }
+  }
+});
