@@ -9,8 +9,8 @@
  * and 2. Gates use sigmoid as PyTorch and Keras do.
  *
  * Throughput is the best epoch after WARMUP_STEPS warm-up steps (V8 keeps compiling for
- * thousands of steps, on the core a one-thread run leaves idle). Our 1- and 2-thread runs alternate epoch
- * by epoch; the 2t/1t column is the median over rounds of each 2-thread epoch's rate over the
+ * thousands of steps, on the core a one-thread run leaves idle). Our 1- and 2-thread runs
+ * alternate epoch by epoch; the 2t/1t column is the median over rounds of each 2-thread epoch's rate over the
  * 1-thread epoch beside it, which a machine whose speed drifts between minutes moves alike. Two
  * references for it (`ceiling`), from two independent one-thread trainings on half batches as
  * separate processes started together: their summed rate over one alone at the whole batch (two
@@ -28,6 +28,7 @@ import { kernelThreads, setKernelThreads } from '../src/kernels/parallel';
 import { kernelBuild } from '../src/kernels/heap';
 import { WorkerReplicas } from '../src/models/nn/replicas';
 import { denseSamples } from '../src/records/samples';
+import { quantile } from '../src/scale/scaler';
 import { type TrainLoopOptions, trainNetwork } from '../src/train/loop';
 import { sized } from '../src/util/env';
 import { Rng } from '../src/util/random';
@@ -61,7 +62,7 @@ const EPOCHS = sized(3, 1);
  */
 const WARMUP_STEPS = sized(1024, 1);
 
-/** Warm-up epochs of a training at `batch`: WARMUP_STEPS steps or more. */
+/** Warm-up epochs of a training at `s.batch`: WARMUP_STEPS steps or more. */
 function warmupEpochs(s: Shape): number {
   return Math.ceil(WARMUP_STEPS / Math.ceil(s.samples / s.batch));
 }
@@ -160,7 +161,7 @@ async function trainer(cell: Cell, s: Shape, threads: number): Promise<{ epoch(s
  * count, and per round the rate of each count over the first's: a machine whose speed drifts
  * between minutes moves both epochs of a round alike, so the median of these is the steady ratio.
  */
-async function ours(cell: Cell, s: Shape, threadCounts: readonly number[], rounds = EPOCHS): Promise<{ rates: Rate[]; pairedRatios: number[] }> {
+async function ours(cell: Cell, s: Shape, threadCounts: readonly number[], rounds: number): Promise<{ rates: Rate[]; pairedRatios: number[] }> {
   const runs = [];
   for (const threads of threadCounts) runs.push(await trainer(cell, s, threads));
   for (let e = 0; e < warmupEpochs(s); e++) for (const run of runs) await run.epoch(1 + e);
@@ -174,14 +175,8 @@ async function ours(cell: Cell, s: Shape, threadCounts: readonly number[], round
     }
   }
   for (const run of runs) await run.close();
-  const pairedRatios = perRound.map((ms) => median(ms.map((m, e) => perRound[0][e] / m)));
+  const pairedRatios = perRound.map((ms) => quantile(Float64Array.from(ms, (m, e) => perRound[0][e] / m).sort(), 0.5));
   return { rates: best.map((b) => ({ samplesPerSec: (s.samples / b.ms) * 1000, cpuSamplesPerSec: (s.samples / b.cpuMs) * 1000 })), pairedRatios };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** An independent one-thread training's rate over all its timed epochs, and each timed step's duration. */

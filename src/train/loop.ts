@@ -174,7 +174,8 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
       const threads = kernelThreads();
       if (o.replicas) setKernelThreads(1);
       try {
-        const slicesOf = (b: number) => batchSlices(train, order.subarray(b * o.batchSize, Math.min(n, (b + 1) * o.batchSize)), weights, 1 + (o.replicas?.count ?? 0), windows);
+        const batchEnd = (b: number) => Math.min(n, (b + 1) * o.batchSize);
+        const slicesOf = (b: number) => batchSlices(train, order.subarray(b * o.batchSize, batchEnd(b)), weights, 1 + (o.replicas?.count ?? 0), windows);
         const replicas = o.replicas;
         let slices = slicesOf(0);
         replicas?.post(slices.slice(1), lr);
@@ -182,7 +183,7 @@ export async function trainNetwork(net: tf.LayersModel, train: SampleSet, valida
         let posted = replicas !== undefined;
         try {
           for (let b = 0; b < batches; b++) {
-            const end = Math.min(n, (b + 1) * o.batchSize);
+            const end = batchEnd(b);
             const own = sliceGradients(net, variables, slices[0], o, slices.length === 1, replicas ? replicas.ownGradients() : gradients);
             replicas?.ownDone(true);
             // Posting copied the replicas' windows: every window buffer is free, and the next batch

@@ -10,7 +10,7 @@ import { setKernelThreads, useFusedLayers } from '../../kernels';
 import { type StepSpec, sliceGradients, stepGradients } from '../../train/loop';
 import { Optimizer, assignValues } from '../../train/optimizer';
 import { type PeerWorkerData, servePeer } from '../../util/thread-peer';
-import { type ReplicaSetup, type StepRequest, failedSlot, gradientViews, readySlot } from './replicas';
+import { type ReplicaSetup, type StepRequest, failedSlot, gradientViews, readySlot, resultSlot } from './replicas';
 // Registers the kit's custom layers, so the topology deserialises.
 import './layers';
 
@@ -93,7 +93,7 @@ function step(m: StepRequest, variables: tf.Variable[], net: tf.LayersModel): vo
       // A batch smaller than the thread count leaves trailing slices empty: no gradient, same update.
       for (const g of mine) g.fill(0);
     }
-    const at = (setup.replica * 2 + parity) * 2;
+    const at = resultSlot(setup.replica, parity);
     memory.results[at] = loss;
     memory.results[at + 1] = metric;
   } catch (err) {
@@ -107,7 +107,6 @@ function step(m: StepRequest, variables: tf.Variable[], net: tf.LayersModel): vo
   run.optimizer.setLearningRate(m.learningRate);
   run.optimizer.applyGradients(variables, run.values, stepGradients(parts, run.spec.clipNorm, run.sum));
 }
-
 
 servePeer(setup, async (m, arrays) => {
   const { net, variables } = await replica;

@@ -27,6 +27,8 @@ export interface StepMemory {
 /** Thread t's step-readiness and failure slots in `StepMemory.control`. */
 export const readySlot = (t: number): number => 2 * t;
 export const failedSlot = (t: number): number => 2 * t + 1;
+/** Where thread t's slice loss lies in `StepMemory.results` for a step of this parity (its metric sum follows). */
+export const resultSlot = (t: number, parity: number): number => (t * 2 + parity) * 2;
 
 /** Views of one gradient buffer, one per variable. */
 export function gradientViews(buffer: SharedArrayBuffer, lengths: readonly number[]): Float32Array[] {
@@ -195,7 +197,7 @@ export class WorkerReplicas implements GradientReplicas {
       }
       // The replica kept its error: asking for it throws it, named.
       if (Atomics.load(c, failedSlot(t)) === step) peer.request({ op: 'error' }).wait();
-      const at = (t * 2 + parity) * 2;
+      const at = resultSlot(t, parity);
       return { loss: this.memory.results[at], metric: this.memory.results[at + 1], grads: this.views[t][parity] };
     });
   }
